@@ -1,0 +1,104 @@
+"""Sweden's municipalities (kommuner.csv) and how they are named in running Swedish text.
+
+A municipality is written as "Alvesta", "Alvesta kommun", "Alvestas" (genitive),
+"Kristinehamns kommun" or "Örnsköldsvik Kommun"; this module turns all of those into one
+`Municipality`, and finds every mention in a text with its position.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .errors import InputError
+from .models import Municipality
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key: "Örnsköldsvik" and "ornskoldsvik" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Mention:
+    municipality: Municipality
+    start: int
+    end: int
+    surface: str  # the text as written, e.g. "Kristinehamns kommun"
+    with_kommun: bool  # followed by "kommun"/"kommuns"
+    genitive: bool
+
+
+class Gazetteer:
+    """Lookup of municipalities by code, name and textual mention."""
+
+    def __init__(self, municipalities: list[Municipality]) -> None:
+        if not municipalities:
+            raise InputError("the municipality reference list is empty; restore data/reference/kommuner.csv")
+        self.municipalities = municipalities
+        self.by_code = {m.kommunkod: m for m in municipalities}
+        self.by_name = {m.name: m for m in municipalities}
+        self._by_fold = {fold(m.name): m for m in municipalities}
+
+    @classmethod
+    def from_csv(cls, path: Path) -> Gazetteer:
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except FileNotFoundError:
+            raise InputError(f"municipality reference {path} is missing; copy kommuner.csv into data/reference/") from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(f"municipality reference {path} is unreadable ({exc}); restore it from the repository") from None
+        try:
+            items = [Municipality(r["kommunkod"].zfill(4), r["kommun"].strip(), r["lanskod"].zfill(2), r["lan"].strip()) for r in rows]
+        except (KeyError, AttributeError):
+            raise InputError(f"{path} needs the columns kommunkod,kommun,lanskod,lan") from None
+        return cls(items)
+
+    def resolve(self, name_or_code: str) -> Municipality:
+        """A municipality from a user's spelling: code, name, any case, with or without å/ä/ö."""
+        key = name_or_code.strip()
+        if key.isdigit() and key.zfill(4) in self.by_code:
+            return self.by_code[key.zfill(4)]
+        key = re.sub(r"\s+kommuns?$", "", key, flags=re.IGNORECASE)
+        found = self._by_fold.get(fold(key))
+        if found is None and key.endswith("s"):
+            found = self._by_fold.get(fold(key[:-1]))
+        if found is None:
+            close = difflib.get_close_matches(fold(key), list(self._by_fold), n=1, cutoff=0.6)
+            hint = f"; did you mean {self._by_fold[close[0]].name}?" if close else ""
+            raise InputError(f"unknown municipality {name_or_code!r}{hint}")
+        return found
+
+    def suggest(self, name: str) -> str | None:
+        close = difflib.get_close_matches(fold(name), list(self._by_fold), n=1, cutoff=0.6)
+        return self._by_fold[close[0]].name if close else None
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        # Longest names first so that "Upplands Väsby" wins over a shorter overlap.
+        names = sorted((m.name for m in self.municipalities), key=len, reverse=True)
+        alternatives = "|".join(re.escape(n) for n in names)
+        return re.compile(
+            rf"(?<![\wÅÄÖåäö-])(?P<name>{alternatives})(?P<gen>s)?(?![\wÅÄÖåäö])(?P<kommun>\s+[Kk]ommun(?:s|en|ens)?\b)?"
+        )
+
+    def mentions(self, text: str) -> Iterator[Mention]:
+        """Every municipality named in `text`, genitive forms included, in order."""
+        for match in self._pattern.finditer(text):
+            municipality = self.by_name[match.group("name")]
+            yield Mention(
+                municipality=municipality,
+                start=match.start(),
+                end=match.end(),
+                surface=match.group(0),
+                with_kommun=match.group("kommun") is not None,
+                genitive=match.group("gen") is not None or (match.group("kommun") or "").rstrip().endswith("s"),
+            )
