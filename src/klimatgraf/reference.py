@@ -53,11 +53,18 @@ class Gazetteer:
             with path.open(encoding="utf-8", newline="") as fh:
                 rows = list(csv.DictReader(fh))
         except FileNotFoundError:
-            raise InputError(f"municipality reference {path} is missing; copy kommuner.csv into data/reference/") from None
+            raise InputError(
+                f"municipality reference {path} is missing; copy kommuner.csv into data/reference/"
+            ) from None
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputError(f"municipality reference {path} is unreadable ({exc}); restore it from the repository") from None
+            raise InputError(
+                f"municipality reference {path} is unreadable ({exc}); restore it from the repository"
+            ) from None
         try:
-            items = [Municipality(r["kommunkod"].zfill(4), r["kommun"].strip(), r["lanskod"].zfill(2), r["lan"].strip()) for r in rows]
+            items = [
+                Municipality(r["kommunkod"].zfill(4), r["kommun"].strip(), r["lanskod"].zfill(2), r["lan"].strip())
+                for r in rows
+            ]
         except (KeyError, AttributeError):
             raise InputError(f"{path} needs the columns kommunkod,kommun,lanskod,lan") from None
         return cls(items)

@@ -1,0 +1,202 @@
+"""Read a contract file (TXT or PDF) into a `Document`, detecting from its own text who wrote it.
+
+The municipality is the one the document speaks *as* ("Avesta kommun avser…", "Mellan
+Örnsköldsviks kommun och…", the party list), not the first one it names: avsiktsförklaringar
+name their pioneer city many times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from .errors import DetectionError, InputError
+from .models import DocType, Document, Municipality, Page
+from .reference import Gazetteer, Mention, fold
+from .swedish import DATE_RE, parse_date
+
+SUPPORTED_SUFFIXES = (".txt", ".pdf")
+MAX_BYTES = 20 * 1024 * 1024  # a contract is ~50 kB of text; 20 MB is certainly not one
+
+# Words that, just before a municipality name, say it is someone else: a pioneer or twin.
+_OTHER_CONTEXT = re.compile(r"(pionjär\w*|tvilling\w*|erfarenheter\w* från|från|med|till|och|av)\s*$", re.IGNORECASE)
+# Verbs after "X kommun" that show the document speaking as X.
+_SELF_VERBS = re.compile(
+    r"^\s*(avser|väljer|kommer|vill|antar|åtar|har|ska|arbetar|ingår|tillfrågar|åtagande|fokuserar|prioriterar)\b",
+    re.IGNORECASE,
+)
+
+
+def doc_id_for(path: Path) -> str:
+    """Stable, IRI-safe id from the file name: 'Örnsköldsvik klimatkontrakt.pdf' → 'ornskoldsvik-klimatkontrakt'."""
+    stem = unicodedata.normalize("NFKD", path.stem.casefold())
+    stem = "".join(c for c in stem if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    if not slug:
+        raise InputError(f"{path.name}: the file name has no letters or digits to make an id from; rename the file")
+    return slug
+
+
+def read_document(
+    path: Path,
+    gazetteer: Gazetteer,
+    *,
+    municipality: str | None = None,
+    doc_type: DocType | None = None,
+) -> Document:
+    """Decode `path` and detect municipality, type, version and signing date (overridable)."""
+    data = _read_bytes(path)
+    pages = _pdf_pages(path, data) if path.suffix.lower() == ".pdf" else (Page(1, _decode_text(path, data)),)
+    text = "\n".join(p.text for p in pages)
+    if not text.strip():
+        raise InputError(
+            f"{path.name}: the file contains no text; give a contract as UTF-8 text or a PDF with a text layer"
+        )
+    own = gazetteer.resolve(municipality) if municipality else detect_municipality(text, gazetteer, path.name)
+    kind = doc_type or detect_doc_type(text, path.name)
+    title = ("Klimatkontrakt 2030 – " if kind == "klimatkontrakt" else "Fördjupad avsiktsförklaring – ") + own.name
+    return Document(
+        doc_id=doc_id_for(path),
+        file_name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        text=text,
+        pages=pages,
+        municipality=own,
+        doc_type=kind,
+        title=title,
+        version=detect_version(text),
+        signed=detect_signing_date(text),
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise InputError(f"{path.name}: unsupported file type {path.suffix or '(none)'}; give a .txt or .pdf file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path.name}: {size // (1024 * 1024)} MB is too large for a contract (limit 20 MB)")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a contract file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; check the file's permissions") from None
+
+
+def _decode_text(path: Path, data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252/Latin-1 — never mangled silently."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    elif b"\x00" in data[:4096]:
+        raise InputError(f"{path.name}: looks like a binary file, not text; give a UTF-8 .txt or a .pdf")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="strict") if _is_cp1252(data) else data.decode("latin-1")
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    if controls > max(8, len(text) // 100):
+        raise InputError(f"{path.name}: looks like a binary file, not text; give a UTF-8 .txt or a .pdf")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _pdf_pages(path: Path, data: bytes) -> tuple[Page, ...]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise InputError(f"{path.name}: the PDF is encrypted; save an unencrypted copy and ingest that")
+            except (NotImplementedError, PdfReadError):
+                raise InputError(
+                    f"{path.name}: the PDF is encrypted; save an unencrypted copy and ingest that"
+                ) from None
+        pages = tuple(Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages))
+    except InputError:
+        raise
+    except Exception as exc:  # pypdf raises many types for broken files
+        raise InputError(
+            f"{path.name}: not a readable PDF ({type(exc).__name__}); check that the file is complete"
+        ) from None
+    if not any(p.text.strip() for p in pages):
+        raise InputError(
+            f"{path.name}: the PDF has no text layer (scanned?); run OCR first, e.g. ocrmypdf, then ingest"
+        )
+    return pages
+
+
+def detect_municipality(text: str, gazetteer: Gazetteer, name: str = "document") -> Municipality:
+    """The municipality the document speaks as, scored over all mentions."""
+    scores: Counter[str] = Counter()
+    for mention in gazetteer.mentions(text):
+        scores[mention.municipality.kommunkod] += _mention_weight(text, mention)
+    if not scores or scores.most_common(1)[0][1] < 3:
+        raise DetectionError(
+            f"{name}: no municipality could be detected in the text; pass --municipality NAME to ingest"
+        )
+    return gazetteer.by_code[scores.most_common(1)[0][0]]
+
+
+def _mention_weight(text: str, mention: Mention) -> int:
+    before = text[max(0, mention.start - 40) : mention.start]
+    if _OTHER_CONTEXT.search(before):
+        return 0
+    weight = 1
+    if mention.with_kommun:
+        weight += 2
+        if _SELF_VERBS.match(text[mention.end : mention.end + 30]):
+            weight += 5
+    if re.search(r"\bmellan\s*$", before, re.IGNORECASE):
+        weight += 10
+    return weight
+
+
+def detect_doc_type(text: str, name: str = "document") -> DocType:
+    folded = fold(text)
+    if re.search(r"\b(denna|fordjupade?)\s+avsiktsforklaring", folded):
+        return "avsiktsforklaring"
+    if "klimatkontrakt" in folded:
+        return "klimatkontrakt"
+    raise DetectionError(
+        f"{name}: neither a Klimatkontrakt nor an avsiktsförklaring could be recognised; pass --type to ingest"
+    )
+
+
+def detect_version(text: str) -> str | None:
+    """'VERSION 2025–2026' or 'version 2025/26' → '2025-2026' (the cover's upper-case form wins)."""
+    pattern = r"\b{}\s+(20\d\d)\s*[–/-]\s*(\d{{2}}|20\d\d)\b"
+    match = re.search(pattern.format("VERSION"), text) or re.search(pattern.format("[Vv]ersion"), text)
+    if match is None:
+        return None
+    start, end = match.group(1), match.group(2)
+    if len(end) == 2:
+        end = start[:2] + end
+    return f"{start}-{end}"
+
+
+def detect_signing_date(text: str) -> date | None:
+    """The date next to a signing verb ('undertecknas den 5 december 2025')."""
+    for match in re.finditer(r"(underteckna\w*|signera\w*|underskri\w*|datum)\b[^.\n]{0,40}", text, re.IGNORECASE):
+        date_match = DATE_RE.search(text, match.start(), match.end() + 20)
+        if date_match:
+            return parse_date(date_match.group(0))
+    return None
