@@ -10,6 +10,7 @@ paragraph. Shared template text is flagged across documents by `mark_boilerplate
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -235,7 +236,7 @@ def _is_numbered_heading_block(lines: Sequence[_Line]) -> bool:
     texts = [_norm(ln.text) for ln in lines]
     if any(SIMPLE_NUMBERED_RE.match(t) for t in texts[1:]) or texts[-1].endswith("."):
         return False
-    return all(_heading_continues(prev, cur) for prev, cur in zip(texts, texts[1:], strict=False)) and (
+    return all(_heading_continues(prev, cur) for prev, cur in itertools.pairwise(texts)) and (
         sum(map(len, texts)) <= 160
     )
 
