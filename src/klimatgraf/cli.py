@@ -1,5 +1,333 @@
-"""Placeholder; replaced by the Typer app."""
+"""The `klimatgraf` command line: parses arguments, calls the library, formats output.
+
+stdout carries data only (tables, JSON, CSV, RDF); progress, summaries and errors go to
+stderr. Any KlimatgrafError becomes one line on stderr and exit code 2; exit 1 means the
+command ran and the answer is negative (e.g. SHACL violations). Heavy libraries are
+imported inside commands so that `klimatgraf --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from .config import default_build_dir, default_data_dir
+from .errors import InputError, KlimatgrafError
+from .output import Format, render
+
+app = typer.Typer(
+    name="klimatgraf",
+    help="Swedish municipal climate contracts as a validated knowledge graph and a Swedish search engine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Input directory (contracts/ and reference/). Env: KLIMATGRAF_DATA.",
+                 show_default="data"),
+]  # fmt: skip
+BuildDir = Annotated[
+    Path | None,
+    typer.Option("--build-dir", help="Build output directory. Env: KLIMATGRAF_BUILD.", show_default="build"),
+]  # fmt: skip
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _err() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    sys.stderr.write(f"klimatgraf: error: {message}\n")
+    raise typer.Exit(code)
 
 
 def main() -> None:
-    raise SystemExit(0)
+    """Console-script entry point: one line on stderr for every user error, never a traceback."""
+    try:
+        app()
+    except KlimatgrafError as exc:
+        sys.stderr.write(f"klimatgraf: error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("klimatgraf: interrupted; the previous build is untouched\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line, with a way to see more
+        if os.environ.get("KLIMATGRAF_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
+        )
+        sys.exit(3)
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A rich progress bar on stderr; returns a (stage, done, total) callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=_err(), transient=True,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield report
+
+
+# ----------------------------------------------------------------------------- build / ingest
+
+
+@app.command()
+def build(
+    data_dir: DataDir = None,
+    build_dir: BuildDir = None,
+    index: Annotated[bool, typer.Option("--index/--no-index", help="Also build the search index.")] = True,
+    model: Annotated[str, typer.Option("--model", help="Embedding model: e5 (default) or st:PATH_OR_NAME.")] = "e5",
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for a running build instead of failing.")] = False,
+) -> None:
+    """Build graph.ttl/graph.nt and the search index from the contracts in DATA_DIR/contracts."""
+    from .build import build as run_build
+
+    with _progress() as report:
+        summary = run_build(
+            data_dir or default_data_dir(),
+            build_dir or default_build_dir(),
+            progress=report,
+            with_index=index,
+            model=model,
+            wait=wait,
+        )
+    embedded = f", {summary.embedded} paragraphs embedded" if summary.embedded is not None else ""
+    _err().print(
+        f"built {summary.graph}: {summary.documents} documents, {summary.paragraphs} paragraphs "
+        f"({summary.boilerplate} shared template), {summary.facts} facts, {summary.triples} triples"
+        f"{embedded} in {summary.seconds:.1f} s"
+    )
+
+
+class DocTypeChoice(str, Enum):
+    klimatkontrakt = "klimatkontrakt"
+    avsiktsforklaring = "avsiktsforklaring"
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Contract files (.txt or .pdf) to add.")],
+    data_dir: DataDir = None,
+    build_dir: BuildDir = None,
+    municipality: Annotated[
+        str | None, typer.Option(help="Override the detected municipality (name or kommunkod).")
+    ] = None,
+    doc_type: Annotated[
+        DocTypeChoice | None, typer.Option("--type", help="Override the detected document type.")
+    ] = None,
+    rebuild: Annotated[bool, typer.Option("--build/--no-build", help="Rebuild graph and index afterwards.")] = True,
+) -> None:
+    """Copy new contracts into DATA_DIR/contracts (checked first; duplicates by sha256 skipped) and rebuild."""
+    from .corpus import contract_files, load_gazetteer, save_override
+    from .ingest import read_document
+
+    data_dir = data_dir or default_data_dir()
+    gazetteer = load_gazetteer(data_dir)
+    contracts = data_dir / "contracts"
+    contracts.mkdir(parents=True, exist_ok=True)
+    existing = {_sha256(p): p for p in (contract_files(data_dir) if any(contracts.iterdir()) else [])}
+    documents = []
+    for path in files:  # read all first: a bad file stops the command before anything is copied
+        kind = doc_type.value if doc_type else None
+        document = read_document(path, gazetteer, municipality=municipality, doc_type=kind)  # type: ignore[arg-type]
+        documents.append((path, document))
+    added = 0
+    for path, document in documents:
+        if document.sha256 in existing:
+            _err().print(f"{path.name}: already ingested as {existing[document.sha256].name}; skipped")
+            continue
+        target = contracts / path.name
+        if target.exists():
+            raise InputError(f"{target} exists with different content; rename {path.name} and ingest again")
+        shutil.copyfile(path, target)
+        existing[document.sha256] = target
+        if municipality or doc_type:
+            save_override(data_dir, path.name, municipality=document.municipality.kommunkod, doc_type=document.doc_type)
+        added += 1
+        _err().print(
+            f"{path.name}: {document.municipality.name} ({document.municipality.kommunkod}), {document.doc_type}"
+        )
+    if added and rebuild:
+        build(data_dir, build_dir)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    turtle = "turtle"
+    json = "json"
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path | None, typer.Argument(help="A graph file to check (default: BUILD_DIR/graph.ttl).")] = None,
+    build_dir: BuildDir = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
+) -> None:
+    """Check the graph against shapes/klimatgraf.ttl: exit 0 conforms, 1 violations, 2 bad input."""
+    from rdflib import Graph
+
+    from .sparql import load_graph
+    from .validate import validate as run_validate
+
+    if graph is None:
+        data = load_graph(build_dir or default_build_dir())
+    else:
+        if not graph.is_file():
+            raise InputError(f"{graph}: no such graph file")
+        data = Graph()
+        try:
+            data.parse(graph)
+        except Exception as exc:
+            raise InputError(f"{graph}: not parseable RDF ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+    result = run_validate(data)
+    if fmt is ReportFormat.turtle:
+        sys.stdout.write(result.report_graph.serialize(format="turtle"))
+    elif fmt is ReportFormat.json:
+        sys.stdout.write(
+            json.dumps(
+                {"conforms": result.conforms, "results": result.results}, ensure_ascii=False, indent=2, default=str
+            )
+            + "\n"
+        )
+    elif result.conforms:
+        sys.stdout.write("conforms: the graph satisfies every shape\n")
+    else:
+        sys.stdout.write(result.report_text)
+    if not result.conforms:
+        raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------- sparql / query
+
+
+class SparqlFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+
+
+def _print_result(result: Any, fmt: SparqlFormat) -> None:
+    from .sparql import to_csv, to_json, to_tsv
+
+    if result.kind == "ASK":
+        sys.stdout.write((to_json(result) if fmt is SparqlFormat.json else str(result.boolean).lower()) + "\n")
+        return
+    if result.kind == "CONSTRUCT":
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+        return
+    if fmt is SparqlFormat.json:
+        sys.stdout.write(to_json(result) + "\n")
+    elif fmt is SparqlFormat.csv:
+        sys.stdout.write(to_csv(result))
+    elif fmt is SparqlFormat.tsv:
+        sys.stdout.write(to_tsv(result))
+    else:
+        render(result.plain_rows(), result.variables, Format.table, sys.stdout)
+
+
+@app.command()
+def sparql(
+    query: Annotated[str, typer.Argument(help="A SPARQL query, or a path to a .rq file.")],
+    build_dir: BuildDir = None,
+    fmt: Annotated[
+        SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
+    ] = SparqlFormat.table,
+) -> None:
+    """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph."""
+    from .sparql import load_graph, resolve_query_text, run
+
+    text = resolve_query_text(query)
+    result = run(load_graph(build_dir or default_build_dir()), text)
+    _print_result(result, fmt)
+
+
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="A named query from queries/ (see --list).")] = None,
+    build_dir: BuildDir = None,
+    fmt: Annotated[
+        SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
+    ] = SparqlFormat.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+) -> None:
+    """Run a named competency question (queries/NAME.rq) over the built graph."""
+    from .sparql import list_queries, load_graph, named_query, run
+
+    if list_ or name is None:
+        rows = [{"name": q.name, "description": q.description} for q in list_queries()]
+        render(rows, ["name", "description"], Format(fmt.value), sys.stdout)
+        return
+    named = named_query(name)
+    _print_result(run(load_graph(build_dir or default_build_dir()), named.text), fmt)
+
+
+# ----------------------------------------------------------------------------- export
+
+
+class RdfFormat(str, Enum):
+    turtle = "turtle"
+    nt = "nt"
+    jsonld = "jsonld"
+    xml = "xml"
+
+
+@export_app.command("rdf")
+def export_rdf(
+    build_dir: BuildDir = None,
+    fmt: Annotated[RdfFormat, typer.Option("--format", "-f", help="RDF serialisation.")] = RdfFormat.turtle,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Write the built graph as Turtle, N-Triples, JSON-LD or RDF/XML."""
+    from .build import write_atomically
+    from .sparql import load_graph
+
+    graph = load_graph(build_dir or default_build_dir())
+    rdf_format = {"jsonld": "json-ld"}.get(fmt.value, fmt.value)
+    if output is None:
+        sys.stdout.write(graph.serialize(format=rdf_format))
+        return
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    write_atomically(output, lambda tmp: graph.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8"))
+    _err().print(f"wrote {output} ({len(graph)} triples)")

@@ -6,6 +6,7 @@ graph build, the search index and the tests, so they all see the same paragraphs
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +48,46 @@ def load_gazetteer(data_dir: Path) -> Gazetteer:
     return Gazetteer.from_csv(data_dir / "reference" / "kommuner.csv")
 
 
+OVERRIDES = "overrides.json"
+
+
+def load_overrides(data_dir: Path) -> dict[str, dict[str, str]]:
+    """Per-file corrections given to `ingest --municipality/--type`, kept so rebuilds honour them."""
+    path = data_dir / OVERRIDES
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(f"{path} is not valid JSON; fix or delete it") from None
+    return data if isinstance(data, dict) else {}
+
+
+def save_override(data_dir: Path, file_name: str, *, municipality: str, doc_type: str) -> None:
+    overrides = load_overrides(data_dir)
+    overrides[file_name] = {"municipality": municipality, "type": doc_type}
+    path = data_dir / OVERRIDES
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(overrides, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
 def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:
     """All contracts of `data_dir/contracts`, segmented, with shared template text flagged."""
     gazetteer = load_gazetteer(data_dir)
+    overrides = load_overrides(data_dir)
     documents = []
     by_doc: dict[str, list[Paragraph]] = {}
     for path in contract_files(data_dir):
         if progress:
             progress(path.name)
-        document = read_document(path, gazetteer)
+        override = overrides.get(path.name, {})
+        document = read_document(
+            path,
+            gazetteer,
+            municipality=override.get("municipality"),
+            doc_type=override.get("type"),  # type: ignore[arg-type]
+        )
         if document.doc_id in by_doc:
             raise InputError(f"{path.name}: two files map to the id {document.doc_id!r}; rename one of them")
         documents.append(document)

@@ -69,7 +69,7 @@ def _clean_lines(document: Document) -> list[_Line]:
     real_pages = len(document.pages) > 1
     for page in document.pages:
         current = page.number
-        after_footer = False
+        after_footer = real_pages and bool(out)  # a real page break behaves like a footer
         for raw in page.text.split("\n"):
             text = raw.rstrip()
             footer = FOOTER_RE.match(text)

@@ -1,0 +1,206 @@
+"""Run SPARQL over the built graph and write results in the W3C formats.
+
+Named queries live in `queries/NAME.rq`; their header comments (`# description: …`) are the
+listing shown by `klimatgraf query --list`. Result serialisation follows the W3C SPARQL 1.1
+Query Results JSON, CSV and TSV formats, so other tools can read what we print.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import GRAPH_NT, GRAPH_TTL, queries_dir
+from .errors import BuildCorruptError, BuildMissingError, QueryError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    description: str
+    text: str
+    path: Path
+
+
+@dataclass
+class Result:
+    """A SELECT/ASK result as variables and rows of RDF terms (None for unbound)."""
+
+    kind: str  # "SELECT" | "ASK" | "CONSTRUCT"
+    variables: list[str]
+    rows: list[list[Node | None]]
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def plain_rows(self) -> list[dict[str, Any]]:
+        """Rows as Python values: literals to their lexical form, IRIs as strings."""
+        return [{v: _plain(term) for v, term in zip(self.variables, row, strict=True)} for row in self.rows]
+
+
+def load_graph(build_dir: Path) -> Graph:
+    """The last complete build's graph (N-Triples parse fastest; Turtle is the fallback)."""
+    from rdflib import Graph
+
+    for name, fmt in ((GRAPH_NT, "nt"), (GRAPH_TTL, "turtle")):
+        path = build_dir / name
+        if path.is_file():
+            graph = Graph()
+            try:
+                graph.parse(path, format=fmt)
+            except Exception as exc:
+                raise BuildCorruptError(
+                    f"{path} is unreadable ({type(exc).__name__}); run `klimatgraf build` to rebuild it"
+                ) from None
+            if len(graph) == 0:
+                raise BuildCorruptError(f"{path} is empty; run `klimatgraf build` to rebuild it")
+            return graph
+    if build_dir.exists() and not build_dir.is_dir():
+        raise BuildMissingError(f"{build_dir} is not a directory; pass --build-dir or run `klimatgraf build`")
+    raise BuildMissingError(f"no graph in {build_dir}/; run `klimatgraf build` first")
+
+
+def list_queries(directory: Path | None = None) -> list[NamedQuery]:
+    directory = directory or queries_dir()
+    return [read_named_query(path) for path in sorted(directory.glob("*.rq"))]
+
+
+def read_named_query(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"^#\s*description:\s*(.+)$", text, re.MULTILINE)
+    return NamedQuery(path.stem, match.group(1).strip() if match else "", text, path)
+
+
+def named_query(name: str, directory: Path | None = None) -> NamedQuery:
+    directory = directory or queries_dir()
+    path = directory / f"{name}.rq"
+    if not NAME_RE.match(name) or not path.is_file():
+        known = ", ".join(q.name for q in list_queries(directory))
+        raise QueryError(f"unknown query {name!r}; known queries: {known} (see `klimatgraf query --list`)")
+    return read_named_query(path)
+
+
+def resolve_query_text(query_or_file: str) -> str:
+    """A query given inline, as a path to a .rq file, or '-' is not supported (use a file)."""
+    candidate = Path(query_or_file)
+    if len(query_or_file) < 4096 and "\n" not in query_or_file and candidate.suffix in (".rq", ".sparql"):
+        if not candidate.is_file():
+            raise QueryError(f"query file {query_or_file} does not exist")
+        return candidate.read_text(encoding="utf-8")
+    return query_or_file
+
+
+def run(graph: Graph, query: str) -> Result:
+    """Parse and evaluate `query`; a syntax error becomes a QueryError with line and column. Read-only."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    if re.search(r"^\s*(?:PREFIX[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", query, re.I):
+        raise QueryError("SPARQL Update is not allowed here; klimatgraf's graph is read-only (rebuild it instead)")
+    try:
+        prepared = prepareQuery(query)
+    except Exception as exc:  # pyparsing.ParseException and friends
+        raise QueryError(_syntax_message(query, exc)) from None
+    try:
+        result = graph.query(prepared)
+    except Exception as exc:
+        raise QueryError(f"SPARQL evaluation failed: {exc}") from None
+    if result.type == "ASK":
+        return Result("ASK", [], [], boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return Result("CONSTRUCT", [], [], graph=result.graph)
+    variables = [str(v) for v in (result.vars or [])]
+    rows = [[row[i] for i in range(len(variables))] for row in result]  # type: ignore[index]
+    return Result("SELECT", variables, rows)
+
+
+def _syntax_message(query: str, exc: Exception) -> str:
+    line = getattr(exc, "lineno", None) or getattr(exc, "line_number", None)
+    col = getattr(exc, "col", None) or getattr(exc, "column", None)
+    msg = getattr(exc, "msg", None) or str(exc).splitlines()[0]
+    if line is None and isinstance(getattr(exc, "loc", None), int):
+        prefix = query[: exc.loc]  # type: ignore[attr-defined]
+        line, col = prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
+    where = f" at line {line}, column {col}" if line is not None else ""
+    return f"SPARQL syntax error{where}: {msg}"
+
+
+# ----------------------------------------------------------------------------- serialisation
+
+
+def _plain(term: Node | None) -> Any:
+    from rdflib import Literal
+
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return value if isinstance(value, int | float | bool | str) else str(term)
+    return str(term)
+
+
+def to_json(result: Result) -> str:
+    """W3C SPARQL 1.1 Query Results JSON."""
+    if result.kind == "ASK":
+        return json.dumps({"head": {}, "boolean": result.boolean})
+    bindings = []
+    for row in result.rows:
+        binding = {}
+        for var, term in zip(result.variables, row, strict=True):
+            if term is not None:
+                binding[var] = _json_term(term)
+        bindings.append(binding)
+    return json.dumps(
+        {"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=2
+    )
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def to_csv(result: Result) -> str:
+    """W3C SPARQL 1.1 CSV: plain lexical values, CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else str(t) for t in row])
+    return buffer.getvalue()
+
+
+def to_tsv(result: Result) -> str:
+    """W3C SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax, variables with '?'."""
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else _tsv_term(t) for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_term(term: Node) -> str:
+    from rdflib import Literal
+
+    if isinstance(term, Literal) and term.datatype is None and not term.language:
+        return json.dumps(str(term), ensure_ascii=False)  # a quoted string with escapes
+    return term.n3()

@@ -1,0 +1,49 @@
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from klimatgraf.swedish import format_date, format_number, parse_date, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("57 215", 57215),
+        ("1 108 880", 1108880),
+        ("1\u00a0108\u00a0880", 1108880),
+        ("44,8", 44.8),
+        ("19,8", 19.8),
+        ("1,2 miljoner", 1_200_000),
+        ("590 tusen", 590_000),
+        ("2030", 2030),
+    ],
+)
+def test_swedish_numbers_parse_with_space_groups_and_decimal_comma(text: str, value: float) -> None:
+    assert parse_number(text) == pytest.approx(value)
+
+
+def test_non_numbers_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        parse_number("fyra")
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_integers_round_trip_through_swedish_format(value: int) -> None:
+    assert parse_number(format_number(value)) == value
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=9))
+def test_decimals_round_trip_through_swedish_format(whole: int, tenth: int) -> None:
+    value = whole + tenth / 10
+    assert parse_number(format_number(value)) == pytest.approx(value)
+
+
+def test_signing_date_in_running_text() -> None:
+    assert parse_date("undertecknas den 5 december 2025 vid European Viable Cities Day") == date(2025, 12, 5)
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)))
+def test_dates_round_trip_through_swedish_format(value: date) -> None:
+    assert parse_date(format_date(value)) == value
