@@ -57,7 +57,7 @@ def build_lock(build_dir: Path, wait: bool = False) -> Iterator[None]:
         handle.close()
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call write(tmp) on a temp file beside `path`, then move it into place."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
