@@ -331,3 +331,75 @@ def export_rdf(
         raise InputError(f"{output.parent} does not exist; create it or choose another --output")
     write_atomically(output, lambda tmp: graph.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8"))
     _err().print(f"wrote {output} ({len(graph)} triples)")
+
+
+NodeTypes = Annotated[
+    list[str] | None,
+    typer.Option("--include", help="Only these node types (repeatable): municipality, agency, programme, "
+                 "commitment, theme, organisation."),
+]  # fmt: skip
+ExcludeTypes = Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these node types (repeatable).")]
+
+
+def _network(build_dir: Path | None, include: list[str] | None, exclude: list[str] | None) -> Any:
+    from .export import network
+    from .sparql import load_graph
+
+    return network(load_graph(build_dir or default_build_dir()), include, exclude or ())
+
+
+def _write_bytes(data: bytes, output: Path) -> None:
+    from .build import write_atomically
+
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    write_atomically(output, lambda tmp: tmp.write_bytes(data))
+
+
+@export_app.command("gephi")
+def export_gephi(
+    build_dir: BuildDir = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="GEXF file to write.")] = Path("build/klimatgraf.gexf"),
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+) -> None:
+    """Write the network as GEXF 1.3 for Gephi / Gephi Lite (colours by type, sizes by degree)."""
+    from .export import to_gexf
+
+    net = _network(build_dir, include, exclude)
+    _write_bytes(to_gexf(net), output)
+    _err().print(f"wrote {output}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+
+
+@export_app.command("graphml")
+def export_graphml(
+    build_dir: BuildDir = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="GraphML file to write.")] = Path(
+        "build/klimatgraf.graphml"
+    ),
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+) -> None:
+    """Write the network as GraphML (networkx, yEd, Cytoscape)."""
+    from .export import to_graphml
+
+    net = _network(build_dir, include, exclude)
+    _write_bytes(to_graphml(net), output)
+    _err().print(f"wrote {output}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+
+
+@export_app.command("csv")
+def export_csv(
+    build_dir: BuildDir = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for nodes.csv and edges.csv.")] = Path(
+        "build/network"
+    ),
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+) -> None:
+    """Write nodes.csv and edges.csv in Gephi's spreadsheet import format."""
+    from .export import write_csv
+
+    net = _network(build_dir, include, exclude)
+    nodes, edges = write_csv(net, output)
+    _err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")
