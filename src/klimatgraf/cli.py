@@ -403,3 +403,123 @@ def export_csv(
     net = _network(build_dir, include, exclude)
     nodes, edges = write_csv(net, output)
     _err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")
+
+
+# ----------------------------------------------------------------------------- search / eval
+
+
+class GroupBy(str, Enum):
+    paragraph = "paragraph"
+    municipality = "municipality"
+
+
+class Retriever(str, Enum):
+    hybrid = "hybrid"
+    bm25 = "bm25"
+    dense = "dense"
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(metavar="QUERY", help="A question in Swedish (or English).")],
+    build_dir: BuildDir = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=200, help="Number of hits (or municipalities).")] = 10,
+    group: Annotated[
+        GroupBy, typer.Option("--group", help="paragraph hits, or municipalities with evidence.")
+    ] = GroupBy.paragraph,
+    municipality: Annotated[
+        list[str] | None, typer.Option("--municipality", "-m", help="Only this municipality (repeatable).")
+    ] = None,
+    doc_type: Annotated[DocTypeChoice | None, typer.Option("--type", help="Only this document type.")] = None,
+    retriever: Annotated[
+        Retriever, typer.Option("--retriever", help="hybrid (default), bm25 or dense.")
+    ] = Retriever.hybrid,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Embedding model; must match the index (default: the index's).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X"."""
+    from .search import Searcher, highlight
+
+    searcher = Searcher((build_dir or default_build_dir()) / "index", model=model)
+    options = {
+        "municipalities": municipality or None,
+        "doc_type": doc_type.value if doc_type else None,
+        "retriever": retriever.value,
+    }
+    if group is GroupBy.municipality:
+        groups = searcher.search_grouped(text, k=k, **options)
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
+            return
+        rows = [
+            {
+                "rank": i,
+                "municipality": g.municipality,
+                "kommunkod": g.kommunkod,
+                "score": round(g.score, 4),
+                "evidence": "\n".join(f"[{e.section or '–'}] {highlight(e.text, text)}" for e in g.evidence)
+                if fmt in (Format.table, Format.markdown)
+                else " | ".join(e.text for e in g.evidence),
+            }
+            for i, g in enumerate(groups, start=1)
+        ]
+        render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
+        return
+    hits = searcher.search(text, k=k, **options)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")
+        return
+    columns = ["rank", "score", "municipality", "section", "text"]
+    if fmt in (Format.csv, Format.tsv):
+        columns = [
+            "rank",
+            "score",
+            "municipality",
+            "kommunkod",
+            "document",
+            "paragraph",
+            "section",
+            "page",
+            "boilerplate",
+            "retrievers",
+            "text",
+        ]
+    rows = []
+    for hit in hits:
+        row = hit.to_dict()
+        if fmt in (Format.table, Format.markdown):
+            row["text"] = highlight(hit.text, text)
+            row["score"] = round(hit.score, 4)
+            if hit.boilerplate:
+                row["municipality"] = f"{len(hit.documents)} dokument (mall)"
+        rows.append(row)
+    render(rows, columns, fmt, sys.stdout)
+
+
+@app.command("eval")
+def evaluate_command(
+    questions: Annotated[Path | None, typer.Argument(help="Question file (default: tests/dev_queries.json).")] = None,
+    build_dir: BuildDir = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score the search on a question file: who (hit@1, recall@3, MRR) and passage (hit@1, hit@5, MRR@10)."""
+    from .config import project_root
+    from .evaluate import evaluate
+    from .search import Searcher
+
+    path = questions or project_root() / "tests" / "dev_queries.json"
+    if not path.is_file():
+        raise InputError(f"{path}: no such question file")
+    report = evaluate(Searcher((build_dir or default_build_dir()) / "index"), path)
+    rows = report.rows()
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    render(rows, list(rows[0].keys()) if rows else [], fmt, sys.stdout)
+    failures = report.failures()
+    if failures:
+        _err().print(f"{len(failures)} failed question(s):")
+        for failure in failures:
+            _err().print(f"  {failure}")
