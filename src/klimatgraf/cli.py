@@ -523,3 +523,28 @@ def evaluate_command(
         _err().print(f"{len(failures)} failed question(s):")
         for failure in failures:
             _err().print(f"  {failure}")
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+@app.command()
+def compare(
+    municipalities: Annotated[
+        list[str] | None, typer.Argument(help="Names or kommunkoder (any case, å/ä/ö optional).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Compare every municipality in the graph.")] = False,
+    build_dir: BuildDir = None,
+    data_dir: DataDir = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Municipalities side by side: type, version, twins, commitments 1–10, targets, emissions, themes."""
+    from .compare import compare as run_compare
+    from .corpus import load_gazetteer
+    from .sparql import load_graph
+
+    if not municipalities and not all_:
+        raise InputError("name at least one municipality, or pass --all")
+    graph = load_graph(build_dir or default_build_dir())
+    result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir or default_data_dir()))
+    render(result.rows, result.columns, fmt, sys.stdout)

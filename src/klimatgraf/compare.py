@@ -1,0 +1,125 @@
+"""Side-by-side comparison of municipalities, built only from the named SPARQL queries.
+
+One column per municipality, one row per attribute: document type, version/signing date,
+twin/pioneer, each shared commitment 1–10, targets by scope, latest emission figures, themes
+and organisations. Because it reuses `queries/*.rq`, the comparison shows exactly what the
+graph (and so the documents) say, and changes with them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .reference import Gazetteer, fold
+from .sparql import named_query, run
+from .swedish import format_number
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+COMMITMENT_NUMBERS = range(1, 11)
+SCOPES = (("organisation", "Mål: organisation"), ("geographic", "Mål: geografiskt"), ("consumption", "Mål: konsumtion"))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    municipalities: list[str]
+    rows: list[dict[str, Any]]  # {"attribute": …, "<municipality>": value, …}
+
+    @property
+    def columns(self) -> list[str]:
+        return ["attribute", *self.municipalities]
+
+
+def _rows(graph: Graph, name: str) -> list[dict[str, Any]]:
+    return run(graph, named_query(name).text).plain_rows()
+
+
+def resolve_names(names: Sequence[str], known: Sequence[str], gazetteer: Gazetteer) -> list[str]:
+    """Names or kommunkoder, any case, with or without å/ä/ö → municipalities present in the graph."""
+    by_fold = {fold(name): name for name in known}
+    resolved = []
+    for raw in names:
+        municipality = gazetteer.resolve(raw)  # raises with a suggestion for unknown names
+        if fold(municipality.name) not in by_fold:
+            raise InputError(f"{municipality.name} has no contract in the graph; known: {', '.join(sorted(known))}")
+        if municipality.name not in resolved:
+            resolved.append(municipality.name)
+    return resolved
+
+
+def compare(graph: Graph, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
+    """Compare `names` (all municipalities with a document when None)."""
+    documents = _rows(graph, "municipalities")
+    known = sorted({r["municipality"] for r in documents})
+    selected = known if not names else resolve_names(names, known, gazetteer)
+    if len(selected) < 1:
+        raise InputError("no municipalities to compare; run `klimatgraf build` first")
+    table: dict[str, dict[str, Any]] = defaultdict(dict)
+    order: list[str] = []
+
+    def put(attribute: str, municipality: str, value: Any) -> None:
+        if attribute not in table:
+            order.append(attribute)
+        if municipality in selected and value not in (None, ""):
+            previous = table[attribute].get(municipality)
+            table[attribute][municipality] = value if previous is None else f"{previous}; {value}"
+
+    for r in documents:
+        put("Dokumenttyp", r["municipality"], r["document_type"])
+        put("Version / undertecknad", r["municipality"], r.get("version") or r.get("signed"))
+        put("Kommunkod", r["municipality"], r["kommunkod"])
+    for r in _rows(graph, "twins"):
+        put("Tvilling till (pionjär)", r["twin"], r["pioneer"])
+        put("Pionjär för (tvillingar)", r["pioneer"], r["twin"])
+    adopted: dict[str, dict[int, str]] = defaultdict(dict)
+    labels: dict[int, str] = {}
+    for r in _rows(graph, "commitments"):
+        number = int(r["number"])
+        adopted[r["municipality"]][number] = r["label"]
+        labels.setdefault(number, r["label"])
+    for number in COMMITMENT_NUMBERS:
+        attribute = f"Åtagande {number}" + (f" – {labels[number]}" if number in labels else "")
+        for municipality in selected:
+            put(attribute, municipality, "ja" if number in adopted[municipality] else "–")
+    targets = _rows(graph, "targets")
+    for scope, attribute in SCOPES:
+        for r in targets:
+            if r["scope"] == scope:
+                put(attribute, r["municipality"], _target_text(r))
+    latest: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(graph, "emissions"):
+        latest[r["municipality"]].append(r)
+    for municipality, figures in latest.items():
+        year = max(int(f["year"]) for f in figures)
+        for f in figures:
+            if int(f["year"]) == year:
+                put(
+                    "Senaste utsläppsuppgifter",
+                    municipality,
+                    f"{year}: {format_number(float(f['value']))} {f['unit']} ({f['description']})",
+                )
+    for name, attribute, column in (("themes", "Teman", "theme"), ("organisations", "Organisationer", "organisation")):
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for r in _rows(graph, name):
+            grouped[r["municipality"]].append(str(r[column]))
+        for municipality, values in grouped.items():
+            put(attribute, municipality, ", ".join(sorted(set(values))))
+    rows = [{"attribute": attribute, **{m: table[attribute].get(m, "") for m in selected}} for attribute in order]
+    return Comparison(selected, rows)
+
+
+def _target_text(r: dict[str, Any]) -> str:
+    kind = {"neutrality": "klimatneutral", "reduction": "minska", "cap": "högst"}.get(str(r["kind"]), str(r["kind"]))
+    value = ""
+    if r.get("value") is not None:
+        unit = {"percent": "%", "tCO2e/person": "t CO2e/person", "tCO2e": "t CO2e"}.get(
+            str(r.get("unit")), str(r.get("unit") or "")
+        )
+        value = f" {format_number(float(r['value']))} {unit}".rstrip()
+    base = f" (jfr {r['base_year']})" if r.get("base_year") is not None else ""
+    return f"{kind}{value} {r['target_year']}{base}"
