@@ -107,7 +107,7 @@ class ClimateTarget:
 
 @dataclass(frozen=True)
 class EmissionFigure:
-    year: int
+    year: int | None  # None when the text gives no year for the figure
     value: float  # in tonnes CO2e (kg figures converted)
     description: str  # what the figure covers, e.g. "växthusgasutsläpp, geografiskt område"
     evidence: str

@@ -29,6 +29,8 @@ NUMBERED_HEADING_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})*)\.?[ \t]*\t[ \
 DOTTED_HEADING_RE = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?P<title>[A-ZÅÄÖ].*)$")
 SIMPLE_NUMBERED_RE = re.compile(r"^(?P<num>\d{1,2})\.\s+(?P<title>[A-ZÅÄÖ].*)$")
 APPENDIX_RE = re.compile(r"^(?P<num>Bilaga\s+\d+)\b\s*[-–:]?\s*(?P<title>.*)$")
+# "Åtagande nr 9 - …", "Bilaga 2 – …": a labelled, numbered item starts a new unit after a page break
+LABELLED_ITEM_RE = re.compile(r"^[A-ZÅÄÖ][a-zåäö]+\s+(?:nr\.?\s*)?\d{1,2}\s*[-–:]\s")
 SENTENCE_END_RE = re.compile(r"[.!?…”\")]\s*$")
 # A line ending in one of these words continues on the next line even when that starts upper-case.
 _CONTINUING_WORDS = {
@@ -122,7 +124,7 @@ def _blocks(lines: Iterable[_Line]) -> list[_Block]:
 
 def _starts_new_unit(previous: str, line: str) -> bool:
     stripped = line.strip()
-    if _heading_match(stripped) or BULLET_RE.match(stripped):
+    if _heading_match(stripped) or BULLET_RE.match(stripped) or LABELLED_ITEM_RE.match(stripped):
         return True
     ended = bool(SENTENCE_END_RE.search(previous) or previous.rstrip().endswith(":"))
     return ended and (stripped[:1].isupper() or bool(SIMPLE_NUMBERED_RE.match(stripped)))
