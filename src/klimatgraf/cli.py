@@ -443,13 +443,9 @@ def search(
     from .search import Searcher, highlight
 
     searcher = Searcher((build_dir or default_build_dir()) / "index", model=model)
-    options = {
-        "municipalities": municipality or None,
-        "doc_type": doc_type.value if doc_type else None,
-        "retriever": retriever.value,
-    }
+    towns, kind, how = municipality or None, doc_type.value if doc_type else None, retriever.value
     if group is GroupBy.municipality:
-        groups = searcher.search_grouped(text, k=k, **options)
+        groups = searcher.search_grouped(text, k=k, municipalities=towns, doc_type=kind, retriever=how)  # type: ignore[arg-type]
         if fmt is Format.json:
             sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
             return
@@ -467,7 +463,7 @@ def search(
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
         return
-    hits = searcher.search(text, k=k, **options)
+    hits = searcher.search(text, k=k, municipalities=towns, doc_type=kind, retriever=how)  # type: ignore[arg-type]
     if fmt is Format.json:
         sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")
         return

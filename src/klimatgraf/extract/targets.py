@@ -83,9 +83,8 @@ def _targets_in(sentence: str, pid: str, inherited: str | None) -> list[ClimateT
         scope = _scope_before(sentence, year_match.start()) or inherited or "geographic"
         if reduce and reduce.start() < year_match.start():
             base_year = int(base.group(1)) if base and int(base.group(1)) < year else None
-            found.append(
-                ClimateTarget(scope, "reduction", year, pid, base_year, parse_number(reduce.group(1)), "percent")
-            )  # type: ignore[arg-type]
+            value = parse_number(reduce.group(1))
+            found.append(ClimateTarget(scope, "reduction", year, pid, base_year, value, "percent"))  # type: ignore[arg-type]
         elif cap and (cap.start() < year_match.start() or year_match.start() > cue_start):
             unit = "tCO2e/person" if cap.group(2) else "tCO2e"
             found.append(ClimateTarget(scope, "cap", year, pid, None, parse_number(cap.group(1)), unit))  # type: ignore[arg-type]
