@@ -1,0 +1,373 @@
+"""Hybrid search over the index: ranked paragraphs, or municipalities with their evidence.
+
+Ranking is weighted reciprocal-rank fusion of BM25 and dense ranks,
+`score = Σ w_r / (k + rank_r)`, over *entries* (distinct paragraph texts). Plain RRF with
+equal weights lets BM25 — which ranks paraphrased answers in the hundreds — drag good
+dense hits down, so the dense side weighs more; the defaults come from `klimatgraf eval`
+on the development questions (see docs/benchmarks.md).
+
+Shared template text is one collapsed hit listing all its documents; its score is scaled by
+`boilerplate_weight` so it ranks below a municipality's own text of similar relevance, and
+it never counts towards a municipality in `search_grouped`: a municipality is an answer to
+"who works on X" because of what its own text says, not because it signed the template.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .embed import Embedder, get_embedder
+from .errors import InputError
+from .index import Analyzer, LoadedIndex, load_index
+
+Retriever = Literal["hybrid", "bm25", "dense"]
+RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
+PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
+MAX_QUERY_CHARS = 1000  # e5 reads 512 tokens; a longer question adds nothing but latency
+
+# Leading question phrases that say "who/which municipality" rather than what the topic is.
+_LEAD = re.compile(
+    r"^\s*(?:(?:vem|vilka|vilken|vilket|vad|hur|which|who|what)\b(?:\s+(?:kommuner(?:na)?|kommun(?:en)?|"
+    r"municipalit(?:y|ies)|cit(?:y|ies)|towns?))?(?:\s+(?:är\s+det\s+som|is|are|does|do))?)\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Weighted RRF; defaults chosen by evaluation (docs/benchmarks.md)."""
+
+    bm25_weight: float = 0.5
+    dense_weight: float = 1.0
+    rrf_k: float = 10.0
+    boilerplate_weight: float = 0.5
+    heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
+    depth: int = 200  # ranks per retriever that take part in fusion
+    strip_question: bool = False  # measured: e5 does slightly better on the whole question
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    municipality: str
+    kommunkod: str
+    document: str  # doc_id of the shown member
+    paragraph: str  # IRI
+    pid: str
+    section: str
+    page: int | None
+    text: str
+    boilerplate: bool
+    documents: tuple[str, ...]  # every document holding this text (collapsed template)
+    municipalities: tuple[str, ...]
+    retrievers: tuple[str, ...]
+    doc_type: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["documents"] = list(self.documents)
+        data["municipalities"] = list(self.municipalities)
+        data["retrievers"] = list(self.retrievers)
+        return data
+
+
+@dataclass(frozen=True)
+class MunicipalityHit:
+    rank: int
+    municipality: str
+    kommunkod: str
+    score: float
+    evidence: tuple[Hit, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "municipality": self.municipality,
+            "kommunkod": self.kommunkod,
+            "score": self.score,
+            "evidence": [
+                {"paragraph": e.paragraph, "text": e.text, "score": e.score, "section": e.section}
+                for e in self.evidence
+            ],
+        }
+
+
+def clean_query(query: str) -> str:
+    """Control characters out, whitespace collapsed, very long questions cut at a word."""
+    if not isinstance(query, str):
+        raise InputError("the query must be text")
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in unicodedata.normalize("NFC", query))
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+    if not text:
+        raise InputError('empty query; ask in words, e.g. klimatgraf search "vem arbetar med matsvinn"')
+    if not any(c.isalnum() for c in text):
+        raise InputError(f"the query {text[:40]!r} has no words to search for; ask in words")
+    return text
+
+
+def topic_of(query: str) -> str:
+    """The question without its leading "vem/vilka kommuner/which municipality" words."""
+    stripped = _LEAD.sub("", query, count=1).strip()
+    return stripped if any(c.isalnum() for c in stripped) else query
+
+
+class Searcher:
+    """Loads an index once; the embedding model loads on the first dense query."""
+
+    def __init__(
+        self,
+        index_dir: Path | str,
+        model: str | Embedder | None = None,
+        fusion: FusionConfig | None = None,
+    ) -> None:
+        self.index: LoadedIndex = load_index(Path(index_dir))
+        self.fusion = fusion or FusionConfig()
+        built_with = self.index.manifest.model_id
+        if isinstance(model, str):
+            wanted = get_embedder(model)
+            if wanted.model_id != built_with:
+                raise InputError(
+                    f"the index in {self.index.path} was built with model {built_with}, not {wanted.model_id}; "
+                    f"run `klimatgraf build --model {model}` or search without --model"
+                )
+            self._embedder: Embedder | None = wanted
+        elif model is not None:
+            if model.model_id != built_with:
+                raise InputError(
+                    f"the index in {self.index.path} was built with model {built_with}, not {model.model_id}; "
+                    "run `klimatgraf build` with that model"
+                )
+            self._embedder = model
+        else:
+            self._embedder = None
+        self._municipalities = {
+            m["municipality"].casefold(): m["municipality"] for e in self.index.entries for m in e["members"]
+        } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.index.manifest.model_id)
+        return self._embedder
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.index.analyzer
+
+    # ------------------------------------------------------------------ retrievers
+
+    def _entry_max(self, passage_scores: np.ndarray, passage_ids: np.ndarray) -> np.ndarray:
+        """Best passage score per entry (−inf where no passage was scored)."""
+        out = np.full(len(self.index.entries), -np.inf, dtype=np.float32)
+        np.maximum.at(out, self.index.owners[passage_ids], passage_scores.astype(np.float32))
+        return out
+
+    def _bm25_scores(self, query: str) -> np.ndarray:
+        vocab = self.index.bm25.vocab_dict
+        tokens = [t for t in self.analyzer.tokens(query, query=True) if t in vocab]
+        if not tokens:
+            return np.full(len(self.index.entries), -np.inf, dtype=np.float32)
+        scores = np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
+        found = np.flatnonzero(scores > 0)
+        return self._entry_max(scores[found], found)
+
+    def _dense_scores(self, query: str) -> np.ndarray:
+        text = topic_of(query) if self.fusion.strip_question else query
+        vector = self.embedder.embed_query(text).astype(np.float32)[None, :]
+        total = self.index.vectors.ntotal
+        fetch = total if total <= 20_000 else min(total, self.fusion.depth * 8)
+        scores, ids = self.index.vectors.search(vector, fetch)
+        keep = ids[0] >= 0
+        return self._entry_max(scores[0][keep], ids[0][keep])
+
+    # ------------------------------------------------------------------ ranking
+
+    def _allowed(self, municipalities: Sequence[str] | None, doc_type: str | None) -> list[list[int]]:
+        """For each entry, the indexes of its members that pass the filters."""
+        wanted = self._resolve_municipalities(municipalities)
+        return [
+            [
+                i
+                for i, m in enumerate(e["members"])
+                if (wanted is None or m["municipality"] in wanted) and (doc_type is None or m["doc_type"] == doc_type)
+            ]
+            for e in self.index.entries
+        ]
+
+    def _resolve_municipalities(self, names: Sequence[str] | None) -> set[str] | None:
+        if not names:
+            return None
+        resolved = set()
+        for name in names:
+            key = name.strip().casefold().removesuffix(" kommun")
+            if key not in self._municipalities:
+                known = ", ".join(sorted(set(self._municipalities.values())))
+                raise InputError(f"no documents from municipality {name!r} in the index; known: {known}")
+            resolved.add(self._municipalities[key])
+        return resolved
+
+    def _ranked(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> list[tuple[int, float, tuple[str, ...]]]:
+        """(entry row, fused score, retrievers that found it), best first, before boilerplate scaling."""
+        if retriever not in ("hybrid", "bm25", "dense"):
+            raise InputError(f"unknown retriever {retriever!r}; use hybrid, bm25 or dense")
+        used = RETRIEVERS if retriever == "hybrid" else (retriever,)
+        ok = np.array([bool(a) for a in allowed], dtype=bool)
+        weights = {"bm25": self.fusion.bm25_weight, "dense": self.fusion.dense_weight}
+        fused = np.zeros(len(allowed), dtype=np.float64)
+        found: dict[int, list[str]] = {}
+        for name in used:
+            scores = self._bm25_scores(query) if name == "bm25" else self._dense_scores(query)
+            candidates = np.flatnonzero(ok & np.isfinite(scores))
+            order = candidates[np.argsort(-scores[candidates], kind="stable")][: self.fusion.depth]
+            if retriever != "hybrid":
+                return [(int(row), float(scores[row]), (name,)) for row in order]
+            for rank, row in enumerate(order, start=1):
+                fused[row] += weights[name] / (self.fusion.rrf_k + rank)
+                found.setdefault(int(row), []).append(name)
+        rows = sorted(found, key=lambda r: -fused[r])
+        return [(r, float(fused[r]), tuple(found[r])) for r in rows]
+
+    def _adjusted(self, row: int, score: float) -> float:
+        entry = self.index.entries[row]
+        if entry["boilerplate"]:
+            score *= self.fusion.boilerplate_weight
+        if entry["kind"] == "heading":
+            score *= self.fusion.heading_weight
+        return score
+
+    def _hit(self, rank: int, row: int, score: float, retrievers: tuple[str, ...], members: list[int]) -> Hit:
+        entry = self.index.entries[row]
+        shown = entry["members"][members[0]] if members else entry["members"][0]
+        return Hit(
+            rank=rank,
+            score=round(score, 6),
+            municipality=shown["municipality"],
+            kommunkod=shown["kommunkod"],
+            document=shown["doc_id"],
+            paragraph=PARAGRAPH_IRI.format(pid=shown["pid"]),
+            pid=shown["pid"],
+            section=" › ".join(entry["section"]),
+            page=shown.get("page"),
+            text=entry["text"],
+            boilerplate=bool(entry["boilerplate"]),
+            documents=tuple(dict.fromkeys(m["doc_id"] for m in entry["members"])),
+            municipalities=tuple(dict.fromkeys(m["municipality"] for m in entry["members"])),
+            retrievers=retrievers,
+            doc_type=shown["doc_type"],
+        )
+
+    # ------------------------------------------------------------------ public
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        municipalities: Sequence[str] | None = None,
+        doc_type: str | None = None,
+        retriever: Retriever = "hybrid",
+    ) -> list[Hit]:
+        """Ranked paragraph hits; identical text from several documents is one hit."""
+        query = clean_query(query)
+        if k < 1:
+            raise InputError(f"k must be at least 1, not {k}")
+        allowed = self._allowed(municipalities, doc_type)
+        ranked = [(row, self._adjusted(row, s), found) for row, s, found in self._ranked(query, retriever, allowed)]
+        ranked.sort(key=lambda t: -t[1])
+        return [self._hit(i, row, s, found, allowed[row]) for i, (row, s, found) in enumerate(ranked[:k], start=1)]
+
+    def search_grouped(
+        self,
+        query: str,
+        k: int = 10,
+        municipalities: Sequence[str] | None = None,
+        doc_type: str | None = None,
+        retriever: Retriever = "hybrid",
+        evidence: int = 3,
+    ) -> list[MunicipalityHit]:
+        """Municipalities ranked by their best own paragraph, each with up to `evidence` paragraphs."""
+        query = clean_query(query)
+        if k < 1:
+            raise InputError(f"k must be at least 1, not {k}")
+        allowed = self._allowed(municipalities, doc_type)
+        groups: dict[str, list[Hit]] = {}
+        for row, score, found in self._ranked(query, retriever, allowed):
+            entry = self.index.entries[row]
+            if entry["boilerplate"]:
+                continue  # template text never makes a municipality an answer
+            score = self._adjusted(row, score)
+            hit = self._hit(0, row, score, found, allowed[row])
+            groups.setdefault(hit.municipality, []).append(hit)
+        ordered = []
+        for hits in groups.values():
+            hits.sort(key=lambda h: -h.score)
+            ordered.append(hits[:evidence])
+        ordered.sort(key=lambda hs: -hs[0].score)
+        return [
+            MunicipalityHit(
+                rank=i,
+                municipality=hs[0].municipality,
+                kommunkod=hs[0].kommunkod,
+                score=hs[0].score,
+                evidence=tuple(_renumber(hs)),
+            )
+            for i, hs in enumerate(ordered[:k], start=1)
+        ]
+
+
+def _renumber(hits: Iterable[Hit]) -> list[Hit]:
+    from dataclasses import replace
+
+    return [replace(h, rank=i) for i, h in enumerate(hits, start=1)]
+
+
+def highlight(
+    text: str, query: str, *, width: int = 240, mark: tuple[str, str] = ("**", "**"), analyzer: Analyzer | None = None
+) -> str:
+    """A snippet of about `width` characters around the first query word, matches marked.
+
+    Matching is by Swedish stem (and compound part), so "matsvinnet" lights up for "matsvinn".
+    """
+    analyzer = analyzer or _default_analyzer()
+    try:
+        wanted = set(analyzer.tokens(clean_query(query), query=True))
+    except InputError:
+        wanted = set()
+    flat = " ".join(text.split())
+    spans = [m.span() for m in re.finditer(r"[^\W_]+", flat) if wanted & set(analyzer.tokens(m.group()))]
+    start = 0
+    if len(flat) > width:
+        if spans:
+            start = max(0, min(spans[0][0] - width // 4, len(flat) - width))
+            start = flat.rfind(" ", 0, start) + 1 if start else 0
+        end = flat.find(" ", start + width)
+        end = len(flat) if end < 0 else end
+    else:
+        end = len(flat)
+    out, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out += [flat[pos:a], mark[0], flat[a:b], mark[1]]
+        pos = b
+    out.append(flat[pos:end])
+    return ("… " if start else "") + "".join(out) + (" …" if end < len(flat) else "")
+
+
+_ANALYZER: list[Analyzer] = []
+
+
+def _default_analyzer() -> Analyzer:
+    if not _ANALYZER:
+        _ANALYZER.append(Analyzer())
+    return _ANALYZER[0]
