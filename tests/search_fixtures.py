@@ -1,0 +1,68 @@
+"""Fixtures shared by the search tests: the seed index with the real e5 model (built once per
+session), and a tiny deterministic embedder that counts what it embeds, for fast unit tests.
+
+Imported by test_index/test_search/test_evaluate (tests/conftest.py belongs to the lead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from klimatgraf.corpus import Corpus
+from klimatgraf.embed import E5Embedder
+from klimatgraf.index import IndexManifest, build_index
+from klimatgraf.search import Searcher
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class CountingEmbedder:
+    """Hashed bag of words (64-d): similar texts get similar vectors; every text it embeds is recorded."""
+
+    def __init__(self, model_id: str = "test:hashed-bow", dim: int = 64) -> None:
+        self.model_id = model_id
+        self.dim = dim
+        self.embedded: list[str] = []
+        self.queries: list[str] = []
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.casefold()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        return self._vector(text)
+
+
+class E5Index:
+    def __init__(self, path: Path, manifest: IndexManifest, cache: Path) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.cache = cache
+
+
+@pytest.fixture(scope="session")
+def e5_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
+    """The seed corpus indexed with the default model, exactly as `klimatgraf build` does."""
+    root = tmp_path_factory.mktemp("e5")
+    manifest = build_index(corpus.paragraphs, corpus.documents, root / "index", E5Embedder(), cache_dir=root / "cache")
+    return E5Index(root / "index", manifest, root / "cache")
+
+
+@pytest.fixture(scope="session")
+def searcher(e5_index: E5Index) -> Searcher:
+    return Searcher(e5_index.path)

