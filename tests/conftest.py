@@ -36,7 +36,9 @@ def corpus() -> Corpus:
     return load_corpus(DATA)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real console script in a subprocess: real exit codes, real stdout/stderr separation."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     exe = Path(sys.executable).parent / "klimatgraf"

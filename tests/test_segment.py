@@ -22,11 +22,15 @@ def texts(text: str) -> list[str]:
 
 def test_hard_wrapped_lines_are_rejoined_and_hyphenation_undone() -> None:
     text = "Klimat- och energiplanen kommer innehålla mål för förnybar energi-\nproduktion och bygg- \noch fastighetsbranschen.\n"
-    assert texts(text) == ["Klimat- och energiplanen kommer innehålla mål för förnybar energiproduktion och bygg- och fastighetsbranschen."]
+    assert texts(text) == [
+        "Klimat- och energiplanen kommer innehålla mål för förnybar energiproduktion och bygg- och fastighetsbranschen."
+    ]
 
 
 def test_hyphen_after_digit_or_capital_is_kept() -> None:
-    assert texts("Mätbarhet av CO2-\nutsläpp för matsedlar görs nu.\n") == ["Mätbarhet av CO2-utsläpp för matsedlar görs nu."]
+    assert texts("Mätbarhet av CO2-\nutsläpp för matsedlar görs nu.\n") == [
+        "Mätbarhet av CO2-utsläpp för matsedlar görs nu."
+    ]
 
 
 def test_page_footers_toc_lines_and_lone_numbers_are_dropped() -> None:
@@ -43,7 +47,11 @@ def test_bullets_stay_items_of_their_lead_in_paragraph() -> None:
     text = "Kommunen åtar sig att:\n\n\t▪ Integrera klimatstrategins mål\n\n\t▪ Ta fram en klimatfärdplan som stödjer \ngenomförandet\n\n\t◦ en underpunkt\n"
     [paragraph] = segment(doc(text))
     assert paragraph.kind == "list"
-    assert paragraph.items == ("Integrera klimatstrategins mål", "Ta fram en klimatfärdplan som stödjer genomförandet", "◦ en underpunkt")
+    assert paragraph.items == (
+        "Integrera klimatstrategins mål",
+        "Ta fram en klimatfärdplan som stödjer genomförandet",
+        "◦ en underpunkt",
+    )
     assert paragraph.text.startswith("Kommunen åtar sig att:\n• Integrera")
 
 
@@ -64,8 +72,13 @@ def test_numbered_headings_make_a_section_path() -> None:
 
 
 def test_a_new_page_that_starts_a_sentence_splits_the_paragraph() -> None:
-    text = "Utsläppen för hushåll är 5 \n157 kg per person år 2022.\n Utifrån den analys som gjordes 2022 framkom det.\n"
-    assert texts(text) == ["Utsläppen för hushåll är 5 157 kg per person år 2022.", "Utifrån den analys som gjordes 2022 framkom det."]
+    text = (
+        "Utsläppen för hushåll är 5 \n157 kg per person år 2022.\n Utifrån den analys som gjordes 2022 framkom det.\n"
+    )
+    assert texts(text) == [
+        "Utsläppen för hushåll är 5 157 kg per person år 2022.",
+        "Utifrån den analys som gjordes 2022 framkom det.",
+    ]
 
 
 def test_pdf_pages_give_paragraph_pages() -> None:
@@ -107,7 +120,11 @@ def test_segmentation_never_crashes_and_ids_are_unique(text: str) -> None:
     assert [p.ordinal for p in result] == list(range(1, len(result) + 1))
 
 
-_WORDS = st.lists(st.sampled_from(["klimat", "Omställning", "och", "för", "energi", "2030", "åtagande", "kommunen"]), min_size=1, max_size=12)
+_WORDS = st.lists(
+    st.sampled_from(["klimat", "Omställning", "och", "för", "energi", "2030", "åtagande", "kommunen"]),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -21,7 +21,6 @@ from .swedish import format_number
 if TYPE_CHECKING:
     from rdflib import Graph
 
-COMMITMENT_NUMBERS = range(1, 11)
 SCOPES = (("organisation", "Mål: organisation"), ("geographic", "Mål: geografiskt"), ("consumption", "Mål: konsumtion"))
 
 
@@ -63,7 +62,7 @@ def compare(graph: Graph, names: Sequence[str] | None, gazetteer: Gazetteer) -> 
     order: list[str] = []
 
     def put(attribute: str, municipality: str, value: Any) -> None:
-        if attribute not in table:
+        if attribute not in order:
             order.append(attribute)
         if municipality in selected and value not in (None, ""):
             previous = table[attribute].get(municipality)
@@ -82,8 +81,9 @@ def compare(graph: Graph, names: Sequence[str] | None, gazetteer: Gazetteer) -> 
         number = int(r["number"])
         adopted[r["municipality"]][number] = r["label"]
         labels.setdefault(number, r["label"])
-    for number in COMMITMENT_NUMBERS:
-        attribute = f"Åtagande {number}" + (f" – {labels[number]}" if number in labels else "")
+    for number in sorted(labels):  # only commitments some document adopts; none is invented
+        label = labels[number] if len(labels[number]) <= 48 else labels[number][:46].rsplit(" ", 1)[0] + " …"
+        attribute = f"Åtagande {number} – {label}"
         for municipality in selected:
             put(attribute, municipality, "ja" if number in adopted[municipality] else "–")
     targets = _rows(graph, "targets")
@@ -95,21 +95,24 @@ def compare(graph: Graph, names: Sequence[str] | None, gazetteer: Gazetteer) -> 
     for r in _rows(graph, "emissions"):
         latest[r["municipality"]].append(r)
     for municipality, figures in latest.items():
-        year = max(int(f["year"]) for f in figures)
-        for f in figures:
-            if int(f["year"]) == year:
-                put(
-                    "Senaste utsläppsuppgifter",
-                    municipality,
-                    f"{year}: {format_number(float(f['value']))} {f['unit']} ({f['description']})",
-                )
+        dated = [f for f in figures if f["year"] is not None]
+        year = max((int(f["year"]) for f in dated), default=None)
+        for f in dated or figures:  # undated figures only when no figure has a year
+            if year is None or int(f["year"]) == year:
+                when = f"{year}: " if year is not None else "år ej angivet: "
+                value = f"{format_number(float(f['value']))} {f['unit']} ({f['description']})"
+                put("Senaste utsläppsuppgifter", municipality, when + value)
     for name, attribute, column in (("themes", "Teman", "theme"), ("organisations", "Organisationer", "organisation")):
         grouped: dict[str, list[str]] = defaultdict(list)
         for r in _rows(graph, name):
             grouped[r["municipality"]].append(str(r[column]))
         for municipality, values in grouped.items():
             put(attribute, municipality, ", ".join(sorted(set(values))))
-    rows = [{"attribute": attribute, **{m: table[attribute].get(m, "") for m in selected}} for attribute in order]
+    rows = [
+        {"attribute": attribute, **{m: table[attribute].get(m, "") for m in selected}}
+        for attribute in order
+        if table[attribute]  # a row nobody selected has a value for says nothing
+    ]
     return Comparison(selected, rows)
 
 

@@ -74,11 +74,12 @@ def save_override(data_dir: Path, file_name: str, *, municipality: str, doc_type
 
 def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:
     """All contracts of `data_dir/contracts`, segmented, with shared template text flagged."""
+    files = contract_files(data_dir)  # first: a missing data directory is the clearest error
     gazetteer = load_gazetteer(data_dir)
     overrides = load_overrides(data_dir)
     documents = []
     by_doc: dict[str, list[Paragraph]] = {}
-    for path in contract_files(data_dir):
+    for path in files:
         if progress:
             progress(path.name)
         override = overrides.get(path.name, {})

@@ -225,4 +225,6 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str]) -> None:
 
 
 def _decimal(value: float) -> str:
-    return f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    """Canonical xsd:decimal lexical form ("1200000.0", "2.841"), stable through Turtle round trips."""
+    text = f"{value:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text

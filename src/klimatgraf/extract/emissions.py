@@ -62,7 +62,7 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
 
 def _clause_before(sentence: str, position: int) -> str:
     """The words that say what a figure measures, without years, units and fillers."""
-    for part in reversed(re.split(r"[,;]|\((?![^()]*\))|\)|\s–\s|:\s", sentence[:position])):
+    for part in reversed(re.split(r"[,;]|\((?![^()]*\))|\s–\s|:\s", sentence[:position])):
         clause = re.sub(r"\d[\d\s\u00a0]*(?:,\d+)?\s*(?:ton|kg)\b.*$", "", part)  # an earlier figure
         clause = YEAR_RE.sub("", clause)
         clause = re.sub(r"^\s*(?:CO2e?|Co2e|ton)\b", "", clause, flags=re.I)

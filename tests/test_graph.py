@@ -1,0 +1,92 @@
+"""The graph builder, compared by isomorphism with a reviewed golden file (never by string)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from klimatgraf.graph import build_graph
+from klimatgraf.models import (
+    ClimateTarget,
+    CommitmentAdoption,
+    Document,
+    EmissionFigure,
+    Facts,
+    Organisation,
+    Page,
+    Paragraph,
+    Party,
+    SteeringDocument,
+    Theme,
+    TwinRelation,
+)
+from klimatgraf.reference import Gazetteer
+from klimatgraf.validate import validate
+
+GOLDEN = Path(__file__).parent / "golden" / "small.ttl"
+
+
+def small_facts(gazetteer: Gazetteer) -> tuple[list[Facts], list[Paragraph]]:
+    """Hand-made facts for a fictional Lund declaration (a fixture, not extraction output)."""
+    lund = gazetteer.by_code["1281"]
+    doc = Document("lund-avsikt", "lund-avsikt.txt", "a" * 64, "…", (Page(1, "…"),), lund, "avsiktsforklaring",
+                   "Fördjupad avsiktsförklaring – Lund", None, date(2025, 12, 5))  # fmt: skip
+    paragraphs = [
+        Paragraph("lund-avsikt", 1, "Lunds kommun avser …", (), 1),
+        Paragraph("lund-avsikt", 2, "Vi lär av vår pionjärkommun Malmö.", ("1. Styrning",), 1),
+        Paragraph(
+            "lund-avsikt", 3, "Viable Cities är Sveriges strategiska innovationsprogram.", (), 2, boilerplate=True
+        ),
+    ]
+    facts = Facts(
+        document=doc,
+        parties=(Party("Lund", "municipality", "lund-avsikt/1"), Party("Viable Cities", "programme", "lund-avsikt/3")),
+        twins=(TwinRelation("1281", "1280", "lund-avsikt/2"),),
+        commitments=(CommitmentAdoption(1, "Styrning och ledning", "lund-avsikt/2"),),
+        targets=(ClimateTarget("geographic", "reduction", 2035, "lund-avsikt/1", 1990, 70.0, "percent"),),
+        emissions=(EmissionFigure(2022, 1_200_000.0, "växthusgasutsläpp", "lund-avsikt/1"),),
+        themes=(Theme("Energi", "lund-avsikt/1"),),
+        organisations=(Organisation("Lunds universitet", "university", "lund-avsikt/1"),),
+        steering_documents=(SteeringDocument("Klimatstrategi", "lund-avsikt/1", 2021, "https://lund.se/k.pdf"),),
+        mentioned_municipalities=("1280",),
+    )
+    return [facts], paragraphs
+
+
+def test_graph_matches_the_golden_file(gazetteer: Gazetteer) -> None:
+    graph = build_graph(*small_facts(gazetteer), gazetteer)
+    if os.environ.get("KLIMATGRAF_REGEN_GOLDEN"):
+        GOLDEN.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    golden = Graph().parse(GOLDEN, format="turtle")
+    if not isomorphic(graph, golden):
+        _, only_built, only_golden = graph_diff(to_isomorphic(graph), to_isomorphic(golden))
+        raise AssertionError(
+            f"only in built:\n{only_built.serialize(format='nt')}\nonly in golden:\n{only_golden.serialize(format='nt')}"
+        )
+
+
+def test_building_twice_gives_isomorphic_graphs(gazetteer: Gazetteer) -> None:
+    assert isomorphic(build_graph(*small_facts(gazetteer), gazetteer), build_graph(*small_facts(gazetteer), gazetteer))
+
+
+def test_small_graph_conforms_to_the_shapes(gazetteer: Gazetteer) -> None:
+    result = validate(build_graph(*small_facts(gazetteer), gazetteer))
+    assert result.conforms, result.report_text
+
+
+def test_every_removal_of_a_provenance_triple_is_caught(gazetteer: Gazetteer) -> None:
+    from rdflib.namespace import PROV
+
+    graph = build_graph(*small_facts(gazetteer), gazetteer)
+    fact_links = [t for t in graph.triples((None, PROV.wasDerivedFrom, None)) if "/fact/" in str(t[0])]
+    assert len(fact_links) >= 8
+    for triple in fact_links:
+        mutated = Graph()
+        for t in graph:
+            if t != triple:
+                mutated.add(t)
+        assert not validate(mutated).conforms, f"removing {triple} was not caught"

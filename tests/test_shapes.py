@@ -1,0 +1,69 @@
+"""Data-driven SHACL cases (pySHACL style): tests/shapes/valid/*.ttl conform, invalid/*.ttl do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from klimatgraf.validate import validate
+
+CASES = Path(__file__).parent / "shapes"
+VALID = sorted((CASES / "valid").glob("*.ttl"))
+INVALID = sorted((CASES / "invalid").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("case", VALID, ids=lambda p: p.stem)
+def test_valid_case_conforms(case: Path) -> None:
+    result = validate(Graph().parse(case))
+    assert result.conforms, result.report_text
+
+
+@pytest.mark.parametrize("case", INVALID, ids=lambda p: p.stem)
+def test_invalid_case_is_reported(case: Path) -> None:
+    result = validate(Graph().parse(case))
+    assert not result.conforms
+    assert result.results and all(r["message"] for r in result.results)
+
+
+# Which invalid case exercises which node shape (every shape must appear).
+SHAPE_CASES = {
+    "MunicipalityShape": ["kommunkod-not-four-digits", "twin-is-its-own-pioneer"],
+    "AgencyShape": ["agency-without-name"],
+    "ProgrammeShape": ["programme-without-name"],
+    "AgreementShape": ["document-with-two-municipalities", "document-without-type", "document-bad-sha256"],
+    "ParagraphShape": ["paragraph-without-text"],
+    "FactShape": ["fact-without-provenance", "fact-derived-from-a-non-paragraph"],
+    "PartyStatementShape": ["party-statement-without-party"],
+    "TwinRelationShape": ["twin-is-its-own-pioneer"],
+    "CommitmentAdoptionShape": ["commitment-number-out-of-range", "commitment-outside-scheme"],
+    "ClimateTargetShape": [
+        "target-year-out-of-range",
+        "target-year-as-gyear",
+        "base-year-after-target-year",
+        "reduction-over-100-percent",
+    ],
+    "EmissionFigureShape": ["emission-in-unknown-unit"],
+    "ThemeFocusShape": ["theme-outside-scheme"],
+    "OrganisationMentionShape": ["organisation-of-unknown-kind"],
+    "SteeringDocumentShape": ["steering-document-url-not-http"],
+    "ConceptShape": ["concept-without-label"],
+}
+
+
+def test_every_node_shape_has_a_failing_case() -> None:
+    from rdflib.namespace import RDF, SH
+
+    from klimatgraf.validate import load_shapes
+
+    shapes = {str(s).rsplit("#", 1)[-1] for s in load_shapes().subjects(RDF.type, SH.NodeShape)}
+    assert shapes == set(SHAPE_CASES)
+    names = {case.stem for case in INVALID}
+    for shape, cases in SHAPE_CASES.items():
+        assert set(cases) <= names, f"{shape}: missing case files {set(cases) - names}"
+
+
+def test_seed_graph_conforms(seed_build: Path) -> None:
+    result = validate(Graph().parse(seed_build / "graph.ttl"))
+    assert result.conforms, result.report_text
