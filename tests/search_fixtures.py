@@ -55,14 +55,29 @@ class E5Index:
         self.cache = cache
 
 
+# Each test module that imports these fixtures gets its own copy of them, so "session" scope
+# alone would build the index once per module; the memo makes it once per test run.
+_MEMO: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def e5_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
     """The seed corpus indexed with the default model, exactly as `klimatgraf build` does."""
-    root = tmp_path_factory.mktemp("e5")
-    manifest = build_index(corpus.paragraphs, corpus.documents, root / "index", E5Embedder(), cache_dir=root / "cache")
-    return E5Index(root / "index", manifest, root / "cache")
+    if "index" not in _MEMO:
+        root = tmp_path_factory.mktemp("e5")
+        manifest = build_index(
+            corpus.paragraphs, corpus.documents, root / "index", E5Embedder(), cache_dir=root / "cache"
+        )
+        _MEMO["index"] = E5Index(root / "index", manifest, root / "cache")
+    built = _MEMO["index"]
+    assert isinstance(built, E5Index)
+    return built
 
 
 @pytest.fixture(scope="session")
 def searcher(e5_index: E5Index) -> Searcher:
-    return Searcher(e5_index.path)
+    if "searcher" not in _MEMO:
+        _MEMO["searcher"] = Searcher(e5_index.path)
+    loaded = _MEMO["searcher"]
+    assert isinstance(loaded, Searcher)
+    return loaded

@@ -161,17 +161,19 @@ def test_searching_with_another_model_than_the_index_was_built_with(fake_index: 
 
 @pytest.mark.parametrize("ann", ["hnsw", "ivf"])
 def test_approximate_indexes_for_large_corpora(tmp_path: Path, corpus: Corpus, ann: str) -> None:
-    build_index(
-        corpus.paragraphs,
-        corpus.documents,
-        tmp_path / "i",
-        CountingEmbedder(),
-        options=IndexOptions(ann=ann),
-        cache_dir=None,
-    )
+    manifest = build_index(corpus.paragraphs, corpus.documents, tmp_path / "i", CountingEmbedder(), kind=ann)  # type: ignore[arg-type]
+    assert manifest.options["ann"] == ann
     searcher = Searcher(tmp_path / "i", model=CountingEmbedder())
     hits = searcher.search("matsvinn livsmedel", retriever="dense", k=5)
     assert len(hits) == 5
+    exact = build_index(corpus.paragraphs, corpus.documents, tmp_path / "f", CountingEmbedder(), options=IndexOptions())
+    assert exact.options["ann"] == "flat"
+
+
+def test_unknown_index_kind_is_an_input_error(tmp_path: Path, corpus: Corpus) -> None:
+    with pytest.raises(InputError, match="flat, hnsw or ivf"):
+        build_index(corpus.paragraphs, corpus.documents, tmp_path / "i", CountingEmbedder(), kind="lsh")  # type: ignore[arg-type]
+    assert not (tmp_path / "i").exists()
 
 
 def test_analyzer_stems_drops_stop_words_and_splits_compounds() -> None:

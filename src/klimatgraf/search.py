@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from .index import Analyzer, LoadedIndex, load_index
 Retriever = Literal["hybrid", "bm25", "dense"]
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
+QUERY_CACHE = 256  # query vectors kept per Searcher
 MAX_QUERY_CHARS = 1000  # e5 reads 512 tokens; a longer question adds nothing but latency
 
 # Leading question phrases that say "who/which municipality" rather than what the topic is.
@@ -114,6 +116,13 @@ def clean_query(query: str) -> str:
     return text
 
 
+def fold_name(name: str) -> str:
+    """Municipality name as matched by filters: any case, å/ä/ö optional, "kommun" optional."""
+    text = " ".join(name.split()).casefold().removesuffix(" kommun")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def topic_of(query: str) -> str:
     """The question without its leading "vem/vilka kommuner/which municipality" words."""
     stripped = _LEAD.sub("", query, count=1).strip()
@@ -149,8 +158,9 @@ class Searcher:
             self._embedder = model
         else:
             self._embedder = None
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._municipalities = {
-            m["municipality"].casefold(): m["municipality"] for e in self.index.entries for m in e["members"]
+            fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
         } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
 
     @property
@@ -180,9 +190,19 @@ class Searcher:
         found = np.flatnonzero(scores > 0)
         return self._entry_max(scores[found], found)
 
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; the last few hundred are kept (eval and UIs repeat questions)."""
+        vector = self._query_vectors.pop(text, None)
+        if vector is None:
+            vector = np.ascontiguousarray(self.embedder.embed_query(text), dtype=np.float32)
+            if len(self._query_vectors) >= QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        self._query_vectors[text] = vector
+        return vector
+
     def _dense_scores(self, query: str) -> np.ndarray:
         text = topic_of(query) if self.fusion.strip_question else query
-        vector = self.embedder.embed_query(text).astype(np.float32)[None, :]
+        vector = self._query_vector(text)[None, :]
         total = self.index.vectors.ntotal
         fetch = total if total <= 20_000 else min(total, self.fusion.depth * 8)
         scores, ids = self.index.vectors.search(vector, fetch)
@@ -208,7 +228,7 @@ class Searcher:
             return None
         resolved = set()
         for name in names:
-            key = name.strip().casefold().removesuffix(" kommun")
+            key = fold_name(name)
             if key not in self._municipalities:
                 known = ", ".join(sorted(set(self._municipalities.values())))
                 raise InputError(f"no documents from municipality {name!r} in the index; known: {known}")
