@@ -13,7 +13,7 @@ from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
-from klimatgraf.search import Searcher, clean_query, highlight
+from klimatgraf.search import Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
 
 pytestmark = pytest.mark.slow
@@ -122,6 +122,14 @@ def test_a_repeated_question_reuses_its_query_vector(searcher: Searcher) -> None
 def test_english_question(searcher: Searcher) -> None:
     groups = searcher.search_grouped("which municipality is the twin of Borlänge", k=3)
     assert groups[0].municipality == "Avesta"
+    groups = searcher.search_grouped("who works on food waste", k=3)
+    assert {g.municipality for g in groups[:2]} == {"Alvesta", "Avesta"}
+
+
+def test_english_climate_terms_reach_bm25_in_swedish() -> None:
+    assert expand_english("who works on food waste") == "who works on food waste matsvinn"
+    assert "laddinfrastruktur" in expand_english("Charging infrastructure for electric cars")
+    assert expand_english("vem arbetar med matsvinn") == "vem arbetar med matsvinn"  # Swedish stays as it is
 
 
 @pytest.mark.parametrize("query", ["", "   ", "?!…,.", "\x00\x07\x1b", "\n\t"])

@@ -118,6 +118,90 @@ def clean_query(query: str) -> str:
     return text
 
 
+# English → Swedish climate-policy terms, added to the BM25 side of English questions: e5 reads
+# English itself, BM25 cannot, and without them an English question is dense-only.
+# fmt: off
+ENGLISH_TERMS: dict[str, str] = {
+    "food waste": "matsvinn",
+    "waste": "avfall",
+    "recycling": "återvinning",
+    "reuse": "återbruk",
+    "circular economy": "cirkulär ekonomi",
+    "district heating": "fjärrvärme",
+    "renewable": "förnybar",
+    "solar": "solenergi solceller sol",
+    "wind power": "vindkraft",
+    "wind": "vind",
+    "electricity": "el elproduktion",
+    "energy efficiency": "energieffektivisering",
+    "energy": "energi",
+    "charging infrastructure": "laddinfrastruktur",
+    "charging": "laddning laddinfrastruktur",
+    "electric vehicles": "elfordon elbilar",
+    "electric cars": "elbilar elfordon",
+    "vehicles": "fordon",
+    "fleet": "fordonsflotta",
+    "public transport": "kollektivtrafik",
+    "cycling": "cykel cykelvägar",
+    "cycle paths": "cykelvägar",
+    "bicycle": "cykel",
+    "transport": "transporter",
+    "mobility": "mobilitet",
+    "procurement": "upphandling inköp",
+    "purchasing": "inköp",
+    "carbon budget": "koldioxidbudget",
+    "carbon dioxide": "koldioxid",
+    "emissions": "utsläpp",
+    "greenhouse gas": "växthusgas växthusgaser",
+    "climate neutral": "klimatneutral",
+    "climate": "klimat",
+    "target": "mål",
+    "goal": "mål",
+    "twin": "tvilling tvillingkommun",
+    "pioneer": "pionjär pionjärkommun",
+    "learn": "lära lärande",
+    "learning": "lärande",
+    "citizens": "medborgare invånare",
+    "residents": "invånare",
+    "dialogue": "dialog",
+    "companies": "företag näringsliv",
+    "businesses": "företag näringsliv",
+    "industry": "industri industrin",
+    "agriculture": "jordbruk",
+    "forestry": "skogsbruk",
+    "housing": "bostäder",
+    "buildings": "byggnader byggande",
+    "construction": "byggande bygg",
+    "building materials": "byggmaterial",
+    "biogas": "biogas",
+    "fuel": "drivmedel",
+    "investment plan": "investeringsplan klimatinvesteringsplan",
+    "investment": "investering investeringar",
+    "roadmap": "färdplan",
+    "steering": "styrning",
+    "governance": "styrning ledning",
+    "communication": "kommunikation",
+    "schools": "skolor",
+    "food": "livsmedel mat",
+    "consumption": "konsumtion",
+    "street lighting": "gatubelysning",
+    "research": "forskning",
+    "university": "universitet",
+    "rural development": "landsbygdsutveckling",
+    "countryside": "landsbygd",
+}
+# fmt: on
+_ENGLISH = re.compile(
+    r"\b(" + "|".join(re.escape(t) for t in sorted(ENGLISH_TERMS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+
+
+def expand_english(query: str) -> str:
+    """The query plus the Swedish terms for the English climate terms it contains."""
+    found = dict.fromkeys(ENGLISH_TERMS[m.group(1).casefold()] for m in _ENGLISH.finditer(query))
+    return " ".join([query, *found]) if found else query
+
+
 def _warm(embedder: Embedder) -> None:
     """Load the model's weights now (an optional `load()` of the backend); errors surface later."""
     load = getattr(embedder, "load", None)
@@ -205,7 +289,7 @@ class Searcher:
 
     def _bm25_scores(self, query: str) -> np.ndarray:
         vocab = self.index.bm25.vocab_dict
-        tokens = [t for t in self.analyzer.tokens(query, query=True) if t in vocab]
+        tokens = [t for t in self.analyzer.tokens(expand_english(query), query=True) if t in vocab]
         if not tokens:
             return np.full(len(self.index.entries), -np.inf, dtype=np.float32)
         scores = np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
