@@ -437,12 +437,26 @@ def search(
     model: Annotated[
         str | None, typer.Option("--model", help="Embedding model; must match the index (default: the index's).")
     ] = None,
+    bm25_weight: Annotated[float, typer.Option("--bm25-weight", min=0, help="Weight of BM25 in the fusion.")] = 0.5,
+    dense_weight: Annotated[
+        float, typer.Option("--dense-weight", min=0, help="Weight of dense vectors in the fusion.")
+    ] = 1.0,
+    rrf_k: Annotated[float, typer.Option("--rrf-k", min=1, help="Reciprocal-rank-fusion constant k.")] = 10.0,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X"."""
-    from .search import Searcher, highlight
+    from dataclasses import replace
 
-    searcher = Searcher((build_dir or default_build_dir()) / "index", model=model)
+    from .search import FusionConfig, Searcher, highlight
+
+    fusion = FusionConfig()  # its defaults were chosen by evaluation; options override single values
+    if bm25_weight is not None:
+        fusion = replace(fusion, bm25_weight=bm25_weight)
+    if dense_weight is not None:
+        fusion = replace(fusion, dense_weight=dense_weight)
+    if rrf_k is not None:
+        fusion = replace(fusion, rrf_k=rrf_k)
+    searcher = Searcher((build_dir or default_build_dir()) / "index", model=model, fusion=fusion)
     towns, kind, how = municipality or None, doc_type.value if doc_type else None, retriever.value
     if group is GroupBy.municipality:
         groups = searcher.search_grouped(text, k=k, municipalities=towns, doc_type=kind, retriever=how)  # type: ignore[arg-type]
