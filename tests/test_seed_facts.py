@@ -98,3 +98,25 @@ def test_every_fact_has_evidence_text(graph: Graph) -> None:
     assert all(r["text"] and "/id/paragraph/" in r["paragraph"] for r in evidence)
     twin_evidence = [r for r in evidence if r["municipality"] == "Kristinehamn" and "Karlstad" in r["text"]]
     assert twin_evidence
+
+
+def test_shared_commitments_lists_every_adopter(graph: Graph) -> None:
+    eight = [r for r in rows(graph, "shared-commitments") if int(r["number"]) == 8]
+    assert {r["municipality"] for r in eight} == {"Alvesta", "Skellefteå"}
+    assert all(int(r["adopters"]) == 2 for r in eight)
+
+
+def test_neutrality_targets_are_sorted_by_year(graph: Graph) -> None:
+    found = rows(graph, "neutrality-targets")
+    years = [int(r["year"]) for r in found]
+    assert years == sorted(years)
+    assert ("Skellefteå", "geographic", 2040) in {(r["municipality"], r["scope"], int(r["year"])) for r in found}
+
+
+def test_twin_network_shows_what_each_twin_adopted(graph: Graph) -> None:
+    network: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for r in rows(graph, "twin-network"):
+        network[(r["pioneer"], r["twin"])].add(int(r["number"]))
+    assert network[("Borlänge", "Avesta")] == {1, 2, 3, 4, 6, 10}
+    assert network[("Karlstad", "Kristinehamn")] == {1, 2, 3, 10}
+    assert network[("Växjö", "Alvesta")] == {1, 2, 3, 6, 8, 9}
