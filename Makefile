@@ -28,7 +28,7 @@ run: install
 	@echo "--- SHACL (klimatgraf validate) ---"
 	$(KG) validate
 	@echo "--- search: vem arbetar med matsvinn? ---"
-	$(KG) search "vem arbetar med matsvinn?" --group municipality
+	$(KG) search "vem arbetar med matsvinn?" --group municipality -k 3
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -36,7 +36,7 @@ class BuildSummary:
     seconds: float
     graph: str
     index: str | None
-    embedded: int | None  # paragraphs embedded in this build (the rest came from the cache)
+    embedded: int | None  # passages embedded in this build (the rest came from the cache)
 
 
 @contextmanager

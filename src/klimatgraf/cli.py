@@ -122,7 +122,7 @@ def build(
             model=model,
             wait=wait,
         )
-    embedded = f", {summary.embedded} paragraphs embedded" if summary.embedded is not None else ""
+    embedded = f", {summary.embedded} passages embedded" if summary.embedded is not None else ""
     _err().print(
         f"built {summary.graph}: {summary.documents} documents, {summary.paragraphs} paragraphs "
         f"({summary.boilerplate} shared template), {summary.facts} facts, {summary.triples} triples"
@@ -356,52 +356,47 @@ def _write_bytes(data: bytes, output: Path) -> None:
     write_atomically(output, lambda tmp: tmp.write_bytes(data))
 
 
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: in BUILD_DIR].")]
+
+
+def _export_network(build_dir: Path | None, output: Path | None, default_name: str, include: list[str] | None,
+                    exclude: list[str] | None, serialise: Any) -> None:  # fmt: skip
+    """Shared by the GEXF and GraphML exports: read the network, write one file atomically."""
+    target = output or (build_dir or default_build_dir()) / default_name
+    net = _network(build_dir, include, exclude)
+    _write_bytes(serialise(net), target)
+    _err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+
+
 @export_app.command("gephi")
 def export_gephi(
-    build_dir: BuildDir = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="GEXF file to write.")] = Path("build/klimatgraf.gexf"),
-    include: NodeTypes = None,
-    exclude: ExcludeTypes = None,
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
 ) -> None:
     """Write the network as GEXF 1.3 for Gephi / Gephi Lite (colours by type, sizes by degree)."""
     from .export import to_gexf
 
-    net = _network(build_dir, include, exclude)
-    _write_bytes(to_gexf(net), output)
-    _err().print(f"wrote {output}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+    _export_network(build_dir, output, "klimatgraf.gexf", include, exclude, to_gexf)
 
 
 @export_app.command("graphml")
 def export_graphml(
-    build_dir: BuildDir = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="GraphML file to write.")] = Path(
-        "build/klimatgraf.graphml"
-    ),
-    include: NodeTypes = None,
-    exclude: ExcludeTypes = None,
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
 ) -> None:
     """Write the network as GraphML (networkx, yEd, Cytoscape)."""
     from .export import to_graphml
 
-    net = _network(build_dir, include, exclude)
-    _write_bytes(to_graphml(net), output)
-    _err().print(f"wrote {output}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+    _export_network(build_dir, output, "klimatgraf.graphml", include, exclude, to_graphml)
 
 
 @export_app.command("csv")
 def export_csv(
-    build_dir: BuildDir = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for nodes.csv and edges.csv.")] = Path(
-        "build/network"
-    ),
-    include: NodeTypes = None,
-    exclude: ExcludeTypes = None,
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
 ) -> None:
-    """Write nodes.csv and edges.csv in Gephi's spreadsheet import format."""
+    """Write nodes.csv and edges.csv (Gephi's spreadsheet import format) into a directory."""
     from .export import write_csv
 
     net = _network(build_dir, include, exclude)
-    nodes, edges = write_csv(net, output)
+    nodes, edges = write_csv(net, output or (build_dir or default_build_dir()) / "network")
     _err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")
 
 
