@@ -7,7 +7,7 @@ KG := $(BIN)/klimatgraf
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install clients lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,7 +35,18 @@ lint: install
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
-test: install lint
+# Independent real clients for the tests: npm packages (graphology-gexf, rdf-validate-shacl)
+# and Debian tools (rapper from raptor2-utils, xmllint from libxml2-utils).
+clients: tests/clients/node_modules/.installed
+	@command -v rapper >/dev/null && command -v xmllint >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq raptor2-utils libxml2-utils >/dev/null; \
+	  else echo "install raptor2-utils and libxml2-utils (sudo apt-get install raptor2-utils libxml2-utils)"; exit 1; fi; }
+
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install clients lint
 	$(BIN)/pytest -q
 
 bench: install
