@@ -7,7 +7,7 @@ KG := $(BIN)/klimatgraf
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install clients lint bench clean
+.PHONY: run test install clients lint bench screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,13 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 
 test: install clients lint
 	$(BIN)/pytest -q
+
+# docs/network.png: build/klimatgraf.gexf drawn by graphology + sigma.js in headless Chromium.
+screenshot: install
+	command -v chromium >/dev/null || apt-get install -y -qq chromium
+	cd docs/render && npm ci --no-audit --no-fund --loglevel=error
+	$(KG) export gephi -o build/klimatgraf.gexf
+	node docs/render/render_network.mjs build/klimatgraf.gexf docs/network.png
 
 bench: install
 	$(BIN)/python bench/run.py
