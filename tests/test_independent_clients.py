@@ -59,6 +59,7 @@ def test_graphology_gexf_reads_what_networkx_reads(exports: dict[str, Path]) -> 
         (e["source"].rsplit("/", 1)[-1], e["target"].rsplit("/", 1)[-1], e["relation"]) for e in parsed["edges"]
     }
     assert ("2084", "2081", "twin-of") in relations  # Avesta → Borlänge
+    assert all(e["weight"] == 1 for e in parsed["edges"])
 
 
 @pytest.mark.parametrize("kind", ["gexf", "graphml"])

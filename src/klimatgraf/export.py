@@ -33,7 +33,7 @@ COLOURS = {
     "organisation": (86, 180, 233),
 }
 NODE_ATTRIBUTES = ("type", "kommunkod", "lan", "document_type", "label_sv")
-EDGE_ATTRIBUTES = ("relation",)
+EDGE_ATTRIBUTES = ("relation", "weight")  # weight is also the native GEXF edge weight
 
 _PREFIXES = """
 PREFIX kg: <https://w3id.org/klimatgraf/ontology#>
@@ -162,7 +162,8 @@ def to_gexf(net: Network) -> bytes:
         ET.SubElement(node_attrs, f"{{{gexf_ns}}}attribute", {"id": str(i), "title": name, "type": "string"})
     edge_attrs = ET.SubElement(graph, f"{{{gexf_ns}}}attributes", {"class": "edge", "mode": "static"})
     for i, name in enumerate(EDGE_ATTRIBUTES):
-        ET.SubElement(edge_attrs, f"{{{gexf_ns}}}attribute", {"id": str(i), "title": name, "type": "string"})
+        kind = "double" if name == "weight" else "string"
+        ET.SubElement(edge_attrs, f"{{{gexf_ns}}}attribute", {"id": str(i), "title": name, "type": kind})
     degree = net.degree()
     nodes_el = ET.SubElement(graph, f"{{{gexf_ns}}}nodes")
     for node in net.nodes:
@@ -189,6 +190,7 @@ def to_gexf(net: Network) -> bytes:
         )
         values = ET.SubElement(el, f"{{{gexf_ns}}}attvalues")
         ET.SubElement(values, f"{{{gexf_ns}}}attvalue", {"for": "0", "value": edge.relation})
+        ET.SubElement(values, f"{{{gexf_ns}}}attvalue", {"for": "1", "value": str(edge.weight)})
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
