@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..models import Paragraph
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•])|\n")
+# First-person or named self-reference: text a municipality wrote about itself, not template prose.
+_SELF_REFERENCE = re.compile(r"\b(?:vi|vår|vårt|våra|oss|kommunen|kommunens|kommunkoncern\w*)\b", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
@@ -25,7 +27,7 @@ def lead_in(paragraph: Paragraph) -> str:
 
 
 def capitalise(label: str) -> str:
-    label = label.strip(" :.;,•–-\t")
+    label = re.sub(r"\s+", " ", label).strip(" :.;,•–-\t\"”“'")
     return label[:1].upper() + label[1:] if label else label
 
 
@@ -38,6 +40,30 @@ def unique(items: Iterable[str]) -> list[str]:
             seen.add(key)
             out.append(item)
     return out
+
+
+def template_like(paragraphs: Sequence[Paragraph], index: int, own_name: str) -> bool:
+    """A paragraph that is template text although the exact-match boilerplate flag missed it.
+
+    The flag compares whole paragraphs verbatim, so one typo ("bland anna") in a copied
+    template paragraph leaves it unflagged. Such a copy sits *between* flagged paragraphs
+    (the template section around it) and never speaks of the municipality itself; a
+    municipality's own insertion into a template section does ("vi", "kommunen", its name).
+    """
+    paragraph = paragraphs[index]
+    if paragraph.boilerplate:
+        return True
+    if index == 0 or index + 1 >= len(paragraphs):
+        return False
+    before, after = paragraphs[index - 1], paragraphs[index + 1]
+    if not (before.boilerplate and after.boilerplate):
+        return False
+    return not (_SELF_REFERENCE.search(paragraph.text) or (own_name and own_name in paragraph.text))
+
+
+def own_paragraphs(paragraphs: Sequence[Paragraph], own_name: str) -> list[Paragraph]:
+    """The municipality's own text: neither flagged boilerplate nor an unflagged template copy."""
+    return [p for i, p in enumerate(paragraphs) if not template_like(paragraphs, i, own_name)]
 
 
 YEAR_RE = re.compile(r"\b(19[89]\d|20[0-5]\d)\b")

@@ -2,9 +2,20 @@
 
 The description is the clause before the number ("koldioxidutsläppen inom Alvestas
 geografiska område", "Kommunförvaltningens egen verksamhet"); a figure that continues a
-sentence ("och för 2023 cirka 46 770 ton") inherits the previous description. Carbon-budget
-sentences become "koldioxidbudget" figures; caps, reduction needs and targets are not
-emission figures. Figures per person are converted to tonnes per person.
+sentence ("och för 2023 cirka 46 770 ton") inherits the previous description. Figures per
+person are converted to tonnes per person ("2 841 kg CO2 per capita" → 2.841 tCO2e/person).
+
+What is not an emission figure: a quantity in a clause that states a limit, need or goal
+("inte överstiga 219 517 ton", "behoven av … minskning … 590 tusen ton", "målet … 100 ton"):
+those are targets or gaps. A share ("44,8 % från jordbruket") has no tonnes and is skipped.
+A carbon budget *is* kept, as a quantity of CO2 the territory may still emit, described
+"koldioxidbudget" (from its start year) or "koldioxidbudget, återstående" (what is left in
+a year), so budgets and inventories can be told apart in queries.
+
+The year is the nearest year before the figure in the sentence, else the nearest after;
+a flattened table row without any year ("Kommunförvaltningens egen verksamhet 12 700 ton
+Co2e") keeps year None rather than borrowing a year from a heading, which is usually a
+target year ("5.1 Klimatmål 2030").
 """
 
 from __future__ import annotations
@@ -18,13 +29,20 @@ from ._text import YEAR_RE, sentences
 
 _QUANTITY = re.compile(
     NUMBER_WITH_MULTIPLIER_RE.pattern
-    + r"\s*(ton|kg|kilo)\b(?:\s*(?:CO2e?|Co2e|CO2-ekv\.?|koldioxid(?:ekvivalenter)?))?"
-    r"(?:\s*(per\s+(?:capita|person|invånare)))?",
-    re.IGNORECASE,
+    + r"\s*(ton|kton|kiloton|Mton|megaton|kg|kilo)\b(?:\s*(?:CO2e?|Co2e|CO2-ekv\.?|koldioxid(?:ekvivalenter)?|"
+    r"växthusgaser|fossil\s+koldioxid))?"
+    r"(?:\s*((?:per|/)\s*(?:capita|person|invånare|inv\.?)))?",
+    re.I,
 )
-_SKIP = re.compile(r"överstiga|behov|minska\w*\s+med|mål\w*\s+(är|om)", re.I)
+_UNIT_FACTOR = {"ton": 1.0, "kton": 1e3, "kiloton": 1e3, "mton": 1e6, "megaton": 1e6, "kg": 1e-3, "kilo": 1e-3}
+_NOT_A_FIGURE = re.compile(
+    r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b",
+    re.I,
+)
+_CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:vilket|vilken|varav|men)\s+")
 _FILLER = re.compile(
-    r"^(?:och|samt|men|varav|vilket|år|för|under|cirka|ca|var|uppgick\s+till|enligt|av|inom)\b\s*|\b(?:var|är|blev|uppgick till|cirka|ca|om)\s*$",
+    r"^(?:och|samt|men|varav|vilket|år|för|under|cirka|ca|var|uppgick\s+till|enligt|av|inom)\b\s*|"
+    r"\b(?:var|är|blev|uppgick till|cirka|ca|om|låg\s+på)\s*$",
     re.I,
 )
 
@@ -33,22 +51,22 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
     figures: list[EmissionFigure] = []
     seen: set[tuple[int | None, float, str]] = set()
     for paragraph in paragraphs:
+        description = ""
         for sentence in sentences(paragraph.text):
-            if _SKIP.search(sentence):
-                continue
-            description = ""
+            description = "" if not sentence.startswith(("och", "samt")) else description
             for match in _QUANTITY.finditer(sentence):
-                value = number_from_match(match)
+                if _NOT_A_FIGURE.search(_clause_around(sentence, match.start(), match.end())):
+                    continue
+                value = number_from_match(match) * _UNIT_FACTOR[match.group(4).lower()]
                 per_person = bool(match.group(5))
-                if match.group(4).lower().startswith("k"):
-                    value /= 1000
                 clause = _clause_before(sentence, match.start())
                 if clause:
                     description = clause
-                if "budget" in sentence.lower():
-                    description = "koldioxidbudget, återstående" if "återstå" in sentence.lower() else "koldioxidbudget"
+                lowered = sentence.lower()
+                if "budget" in lowered:
+                    description = "koldioxidbudget, återstående" if "återstå" in lowered else "koldioxidbudget"
                 year = _year_for(sentence, match.start(), match.end())
-                text = description or "utsläpp"
+                text = _qualified(description or "utsläpp", paragraph)
                 if per_person:
                     text = f"{text} (per person)"
                 key = (year, round(value, 3), text)
@@ -58,6 +76,21 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
                 unit = "tCO2e/person" if per_person else "tCO2e"
                 figures.append(EmissionFigure(year, round(value, 6), text, paragraph.pid, unit))
     return figures
+
+
+def _qualified(description: str, paragraph: Paragraph) -> str:
+    """Consumption-based figures say so only in their heading ("Konsumtionsbaserade utsläpp")."""
+    heading = paragraph.section[-1] if paragraph.section else ""
+    if re.search(r"konsumtionsbaserad", heading, re.I) and "konsumtion" not in description.lower():
+        return f"{description}, konsumtionsbaserade"
+    return description
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    """The clause holding the figure: from the previous comma/semicolon/"vilket" to the next."""
+    left = [m.end() for m in _CLAUSE_SPLIT.finditer(sentence, 0, start)]
+    right = _CLAUSE_SPLIT.search(sentence, end)
+    return sentence[left[-1] if left else 0 : right.start() if right else len(sentence)]
 
 
 def _clause_before(sentence: str, position: int) -> str:
@@ -78,7 +111,7 @@ def _clause_before(sentence: str, position: int) -> str:
 
 def _year_for(sentence: str, start: int, end: int) -> int | None:
     """The closest year in the sentence, preferring one before the figure."""
-    before = [m for m in YEAR_RE.finditer(sentence, 0, start)]
+    before = list(YEAR_RE.finditer(sentence, 0, start))
     if before:
         return int(before[-1].group(0))
     after = YEAR_RE.search(sentence, end)

@@ -2,7 +2,7 @@
 institutes, networks and municipal companies.
 
 General patterns: a company name ending in "AB"; "Högskolan X", "X universitet"; "X Science
-Park"; "Name (ACRONYM)"; a municipality name followed by a utility word ("Skellefteå Kraft",
+Park"; "Name (ACRONYM)"; institution nouns ("Klimatsekretariatet", "…institutet"); a municipality name followed by a utility word ("Skellefteå Kraft",
 "Övik Energi"); the members of an enumeration after "nätverk … exempelvis"; and a small
 lexicon of well-known acronyms with their kind (RISE, SEI, CDP, WWF …).
 """
@@ -24,7 +24,9 @@ _UNIVERSITY = re.compile(
 _PARK = re.compile(rf"\b({_CAP}(?:\s+{_CAP})?\s+Science\s+Park)\b")
 _ACRONYM_DEF = re.compile(rf"\b({_CAP}(?:\s+{_CAP})*)\s+\(([A-ZÅÄÖ]{{2,6}})\)")
 _UTILITY = re.compile(rf"\b({_CAP})\s+(Energi|Kraft|Vatten|Bostäder|Buss|Hamn|Energi)s?\b", re.I)
-_NETWORK_LIST = re.compile(r"nätverk[^.]*?(?:exempelvis|till exempel|bland annat|t\.ex\.|som)\s+([^.]+)", re.I)
+_NETWORK_LIST = re.compile(r"nätverk[^.]*?(?:exempelvis|till exempel|bland annat|t\.ex\.|såsom)\s+([^.]+)", re.I)
+# Swedish institution nouns: "Klimatsekretariatet", "Miljöinstitutet", "Energikontoret Mälardalen"
+_INSTITUTION = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:institutet|sekretariatet|kontoret|förbundet))\b(?!\s*\()")
 LEXICON = {
     "RISE": "research",
     "SEI": "research",
@@ -40,6 +42,13 @@ LEXICON = {
     "Fossilfritt Sverige": "network",
     "Covenant of Mayors": "network",
     "Eurocities": "network",
+    "Fairtrade": "network",
+    "Klimatsekretariatet": "other",
+    "Energikontoren Sverige": "network",
+    "Sveriges Kommuner och Regioner": "network",
+    "SKR": "network",
+    "KTH": "university",
+    "Chalmers": "university",
 }
 _NOT_ORGS = {"Viable Cities", "Klimatkontrakt", *AGENCIES}
 
@@ -78,6 +87,9 @@ def extract_organisations(
                 item = item.strip()
                 if re.fullmatch(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:\s[A-ZÅÄÖ][\wåäö-]*){0,3}", item):
                     add(item, LEXICON.get(item, "network"), p.pid)
+        for m in _INSTITUTION.finditer(text):
+            name = m.group(1)
+            add(name, LEXICON.get(name, "research" if name.endswith("institutet") else "other"), p.pid)
         for name, kind in LEXICON.items():
             if re.search(rf"\b{re.escape(name)}\b", text):
                 add(name, kind, p.pid)

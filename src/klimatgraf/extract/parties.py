@@ -24,14 +24,18 @@ AGENCIES = {
     "Vinnova": r"\bVinnova\b|Verket för innovationssystem",
 }
 PROGRAMME = ("Viable Cities", r"Viable\s+Cities")
-_PARTY_LIST = re.compile(r"^\s*(Parter\b|Mellan\s+\S+(\s+\S+)?\s+kommun)", re.IGNORECASE)
+_PARTY_LIST = re.compile(
+    r"^\s*Parter(?:na)?(?:\s+i\s+[^.:\n]{0,60}?)?\s*(?:är\b|:|$)|^.{0,40}?\bMellan\s+\S+(?:\s+\S+)?\s+(?:kommun|stad)|"
+    r"\b(?:undertecknas|tecknas|ingås)\s+(?:av|mellan)\b",
+    re.IGNORECASE,
+)
 
 
 def _party_paragraphs(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
     return [
         p
         for p in paragraphs
-        if _PARTY_LIST.match(p.text) or (p.kind != "heading" and in_section(p, r"^\d*\.?\s*Parter$"))
+        if _PARTY_LIST.search(p.text[:200]) or (p.kind != "heading" and in_section(p, r"^\d*\.?\s*Parter$"))
     ]
 
 

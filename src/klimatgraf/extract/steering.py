@@ -1,9 +1,16 @@
 """Steering documents (styrdokument) a contract refers to: title, year and URL.
 
 From lists introduced as documents ("Nedan finns länkar till … dokumenten", "följande
-styrande dokument:"): each item is a title, a year in parentheses or at the end gives the
-year, and URLs that follow the list are paired with the items in order when their counts
-match (otherwise by shared words between title and URL).
+styrande dokument:"): each item is a title; a year in parentheses or a trailing year or
+range gives the year, and URLs that follow the list are paired with the items in order when
+their counts match (otherwise by shared words between title and URL). Also from running
+text where a plan is named as adopted with its date ("enligt antagen Energiplan
+(2024-02-27)").
+
+A trailing year later than the document's own year is a horizon in the title
+("Klimatneutrala Örnsköldsvik 2030"), not the year the document was issued, so it gives no
+year. Items announced as forthcoming ("Kommande Klimat- och energiplan") do not exist yet
+and are not referenced documents.
 """
 
 from __future__ import annotations
@@ -12,42 +19,68 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from ..models import Paragraph, SteeringDocument
+from ..models import Document, Paragraph, SteeringDocument
 
-_LEAD = re.compile(r"dokument|styrdokument|planer och program", re.I)
+_LEAD = re.compile(r"dokument|styrdokument|planer och program|länkar", re.I)
 _URL_SPLIT = re.compile(r"\s+(?=https?://)")
+_FORTHCOMING = re.compile(r"^(?:kommande|framtida|planerad|ny)\b", re.I)
+_ADOPTED = re.compile(
+    r"\b(?:antagen|antagna|antaget|beslutad|beslutade|beslutat)\s+"
+    r"([A-ZÅÄÖ][\wåäö-]*(?:plan|program|programmet|strategi|strategin|policy|planen)\w*)\s*\((\d{4})(?:-\d\d-\d\d)?\)"
+)
 
 
-def _title_year(item: str) -> tuple[str, int | None]:
-    item = item.strip().rstrip(".")
-    paren = re.match(r"^(.*?)\s*\((\d{4})\)\s*$", item)
+def _title_year(item: str, reference_year: int | None) -> tuple[str, int | None]:
+    item = re.sub(r"\s+[-–]\s+[A-ZÅÄÖ]\S*(?:\s+\S+)?\s+(?:kommun|stad)$", "", item.strip().rstrip("."))  # page titles
+    paren = re.match(r"^(.*?)\s*\((\d{4})(?:-\d\d-\d\d)?\)\s*$", item)
     if paren:
         return paren.group(1).strip(), int(paren.group(2))
-    trailing = re.search(r"(?:ver\.?\s*)?\b(19\d\d|20\d\d)(?:\s*[-–]\s*(?:19|20)\d\d)?\s*$", item)
-    return item, int(trailing.group(1)) if trailing else None
+    trailing = re.search(r"(?:ver\.?\s*)?\b(19\d\d|20\d\d)(\s*[-–]\s*(?:19|20)\d\d)?\s*$", item)
+    if trailing is None:
+        return item, None
+    year = int(trailing.group(1))
+    if trailing.group(2) is None and reference_year is not None and year > reference_year:
+        return item, None  # a horizon in the title, not an issue year
+    return item, year
+
+
+def _reference_year(document: Document) -> int | None:
+    if document.signed is not None:
+        return document.signed.year
+    if document.version:
+        return int(document.version[-4:])
+    return None
 
 
 def _fold(text: str) -> set[str]:
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return {w for w in re.findall(r"[a-z]{4,}", text)}
+    return set(re.findall(r"[a-z]{4,}", text))
 
 
-def extract_steering_documents(paragraphs: Sequence[Paragraph]) -> list[SteeringDocument]:
+def extract_steering_documents(document: Document, paragraphs: Sequence[Paragraph]) -> list[SteeringDocument]:
+    reference_year = _reference_year(document)
     documents: list[SteeringDocument] = []
+    seen: set[str] = set()
+
+    def add(title: str, pid: str, year: int | None, url: str | None) -> None:
+        if title and not _FORTHCOMING.match(title) and title.casefold() not in seen:
+            seen.add(title.casefold())
+            documents.append(SteeringDocument(title, pid, year, url))
+
     for index, paragraph in enumerate(paragraphs):
-        if paragraph.kind != "list" or not _LEAD.search(paragraph.text.split("\n", 1)[0]):
-            continue
-        items = [i for i in paragraph.items if not i.startswith("◦")]
-        urls: list[str] = []
-        for follower in paragraphs[index + 1 : index + 3]:
-            if follower.text.startswith("http"):
-                urls += [u.strip().replace(" ", "%20") for u in _URL_SPLIT.split(follower.text) if u.strip()]
-        pairs = _pair(items, urls)
-        for item in items:
-            title, year = _title_year(item)
-            if title:
-                documents.append(SteeringDocument(title, paragraph.pid, year, pairs.get(item)))
+        if paragraph.kind == "list" and _LEAD.search(paragraph.text.split("\n", 1)[0]):
+            items = [i for i in paragraph.items if not i.startswith("◦") and not i.startswith("http")]
+            urls = [i.replace(" ", "%20") for i in paragraph.items if i.startswith("http")]
+            for follower in paragraphs[index + 1 : index + 3]:
+                if follower.text.startswith("http"):
+                    urls += [u.strip().replace(" ", "%20") for u in _URL_SPLIT.split(follower.text) if u.strip()]
+            pairs = _pair(items, urls)
+            for item in items:
+                title, year = _title_year(item, reference_year)
+                add(title, paragraph.pid, year, pairs.get(item))
+        for match in _ADOPTED.finditer(paragraph.text):
+            add(match.group(1)[:1].upper() + match.group(1)[1:], paragraph.pid, int(match.group(2)), None)
     return documents
 
 

@@ -1,93 +1,173 @@
 """Climate targets: scope, kind, target year, base year, value and unit.
 
-A target is a sentence of the municipality's own text that states a year between 2020
-and 2050 with a cue: neutrality ("klimatneutral", "nettonoll"), reduction ("minska … med
-80 procent … jämfört med 2019") or a cap ("inte överstiga 4 ton … per person"). National,
-EU and mission goals ("Sveriges", "EU:s", "klimatneutrala städer", "Parisavtalet") and
-negated statements are not the municipality's targets. The scope is the cue nearest
-before the year (organisation, geographic area or consumption); a sentence with no scope
-cue inherits the previous target's scope in the paragraph, else "geographic".
+A target is a year between 2020 and 2050 in the municipality's own text governed by a cue:
+neutrality ("klimatneutral", "nettonoll"), reduction ("minska … med 80 procent … jämfört
+med 2019") or a cap ("inte överstiga 4 ton … per person"). The cue nearest before the year
+governs it, else one just after ("Visionen för år 2045 är att kommunen ska vara
+klimatneutral"). So one sentence can carry two targets ("klimatneutralt som organisation
+till 2030 och som geografisk plats till 2040").
+
+Not targets: goals whose nearest subject is national, EU, global or the mission ("EU:s mål
+om klimatneutralitet senast 2050") with no municipal subject between it and the year;
+negated statements ("innebär inte klimatneutralitet 2030"); past changes ("har minskat med
+58 procent"); yearly rates ("19,8 procent per år"); names of projects and of the mission
+("Klimatneutrala Örnsköldsvik 2030", "klimatneutrala städer 2030").
+
+A need stated with a modal for the municipality's own area ("för att X geografiska kommun
+ska nå klimatneutralitet år 2030") is read as a target: it is how the document states its
+ambition for that scope. Likewise a carbon-budget limit ("Vid utgången av år 2025 bör
+utsläppen i den geografiska kommunen inte överstiga 219 517 ton") is a cap in tonnes.
+
+The scope is the scope cue nearest before the year (else between the year and its cue);
+without one, the previous target's scope in the same paragraph; else "geographic", as a
+municipality's climate goal without qualification is about its territory.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..models import ClimateTarget, Document, Paragraph
-from ..swedish import parse_number
+from ..swedish import NUMBER_RE, number_from_match
 from ._text import sentences
 
+_NUM = NUMBER_RE.pattern
 _FOREIGN = re.compile(
-    r"Sverige|\bEU\b|EU:s|nationell|Parisavtal|svenska|globala|missionen|klimatneutrala\s+städer", re.I
-)
-_NEGATED = re.compile(r"\binte\s+(klimatneutral|nettonoll)", re.I)
-# "Klimatneutrala Växjö-Alvesta" and "klimatneutrala städer" are names of projects and of the mission
-_NEUTRAL = re.compile(r"(?i:klimatneutral\w*|nettonoll\w*|netto\s*noll|nollutsläpp)\b(?!\s+(?:städer\b|[A-ZÅÄÖ]))")
-_REDUCE = re.compile(r"minska\w*\b[^.]*?\bmed\s+(\d+(?:,\d+)?)\s*(?:procent|%)", re.I)
-_CAP = re.compile(
-    r"(?:inte|ej)\s+(?:ska\s+)?överstiga\s+(\d+(?:,\d+)?)\s*ton\b(?:\s*(?:CO2[-\s]?ekv\.?|CO2e?|koldioxid\w*))?"
-    r"\s*(per\s+(?:person|invånare|capita))?",
+    r"\bSverige\w*|\bsvensk\w*|\bEU\b|EU:s|\bEU-|europeisk\w*|\bnationell\w*|riksdag\w*|regeringen\w*|Parisavtal\w*|"
+    r"\bglobal\w*|\bmissionen\w*|\bFN:s|\bFN\b|\bAgenda 2030|\bregion\w*|\blänet\w*|\blänsstyrelse\w*",
     re.I,
 )
-_TARGET_YEAR = re.compile(r"(?:till|senast|år|före|innan|by)\s+(?:år\s+)?(20[2-5]\d)\b|\b(20[2-5]\d)\b", re.I)
-_BASE_YEAR = re.compile(r"(?:jämfört\s+med|från|relativt)\s+(?:år\s+)?((?:19|20)\d\d)", re.I)
+_NEGATED = re.compile(r"\b(?:inte|ej|icke)\s+(?:\w+\s+){0,2}(?:klimatneutral|nettonoll)", re.I)
+# "Klimatneutrala Växjö-Alvesta" and "klimatneutrala städer" are names of projects and of the mission
+_NEUTRAL = re.compile(
+    r"(?i:klimatneutral\w*|nettonoll\w*|netto[\s-]*noll\w*|nollutsläpp\w*|noll\s+nettoutsläpp\w*)\b"
+    r"(?!\s+(?:städer\b|[A-ZÅÄÖ]))"
+)
+_REDUCE = re.compile(
+    rf"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{{0,80}}?"
+    rf"(?:\bmed\s+|\bom\s+|\b)({_NUM})\s*(?:procent|%)(?!\s*(?:per\s+år|årligen|om\s+året))",
+    re.I,
+)
+_CAP = re.compile(
+    rf"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder)\s+({_NUM})\s*ton\b"
+    r"(?:\s*(?:CO2[-\s]?ekv(?:ivalenter)?\.?|CO2e?|koldioxid\w*|växthusgaser))?\s*"
+    r"(?:(?:per|/)\s*(person|invånare|capita|inv\.?)\b)?",
+    re.I,
+)
+_YEAR = re.compile(r"\b(20[2-5]\d)\b")
+_BASE_BEFORE = re.compile(
+    r"(?:jämfört\s+med|från|sedan|relativt|basår(?:et)?|med\s+start|under|i\s+förhållande\s+till)\s+(?:år\s+)?$", re.I
+)
+_TARGET_BEFORE = re.compile(r"(?:till|senast|år|före|innan|by)\s+(?:år\s+)?$", re.I)
+_BASE_YEAR = re.compile(
+    r"(?:jämfört\s+med|relativt|i\s+förhållande\s+till|från|basår(?:et)?)\s+(?:år\s+|nivån?\s+)?((?:19|20)\d\d)", re.I
+)
+_OWN = re.compile(r"\bkommun\w*|\bvi\b|\bvår\w*|\bkoncern\w*|\borganisation\w*", re.I)
 _SCOPES = (
-    ("consumption", re.compile(r"konsumtionsbaserad\w*", re.I)),
+    ("consumption", re.compile(r"konsumtionsbaserad\w*|konsumtionens|konsumtion\w*\s+utsläpp", re.I)),
     (
         "organisation",
-        re.compile(r"kommunkoncern\w*|som\s+organisation|organisationen|kommunens\s+egen\s+verksamhet|koncernen", re.I),
+        re.compile(
+            r"kommunkoncern\w*|som\s+organisation|organisationen|kommunorganisation\w*|"
+            r"kommunens\s+egn?a?\s+verksamhet\w*|egna\s+verksamhet\w*|\bkoncernen\w*",
+            re.I,
+        ),
     ),
-    ("geographic", re.compile(r"geografisk\w*|som\s+plats|hela\s+kommunen|territoriell\w*", re.I)),
+    (
+        "geographic",
+        re.compile(r"geografisk\w*|som\s+plats|hela\s+kommunen|territoriell\w*|inom\s+kommunens\s+gränser", re.I),
+    ),
 )
+MAX_CUE_BEFORE = 120
+MAX_CUE_AFTER = 70
 
 
-def _scope_before(sentence: str, position: int) -> str | None:
-    best: tuple[int, str] | None = None
-    for scope, pattern in _SCOPES:
-        for match in pattern.finditer(sentence, 0, position):
-            if best is None or match.start() > best[0]:
-                best = (match.start(), scope)
-    return best[1] if best else None
+@dataclass(frozen=True)
+class _Cue:
+    kind: str
+    start: int
+    end: int
+    value: float | None = None
+    unit: str | None = None
 
 
 def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list[ClimateTarget]:
+    own = re.compile(rf"{_OWN.pattern}|\b{re.escape(document.municipality.name)}", re.I)
     targets: dict[tuple[str, str, int], ClimateTarget] = {}
     for paragraph in paragraphs:
         previous_scope: str | None = None
         for sentence in sentences(paragraph.text):
-            if _FOREIGN.search(sentence) or _NEGATED.search(sentence):
-                continue
-            for target in _targets_in(sentence, paragraph.pid, previous_scope):
+            for target in _targets_in(sentence, paragraph.pid, previous_scope, own):
                 previous_scope = target.scope
                 targets.setdefault((target.scope, target.kind, target.target_year), target)
     return sorted(targets.values(), key=lambda t: (t.target_year, t.scope, t.kind))
 
 
-def _targets_in(sentence: str, pid: str, inherited: str | None) -> list[ClimateTarget]:
+def _cues(sentence: str) -> list[_Cue]:
+    cues = [_Cue("neutrality", m.start(), m.end()) for m in _NEUTRAL.finditer(sentence)]
+    cues = [c for c in cues if not _NEGATED.search(sentence[max(0, c.start - 40) : c.end])]
+    for m in _REDUCE.finditer(sentence):
+        if re.search(r"minskat|minskade|minskats", sentence[m.start() : m.end()], re.I):
+            continue
+        cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
+    for m in _CAP.finditer(sentence):
+        unit = "tCO2e/person" if m.group(m.re.groups) else "tCO2e"
+        if m.group(0).lower().startswith("under") and unit == "tCO2e":
+            continue  # "under 1 000 ton" alone is a comparison, not a cap
+        value = number_from_match(NUMBER_RE.match(m.group(1)))  # type: ignore[arg-type]
+        cues.append(_Cue("cap", m.start(), m.end(), value, unit))
+    return sorted(cues, key=lambda c: c.start)
+
+
+def _governing_cue(cues: list[_Cue], year_start: int, year_end: int, marked: bool) -> _Cue | None:
+    before = [c for c in cues if c.start < year_start and year_start - c.end <= MAX_CUE_BEFORE]
+    if before:
+        return before[-1]
+    after = [c for c in cues if c.start >= year_end and c.start - year_end <= MAX_CUE_AFTER]
+    return after[0] if after and marked else None
+
+
+def _targets_in(sentence: str, pid: str, inherited: str | None, own: re.Pattern[str]) -> list[ClimateTarget]:
+    cues = _cues(sentence)
+    if not cues:
+        return []
     found: list[ClimateTarget] = []
-    reduce, cap, neutral = _REDUCE.search(sentence), _CAP.search(sentence), _NEUTRAL.search(sentence)
-    if not (reduce or cap or neutral):
-        return found
-    cue_start = min(m.start() for m in (reduce, cap, neutral) if m)
-    for year_match in _TARGET_YEAR.finditer(sentence):
-        year = int(year_match.group(1) or year_match.group(2))
-        before_cue = year_match.end() < cue_start and not (neutral and neutral.start() < year_match.start())
-        if before_cue and not (cap and year_match.start() > cap.start()):
-            continue  # a year before the cue is context ("År 2019 var …"), not the target
-        base = _BASE_YEAR.search(sentence, year_match.end())
-        if base and base.start() - year_match.end() > 40:
-            base = None
-        if base and int(base.group(1)) == year:
-            continue  # this year is itself a base year
-        scope = _scope_before(sentence, year_match.start()) or inherited or "geographic"
-        if reduce and reduce.start() < year_match.start():
+    for year_match in _YEAR.finditer(sentence):
+        head = sentence[: year_match.start()]
+        if _BASE_BEFORE.search(head) or re.search(r"\(\s*$", head):
+            continue  # a base year or a measurement year "(2023)", not a target year
+        cue = _governing_cue(cues, year_match.start(), year_match.end(), bool(_TARGET_BEFORE.search(head)))
+        if cue is None or _foreign(sentence, min(cue.start, year_match.start()), own):
+            continue
+        year = int(year_match.group(1))
+        scope = _scope(sentence, year_match.start(), max(cue.end, year_match.end())) or inherited or "geographic"
+        base_year = None
+        if cue.kind == "reduction":
+            base = _BASE_YEAR.search(sentence)
             base_year = int(base.group(1)) if base and int(base.group(1)) < year else None
-            value = parse_number(reduce.group(1))
-            found.append(ClimateTarget(scope, "reduction", year, pid, base_year, value, "percent"))  # type: ignore[arg-type]
-        elif cap and (cap.start() < year_match.start() or year_match.start() > cue_start):
-            unit = "tCO2e/person" if cap.group(2) else "tCO2e"
-            found.append(ClimateTarget(scope, "cap", year, pid, None, parse_number(cap.group(1)), unit))  # type: ignore[arg-type]
-        elif neutral:
-            found.append(ClimateTarget(scope, "neutrality", year, pid))  # type: ignore[arg-type]
+        found.append(ClimateTarget(scope, cue.kind, year, pid, base_year, cue.value, cue.unit))  # type: ignore[arg-type]
+        inherited = scope
     return found
+
+
+def _foreign(sentence: str, position: int, own: re.Pattern[str]) -> bool:
+    """Whether the subject nearest before `position` is a nation, the EU, the world or the mission."""
+    foreign = [m.end() for m in _FOREIGN.finditer(sentence, 0, position)]
+    if not foreign:
+        return False
+    return not own.search(sentence, foreign[-1], position)
+
+
+def _scope(sentence: str, year_start: int, cue_end: int) -> str | None:
+    before: tuple[int, str] | None = None
+    between: tuple[int, str] | None = None
+    for scope, pattern in _SCOPES:
+        for match in pattern.finditer(sentence, 0, max(year_start, cue_end)):
+            if match.start() < year_start and (before is None or match.start() > before[0]):
+                before = (match.start(), scope)
+            elif match.start() >= year_start and (between is None or match.start() < between[0]):
+                between = (match.start(), scope)
+    chosen = before or between
+    return chosen[1] if chosen else None

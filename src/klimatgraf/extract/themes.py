@@ -20,15 +20,29 @@ _CUE = re.compile(
 )
 _THEMATIC_SECTION = r"tematisk|insatsområde|fokusområde|prioriterade områden"
 MAX_WORDS = 5
+MAX_COUNTED_WORDS = 10
+_COUNTS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10}
+_COUNT_BEFORE_CUE = re.compile(r"\b(" + "|".join(_COUNTS) + r"|\d)\s+(?:\w+\s+){0,2}$", re.I)
 
 
-def _split_enumeration(text: str) -> list[str]:
+def _split_enumeration(text: str, expected: int | None = None) -> list[str]:
+    """Items of "A, B, C samt D"; a stated count ("tre fokusområden:") lets longer items through,
+    because the count proves where the item boundaries are."""
     text = re.split(r"\.\s|\.$|\s+som\s+(?:fångar|speglar|vägleder)\b", text.strip(), maxsplit=1)[0]
     parts = [p.strip() for p in re.split(r",\s*|\s+samt\s+", text) if p.strip()]
-    if parts and len(parts) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
+    if parts and len(parts) > 1 and all(len(p.split()) == 1 for p in parts[:-1]) and len(parts) != expected:
         last = parts.pop()
         parts += [p.strip() for p in re.split(r"\s+och\s+", last)]
-    return [p for p in parts if 0 < len(p.split()) <= MAX_WORDS and not re.search(r"\d", p)]
+    limit = MAX_COUNTED_WORDS if expected is not None and len(parts) == expected else MAX_WORDS
+    return [p for p in parts if 0 < len(p.split()) <= limit and not re.search(r"\d", p)]
+
+
+def _expected_count(text_before_cue: str) -> int | None:
+    match = _COUNT_BEFORE_CUE.search(text_before_cue)
+    if match is None:
+        return None
+    word = match.group(1).lower()
+    return int(word) if word.isdigit() else _COUNTS[word]
 
 
 def _is_enumeration(text: str) -> bool:
@@ -59,7 +73,8 @@ def extract_themes(paragraphs: Sequence[Paragraph]) -> list[Theme]:
         if cue:
             after_colon = first_line[cue.end() :].split(":", 1)
             if len(after_colon) == 2 and after_colon[1].strip():
-                for item in _split_enumeration(after_colon[1]):
+                expected = _expected_count(first_line[: cue.start()])
+                for item in _split_enumeration(after_colon[1], expected):
                     add(item, paragraph.pid)
             for item in paragraph.items:
                 add(_label(item), paragraph.pid)
