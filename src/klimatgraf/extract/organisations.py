@@ -1,10 +1,14 @@
 """Named organisations in the municipality's own text: companies, universities, research
 institutes, networks and municipal companies.
 
-General patterns: a company name ending in "AB"; "Högskolan X", "X universitet"; "X Science
-Park"; "Name (ACRONYM)"; institution nouns ("Klimatsekretariatet", "…institutet"); a municipality name followed by a utility word ("Skellefteå Kraft",
-"Övik Energi"); the members of an enumeration after "nätverk … exempelvis"; and a small
-lexicon of well-known acronyms with their kind (RISE, SEI, CDP, WWF …).
+General patterns, so that unseen documents work: a company name ending in "AB" (municipal
+when it starts with a municipality's name); "Högskolan X", "X universitet"; "X Science
+Park"; a name defined by an acronym in parentheses ("Svenska miljöinstitutet (IVL)");
+institution nouns ("Klimatsekretariatet", "…institutet"); a municipality-like name followed
+by a utility word ("Skellefteå Kraft", "Övik Energi"); the members of an enumeration after
+"nätverk … exempelvis". A small lexicon gives the *kind* of well-known acronyms and
+networks (RISE, SEI, CDP, WWF, NetZeroCities …); it is a list of types, not of answers.
+Template paragraphs are not read, so the template's C40 or UN-Habitat never count.
 """
 
 from __future__ import annotations
@@ -22,7 +26,23 @@ _UNIVERSITY = re.compile(
     rf"\b(Högskolan\s+(?:i\s+)?{_CAP}|{_CAP}\s+(?:universitet|högskola)|Kungliga\s+Tekniska\s+högskolan)\b"
 )
 _PARK = re.compile(rf"\b({_CAP}(?:\s+{_CAP})?\s+Science\s+Park)\b")
-_ACRONYM_DEF = re.compile(rf"\b({_CAP}(?:\s+{_CAP})*)\s+\(([A-ZÅÄÖ]{{2,6}})\)")
+_ACRONYM = re.compile(r"\(([A-ZÅÄÖ]{2,6})\)")
+_FUNCTION_WORDS = {
+    "och",
+    "eller",
+    "samt",
+    "från",
+    "med",
+    "i",
+    "av",
+    "till",
+    "för",
+    "hos",
+    "vid",
+    "genom",
+    "inom",
+    "som",
+}
 _UTILITY = re.compile(rf"\b({_CAP})\s+(Energi|Kraft|Vatten|Bostäder|Buss|Hamn|Energi)s?\b", re.I)
 _NETWORK_LIST = re.compile(r"nätverk[^.]*?(?:exempelvis|till exempel|bland annat|t\.ex\.|såsom)\s+([^.]+)", re.I)
 # Swedish institution nouns: "Klimatsekretariatet", "Miljöinstitutet", "Energikontoret Mälardalen"
@@ -71,13 +91,16 @@ def extract_organisations(
         text = p.text
         for m in _COMPANY.finditer(text):
             first = m.group(1).split()[0]
-            add(f"{m.group(1)} AB", "municipal_company" if first in municipality_names else "company", p.pid)
+            owned = first in municipality_names or first.removesuffix("s") in municipality_names
+            add(f"{m.group(1)} AB", "municipal_company" if owned else "company", p.pid)
         for m in _UNIVERSITY.finditer(text):
             add(m.group(1), "university", p.pid)
         for m in _PARK.finditer(text):
             add(m.group(1), "research", p.pid)
-        for m in _ACRONYM_DEF.finditer(text):
-            add(f"{m.group(1)} ({m.group(2)})", LEXICON.get(m.group(2), "other"), p.pid)
+        for m in _ACRONYM.finditer(text):
+            name = _name_before(text, m.start())
+            if name:
+                add(f"{name} ({m.group(1)})", LEXICON.get(m.group(1), _kind_from_name(name)), p.pid)
         for m in _UTILITY.finditer(text):
             owner = m.group(1)
             if owner in municipality_names or (owner[:1].isupper() and m.group(2)[:1].isupper()):
@@ -94,3 +117,27 @@ def extract_organisations(
             if re.search(rf"\b{re.escape(name)}\b", text):
                 add(name, kind, p.pid)
     return list(found.values())
+
+
+def _name_before(text: str, position: int) -> str | None:
+    """The name an acronym in parentheses defines: up to four words back, stopping at a
+    function word or punctuation, starting at a capital ("Svenska miljöinstitutet (IVL)")."""
+    words: list[str] = []
+    for word in reversed(text[:position].rstrip().split(" ")):
+        if not word or word.casefold() in _FUNCTION_WORDS or re.search(r"[,.;:()]$", word) or len(words) == 4:
+            break
+        words.insert(0, word)
+    while words and not words[0][:1].isupper():
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def _kind_from_name(name: str) -> str:
+    lowered = name.casefold()
+    if re.search(r"universitet|högskol", lowered):
+        return "university"
+    if re.search(r"institut|forskning", lowered):
+        return "research"
+    if re.search(r"nätverk|förbund|förening", lowered):
+        return "network"
+    return "other"

@@ -71,7 +71,7 @@ _SCOPES = (
         "organisation",
         re.compile(
             r"kommunkoncern\w*|som\s+organisation|organisationen|kommunorganisation\w*|"
-            r"kommunens\s+egn?a?\s+verksamhet\w*|egna\s+verksamhet\w*|\bkoncernen\w*",
+            r"kommunens\s+eg(?:en|na)\s+verksamhet\w*|egna\s+verksamhet\w*|\bkoncernen\w*",
             re.I,
         ),
     ),

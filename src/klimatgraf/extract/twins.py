@@ -89,7 +89,7 @@ def mentioned_municipalities(document: Document, paragraphs: Sequence[Paragraph]
     """Other municipalities named in the document's own text.
 
     Short names that are also common words or first names ("Mark", "Vara", "Ale", "Bjuv")
-    count only when written with "kommun" somewhere or when six letters or longer.
+    count only when written with "kommun" or "stad" somewhere or when six letters or longer.
     """
     counts: Counter[str] = Counter()
     strong: set[str] = set()
@@ -99,6 +99,7 @@ def mentioned_municipalities(document: Document, paragraphs: Sequence[Paragraph]
             if code == document.municipality.kommunkod:
                 continue
             counts[code] += 1
-            if mention.with_kommun or len(mention.municipality.name) >= 6:
+            with_noun = mention.with_kommun or re.match(r"\s+stad\b", paragraph.text[mention.end :])
+            if with_noun or len(mention.municipality.name) >= 6:
                 strong.add(code)
     return sorted(code for code in counts if code in strong)
