@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from ..models import Document, Paragraph, Party
 from ._text import in_section
 
+# Long forms may be written in lower case after the first word ("Statens energimyndighet");
+# "Formas" stays case-sensitive because "formas" is also an ordinary verb.
 AGENCIES = {
-    "Energimyndigheten": r"Energimyndighet",
-    "Formas": r"\bFormas\b|Forskningsrådet för miljö",
-    "Naturvårdsverket": r"Naturvårdsverket",
-    "Tillväxtverket": r"Tillväxtverket",
-    "Trafikverket": r"Trafikverket",
-    "Vinnova": r"\bVinnova\b|Verket för innovationssystem",
+    "Energimyndigheten": r"(?i:energimyndighet)",
+    "Formas": r"\bFormas\b|\bFORMAS\b|(?i:forskningsrådet\s+för\s+miljö)",
+    "Naturvårdsverket": r"(?i:naturvårdsverket)",
+    "Tillväxtverket": r"(?i:tillväxtverket)",
+    "Trafikverket": r"(?i:trafikverket)",
+    "Vinnova": r"\bVinnova\b|\bVINNOVA\b|(?i:verket\s+för\s+innovationssystem)",
 }
 PROGRAMME = ("Viable Cities", r"Viable\s+Cities")
 _PARTY_LIST = re.compile(

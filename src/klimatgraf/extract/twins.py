@@ -25,13 +25,16 @@ _PIONEER_NOUN = r"pionjär(?:kommun|stad|staden|städer|en|erna|kommunen|kommune
 _TWIN_NOUN = r"tvilling(?:kommun|stad|staden|städer|en|ar|arna|kommunen|kommunerna)?"
 # cue words just before the other municipality's name → that municipality is the pioneer
 _BEFORE_PIONEER = re.compile(
-    rf"(?:{_PIONEER_NOUN}|{_TWIN_NOUN}\s+till|erfarenheter\w*\s+från\s+(?:vår\s+)?{_PIONEER_NOUN})[\s,]*$", re.I
+    rf"(?:{_PIONEER_NOUN}(?:\s+är)?|{_TWIN_NOUN}\s+till|erfarenheter\w*\s+från\s+(?:vår\s+)?{_PIONEER_NOUN})[\s,]*$",
+    re.I,
 )
 # cue words just after the name → pioneer ("Växjö, som Alvesta kommun är tvillingstad till", "X är vår pionjärkommun")
 _AFTER_PIONEER = re.compile(
-    rf"^[\s,]*(?:som\s+.{{0,60}}?{_TWIN_NOUN}\s+till\b|(?:är|,)\s+(?:vår|vårt|våra)\s+{_PIONEER_NOUN}\b)", re.I
+    rf"^[\s,]*(?:som\s+.{{0,60}}?{_TWIN_NOUN}\s+till\b|(?:är|,)\s+(?:vår|vårt|våra)\s+{_PIONEER_NOUN}\b"
+    rf"|som\s+(?:vår\s+|vårt\s+)?{_PIONEER_NOUN}\b)",
+    re.I,
 )
-_BEFORE_TWIN = re.compile(rf"(?:vår|vårt|våra|som)\s+{_TWIN_NOUN}[\s,]*$|{_PIONEER_NOUN}\s+för[\s,]*$", re.I)
+_BEFORE_TWIN = re.compile(rf"(?:vår|vårt|våra|som)\s+{_TWIN_NOUN}(?:\s+är)?[\s,]*$|{_PIONEER_NOUN}\s+för[\s,]*$", re.I)
 
 
 def _after_twin(own_name: str) -> re.Pattern[str]:
@@ -46,6 +49,13 @@ def _after_twin(own_name: str) -> re.Pattern[str]:
 _WEAK_PIONEER = re.compile(r"(?:erfarenheter\w*\s+från|lära\s+av|inspireras\s+av|ta\s+del\s+av)\s*$", re.I)
 _SELF_TWIN = re.compile(rf"(?:vara|är|som)\s+(?:en\s+)?{_TWIN_NOUN}\b|{_TWIN_NOUN}\s+till\b", re.I)
 STRONG, WEAK = 2, 1
+# Municipality names that are also common Swedish words, first names or surnames.
+AMBIGUOUS_NAMES = frozenset(
+    (
+        "Ale Berg Bjuv Boden Bräcke Dorotea Eda Flen Habo Heby Hjo Kil Kinda Klippan Laxå Malå Mark Mora Nora Orsa "
+        "Osby Sala Salem Sunne Tanum Tibro Vara Vilhelmina Ydre Åre Ånge Älvdalen"
+    ).split()
+)
 
 
 def extract_twins(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gazetteer) -> list[TwinRelation]:
@@ -88,8 +98,9 @@ def extract_twins(document: Document, paragraphs: Sequence[Paragraph], gazetteer
 def mentioned_municipalities(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gazetteer) -> list[str]:
     """Other municipalities named in the document's own text.
 
-    Short names that are also common words or first names ("Mark", "Vara", "Ale", "Bjuv")
-    count only when written with "kommun" or "stad" somewhere or when six letters or longer.
+    Names that are also ordinary words or first names ("Mark", "Vara", "Ale", "Berg",
+    "Boden", "Nora", "Klippan") count only when written with "kommun" or "stad" somewhere;
+    every other municipality name counts when written alone ("Malmö", "Umeå", "Växjö").
     """
     counts: Counter[str] = Counter()
     strong: set[str] = set()
@@ -100,6 +111,6 @@ def mentioned_municipalities(document: Document, paragraphs: Sequence[Paragraph]
                 continue
             counts[code] += 1
             with_noun = mention.with_kommun or re.match(r"\s+stad\b", paragraph.text[mention.end :])
-            if with_noun or len(mention.municipality.name) >= 6:
+            if with_noun or mention.municipality.name not in AMBIGUOUS_NAMES:
                 strong.add(code)
     return sorted(code for code in counts if code in strong)
