@@ -39,6 +39,8 @@ _NOT_A_FIGURE = re.compile(
     r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b",
     re.I,
 )
+# "Per invånare motsvarar det 6,3 ton", "utsläppen per person var 5,1 ton": per person before the figure
+_PER_PERSON_BEFORE = re.compile(r"\bper\s+(?:invånare|person|capita|inv\.)|\bper\s+capita\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:vilket|vilken|varav|men)\s+")
 _FILLER = re.compile(
     r"^(?:och|samt|men|varav|vilket|år|för|under|cirka|ca|var|uppgick\s+till|enligt|av|inom)\b\s*|"
@@ -52,20 +54,29 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
     seen: set[tuple[int | None, float, str]] = set()
     for paragraph in paragraphs:
         description = ""
+        last_year: int | None = None
         for sentence in sentences(paragraph.text):
+            previous_description = description
             description = "" if not sentence.startswith(("och", "samt")) else description
+            sentence_year = YEAR_RE.search(sentence)
             for match in _QUANTITY.finditer(sentence):
                 if _NOT_A_FIGURE.search(_clause_around(sentence, match.start(), match.end())):
                     continue
                 value = number_from_match(match) * _UNIT_FACTOR[match.group(4).lower()]
-                per_person = bool(match.group(5))
+                clause_before = sentence[_clause_start(sentence, match.start()) : match.start()]
+                per_person_before = bool(_PER_PERSON_BEFORE.search(clause_before))
+                per_person = bool(match.group(5)) or per_person_before
                 clause = _clause_before(sentence, match.start())
+                if per_person_before and previous_description and not YEAR_RE.search(clause_before):
+                    clause = previous_description  # "Per invånare motsvarar det …" continues the last figure
                 if clause:
                     description = clause
                 lowered = sentence.lower()
                 if "budget" in lowered:
                     description = "koldioxidbudget, återstående" if "återstå" in lowered else "koldioxidbudget"
                 year = _year_for(sentence, match.start(), match.end())
+                if year is None and sentence_year is None:
+                    year = last_year  # a sentence that continues the previous figure's year
                 text = _qualified(description or "utsläpp", paragraph)
                 if per_person:
                     text = f"{text} (per person)"
@@ -75,6 +86,7 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
                 seen.add(key)
                 unit = "tCO2e/person" if per_person else "tCO2e"
                 figures.append(EmissionFigure(year, round(value, 6), text, paragraph.pid, unit))
+                last_year = year
     return figures
 
 
@@ -84,6 +96,15 @@ def _qualified(description: str, paragraph: Paragraph) -> str:
     if re.search(r"konsumtionsbaserad", heading, re.I) and "konsumtion" not in description.lower():
         return f"{description}, konsumtionsbaserade"
     return description
+
+
+def _clause_start(sentence: str, position: int) -> int:
+    """Start of the clause holding `position`: after the last comma/"vilket"/unclosed "(" before it."""
+    left = [m.end() for m in _CLAUSE_SPLIT.finditer(sentence, 0, position)]
+    start = left[-1] if left else 0
+    paren = sentence.rfind("(", 0, position)
+    closed = paren >= 0 and sentence.find(")", paren, position) >= 0
+    return max(start, paren + 1) if paren >= 0 and not closed else max(start, sentence.rfind(")", 0, position) + 1)
 
 
 def _clause_around(sentence: str, start: int, end: int) -> str:

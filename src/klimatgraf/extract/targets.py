@@ -42,7 +42,7 @@ _FOREIGN = re.compile(
 _NEGATED = re.compile(r"\b(?:inte|ej|icke)\s+(?:\w+\s+){0,2}(?:klimatneutral|nettonoll)", re.I)
 # "Klimatneutrala Växjö-Alvesta" and "klimatneutrala städer" are names of projects and of the mission
 _NEUTRAL = re.compile(
-    r"(?i:klimatneutral\w*|nettonoll\w*|netto[\s-]*noll\w*|nollutsläpp\w*|noll\s+nettoutsläpp\w*)\b"
+    r"(?i:klimatneutral\w*|klimatpositiv\w*|nettonoll\w*|netto[\s-]*negativ\w*|netto[\s-]*noll\w*|nollutsläpp\w*|noll\s+nettoutsläpp\w*)\b"
     r"(?!\s+(?:städer\b|[A-ZÅÄÖ]))"
 )
 _REDUCE = re.compile(
@@ -50,6 +50,9 @@ _REDUCE = re.compile(
     rf"(?:\bmed\s+|\bom\s+|\b)({_NUM})\s*(?:procent|%)(?!\s*(?:per\s+år|årligen|om\s+året))",
     re.I,
 )
+# "halvera utsläppen till 2030" is a 50 percent reduction; "70 procent lägre utsläpp" one of 70
+_HALVE = re.compile(r"\bhalver(?:a|as|ade|ing\w*)\b", re.I)
+_LOWER = re.compile(rf"\b({_NUM})\s*(?:procent|%)\s+(?:lägre|mindre)\b", re.I)
 _CAP = re.compile(
     rf"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder)\s+({_NUM})\s*ton\b"
     r"(?:\s*(?:CO2[-\s]?ekv(?:ivalenter)?\.?|CO2e?|koldioxid\w*|växthusgaser))?\s*"
@@ -58,11 +61,16 @@ _CAP = re.compile(
 )
 _YEAR = re.compile(r"\b(20[2-5]\d)\b")
 _BASE_BEFORE = re.compile(
-    r"(?:jämfört\s+med|från|sedan|relativt|basår(?:et)?|med\s+start|under|i\s+förhållande\s+till)\s+(?:år\s+)?$", re.I
+    r"(?:jämfört\s+med|från|sedan|relativt|basår(?:et)?|med\s+start|under|i\s+förhållande\s+till|(?:lägre|mindre)\b"
+    r"[^.]{0,40}\bän)\s+(?:år\s+)?$",
+    re.I
 )
+_OWN_YEAR_AFTER = re.compile(r"[^.\d]{0,25}?\b(?:till|senast|år|före|innan)\s+(?:år\s+)?20[2-5]\d\b", re.I)
 _TARGET_BEFORE = re.compile(r"(?:till|senast|år|före|innan|by)\s+(?:år\s+)?$", re.I)
 _BASE_YEAR = re.compile(
-    r"(?:jämfört\s+med|relativt|i\s+förhållande\s+till|från|basår(?:et)?)\s+(?:år\s+|nivån?\s+)?((?:19|20)\d\d)", re.I
+    r"(?:jämfört\s+med|relativt|i\s+förhållande\s+till|från|basår(?:et)?|(?:lägre|mindre)\b[^.]{0,40}?\bän)\s+"
+    r"(?:år\s+|nivån?\s+)?((?:19|20)\d\d)",
+    re.I
 )
 _OWN = re.compile(r"\bkommun\w*|\bvi\b|\bvår\w*|\bkoncern\w*|\borganisation\w*", re.I)
 _SCOPES = (
@@ -112,6 +120,10 @@ def _cues(sentence: str) -> list[_Cue]:
         if re.search(r"minskat|minskade|minskats", sentence[m.start() : m.end()], re.I):
             continue
         cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
+    for m in _HALVE.finditer(sentence):
+        cues.append(_Cue("reduction", m.start(), m.end(), 50.0, "percent"))
+    for m in _LOWER.finditer(sentence):
+        cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
     for m in _CAP.finditer(sentence):
         unit = "tCO2e/person" if m.group(m.re.groups) else "tCO2e"
         if m.group(0).lower().startswith("under") and unit == "tCO2e":
@@ -121,11 +133,20 @@ def _cues(sentence: str) -> list[_Cue]:
     return sorted(cues, key=lambda c: c.start)
 
 
-def _governing_cue(cues: list[_Cue], year_start: int, year_end: int, marked: bool) -> _Cue | None:
+def _governing_cue(sentence: str, cues: list[_Cue], year_start: int, year_end: int, marked: bool) -> _Cue | None:
     before = [c for c in cues if c.start < year_start and year_start - c.end <= MAX_CUE_BEFORE]
     if before:
         return before[-1]
-    after = [c for c in cues if c.start >= year_end and c.start - year_end <= MAX_CUE_AFTER]
+    # a cue after the year governs it only when it has no year of its own right after it
+    # ("fossilfri år 2030 och klimatpositiv år 2045": the cue belongs to 2045)
+    after = [
+        c
+        for c in cues
+        if c.start >= year_end
+        and c.start - year_end <= MAX_CUE_AFTER
+        and not _YEAR.search(sentence, year_end, c.start)
+        and not _OWN_YEAR_AFTER.match(sentence, c.end)
+    ]
     return after[0] if after and marked else None
 
 
@@ -138,7 +159,7 @@ def _targets_in(sentence: str, pid: str, inherited: str | None, own: re.Pattern[
         head = sentence[: year_match.start()]
         if _BASE_BEFORE.search(head) or re.search(r"\(\s*$", head):
             continue  # a base year or a measurement year "(2023)", not a target year
-        cue = _governing_cue(cues, year_match.start(), year_match.end(), bool(_TARGET_BEFORE.search(head)))
+        cue = _governing_cue(sentence, cues, year_match.start(), year_match.end(), bool(_TARGET_BEFORE.search(head)))
         if cue is None or _foreign(sentence, min(cue.start, year_match.start()), own):
             continue
         year = int(year_match.group(1))
