@@ -63,14 +63,14 @@ _YEAR = re.compile(r"\b(20[2-5]\d)\b")
 _BASE_BEFORE = re.compile(
     r"(?:jämfört\s+med|från|sedan|relativt|basår(?:et)?|med\s+start|under|i\s+förhållande\s+till|(?:lägre|mindre)\b"
     r"[^.]{0,40}\bän)\s+(?:år\s+)?$",
-    re.I
+    re.I,
 )
 _OWN_YEAR_AFTER = re.compile(r"[^.\d]{0,25}?\b(?:till|senast|år|före|innan)\s+(?:år\s+)?20[2-5]\d\b", re.I)
 _TARGET_BEFORE = re.compile(r"(?:till|senast|år|före|innan|by)\s+(?:år\s+)?$", re.I)
 _BASE_YEAR = re.compile(
     r"(?:jämfört\s+med|relativt|i\s+förhållande\s+till|från|basår(?:et)?|(?:lägre|mindre)\b[^.]{0,40}?\bän)\s+"
     r"(?:år\s+|nivån?\s+)?((?:19|20)\d\d)",
-    re.I
+    re.I,
 )
 _OWN = re.compile(r"\bkommun\w*|\bvi\b|\bvår\w*|\bkoncern\w*|\borganisation\w*", re.I)
 _SCOPES = (

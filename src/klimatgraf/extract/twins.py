@@ -51,10 +51,40 @@ _SELF_TWIN = re.compile(rf"(?:vara|är|som)\s+(?:en\s+)?{_TWIN_NOUN}\b|{_TWIN_NO
 STRONG, WEAK = 2, 1
 # Municipality names that are also common Swedish words, first names or surnames.
 AMBIGUOUS_NAMES = frozenset(
-    (
-        "Ale Berg Bjuv Boden Bräcke Dorotea Eda Flen Habo Heby Hjo Kil Kinda Klippan Laxå Malå Mark Mora Nora Orsa "
-        "Osby Sala Salem Sunne Tanum Tibro Vara Vilhelmina Ydre Åre Ånge Älvdalen"
-    ).split()
+    [
+        "Ale",
+        "Berg",
+        "Bjuv",
+        "Boden",
+        "Bräcke",
+        "Dorotea",
+        "Eda",
+        "Flen",
+        "Habo",
+        "Heby",
+        "Hjo",
+        "Kil",
+        "Kinda",
+        "Klippan",
+        "Laxå",
+        "Malå",
+        "Mark",
+        "Mora",
+        "Nora",
+        "Orsa",
+        "Osby",
+        "Sala",
+        "Salem",
+        "Sunne",
+        "Tanum",
+        "Tibro",
+        "Vara",
+        "Vilhelmina",
+        "Ydre",
+        "Åre",
+        "Ånge",
+        "Älvdalen",
+    ]
 )
 
 
