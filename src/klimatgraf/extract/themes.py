@@ -19,6 +19,8 @@ _CUE = re.compile(
     re.I,
 )
 _THEMATIC_SECTION = r"tematisk|insatsområde|fokusområde|prioriterade områden"
+# "Våra fokusområden är energi, mobilitet och cirkulär ekonomi." — the enumeration after a verb
+_INLINE_ENUMERATION = re.compile(r"\s+(?:är|omfattar|innefattar|utgörs\s+av)\s+([^.:\n]+)", re.I)
 MAX_WORDS = 5
 MAX_COUNTED_WORDS = 10
 _COUNTS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10}
@@ -72,13 +74,19 @@ def extract_themes(paragraphs: Sequence[Paragraph]) -> list[Theme]:
         cue = _CUE.search(first_line)
         if cue:
             after_colon = first_line[cue.end() :].split(":", 1)
+            inline = _INLINE_ENUMERATION.match(first_line, cue.end())
+            expected = _expected_count(first_line[: cue.start()])
             if len(after_colon) == 2 and after_colon[1].strip():
-                expected = _expected_count(first_line[: cue.start()])
                 for item in _split_enumeration(after_colon[1], expected):
+                    add(item, paragraph.pid)
+            elif inline and (expected is not None or _is_enumeration(inline.group(1).replace(" och ", ", "))):
+                for item in _split_enumeration(inline.group(1), expected):
                     add(item, paragraph.pid)
             for item in paragraph.items:
                 add(_label(item), paragraph.pid)
             for follower in paragraphs[index + 1 : index + 4]:
+                if follower.ordinal > paragraph.ordinal + 3 or follower.section[:1] != paragraph.section[:1]:
+                    break  # template text removed in between, or another chapter: not a continuation
                 if follower.kind == "heading" and not follower.text.endswith(":"):
                     break
                 if follower.kind == "paragraph" and _is_enumeration(follower.text):
