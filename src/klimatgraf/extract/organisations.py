@@ -23,9 +23,12 @@ from .parties import AGENCIES
 _CAP = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
 _COMPANY = re.compile(rf"\b({_CAP}(?:\s+(?:{_CAP}|och|&))*?)\s+AB\b")
 _UNIVERSITY = re.compile(
-    rf"\b(Högskolan\s+(?:i\s+)?{_CAP}|{_CAP}\s+(?:universitet|högskola)|Kungliga\s+Tekniska\s+högskolan)\b"
+    rf"\b(Högskolan\s+(?:i\s+)?{_CAP}|{_CAP}(?:\s+tekniska)?\s+(?:universitet|högskola)|Kungliga\s+Tekniska\s+högskolan"
+    r"|[A-ZÅÄÖ][a-zåäöé]+universitetet)\b"
 )
-_PARK = re.compile(rf"\b({_CAP}(?:\s+{_CAP})?\s+Science\s+Park)\b")
+_PARK = re.compile(rf"\b({_CAP}(?:\s+{_CAP})?\s+Science\s+Park|Science\s+Park\s+{_CAP})\b")
+# public bodies named with their region: "Region Skåne", "Länsstyrelsen i Dalarnas län", "Länsstyrelsen Västerbotten"
+_PUBLIC = re.compile(rf"\b(Region\s+{_CAP}|Länsstyrelsen\s+(?:i\s+)?{_CAP}(?:\s+län)?)")
 _ACRONYM = re.compile(r"\(([A-ZÅÄÖ]{2,6})\)")
 _FUNCTION_WORDS = {
     "och",
@@ -101,6 +104,8 @@ def extract_organisations(
             name = _name_before(text, m.start())
             if name:
                 add(f"{name} ({m.group(1)})", LEXICON.get(m.group(1), _kind_from_name(name)), p.pid)
+        for m in _PUBLIC.finditer(text):
+            add(m.group(1), "other", p.pid)
         for m in _UTILITY.finditer(text):
             owner = m.group(1)
             if owner in municipality_names or (owner[:1].isupper() and m.group(2)[:1].isupper()):
