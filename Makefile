@@ -35,12 +35,13 @@ lint: install
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
-# Independent real clients for the tests: npm packages (graphology-gexf, rdf-validate-shacl)
-# and Debian tools (rapper from raptor2-utils, xmllint from libxml2-utils).
+# Independent real clients for the tests: npm packages (graphology-gexf, rdf-validate-shacl,
+# @comunica/query-sparql) and Debian tools (rapper from raptor2-utils, xmllint from
+# libxml2-utils, headless chromium for the browser tests driven by Playwright).
 clients: tests/clients/node_modules/.installed
-	@command -v rapper >/dev/null && command -v xmllint >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq raptor2-utils libxml2-utils >/dev/null; \
-	  else echo "install raptor2-utils and libxml2-utils (sudo apt-get install raptor2-utils libxml2-utils)"; exit 1; fi; }
+	@command -v rapper >/dev/null && command -v xmllint >/dev/null && command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq raptor2-utils libxml2-utils chromium >/dev/null; \
+	  else echo "install raptor2-utils, libxml2-utils and chromium (sudo apt-get install raptor2-utils libxml2-utils chromium)"; exit 1; fi; }
 
 tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
