@@ -50,7 +50,8 @@ def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> No
     assert [g.score for g in groups] == sorted((g.score for g in groups), reverse=True)
     as_json = top.to_dict()
     assert set(as_json) == {"municipality", "kommunkod", "score", "evidence"}
-    assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section"}
+    assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section", "html", "document", "pid", "page"}
+    assert "<mark>matsvinn" in as_json["evidence"][0]["html"].casefold()
 
 
 def test_template_text_is_one_hit_listing_every_document(searcher: Searcher, corpus: Corpus) -> None:

@@ -553,3 +553,51 @@ def compare(
     graph = load_graph(build_dir or default_build_dir())
     result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir or default_data_dir()))
     render(result.rows, result.columns, fmt, sys.stdout)
+
+
+# ----------------------------------------------------------------------------- serve
+
+
+@app.command()
+def serve(
+    build_dir: BuildDir = None,
+    data_dir: DataDir = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; 0.0.0.0 shares it on the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds a SPARQL query may run before it is stopped.")
+    ] = 10.0,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="Most rows (or triples) a SPARQL answer may have.")
+    ] = 10_000,
+) -> None:
+    """Serve the graph and the search over HTTP: SPARQL endpoint, JSON API and the web page (read-only)."""
+    import errno
+    import socket
+
+    import uvicorn
+
+    from .serve import create_app, load_service
+
+    service = load_service(build_dir or default_build_dir(), data_dir or default_data_dir(), timeout, max_rows)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise InputError(
+            f"port {port} on {host} {reason}; pass another --port (or --port 0 for any free one)"
+        ) from None
+    bound = sock.getsockname()[1]
+    manifest = service.searcher.index.manifest
+    _err().print(
+        f"klimatgraf serve: http://{host}:{bound}/ ({len(service.graph)} triples, {len(service.documents)} documents, "
+        f"{manifest.passages} passages; SPARQL at /sparql, API docs at /docs); Ctrl-C stops"
+    )
+    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])

@@ -15,12 +15,13 @@ it never counts towards a municipality in `search_grouped`: a municipality is an
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,6 +84,7 @@ class Hit:
     municipalities: tuple[str, ...]
     retrievers: tuple[str, ...]
     doc_type: str = ""
+    html: str = ""  # the whole text HTML-escaped, query words in <mark> (for web pages)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,7 +108,16 @@ class MunicipalityHit:
             "kommunkod": self.kommunkod,
             "score": self.score,
             "evidence": [
-                {"paragraph": e.paragraph, "text": e.text, "score": e.score, "section": e.section}
+                {
+                    "paragraph": e.paragraph,
+                    "text": e.text,
+                    "score": e.score,
+                    "section": e.section,
+                    "html": e.html,
+                    "document": e.document,
+                    "pid": e.pid,
+                    "page": e.page,
+                }
                 for e in self.evidence
             ],
         }
@@ -381,7 +392,9 @@ class Searcher:
             score *= self.fusion.heading_weight
         return score
 
-    def _hit(self, rank: int, row: int, score: float, retrievers: tuple[str, ...], members: list[int]) -> Hit:
+    def _hit(
+        self, rank: int, row: int, score: float, retrievers: tuple[str, ...], members: list[int], query: str = ""
+    ) -> Hit:
         entry = self.index.entries[row]
         shown = entry["members"][members[0]] if members else entry["members"][0]
         return Hit(
@@ -400,6 +413,7 @@ class Searcher:
             municipalities=tuple(dict.fromkeys(m["municipality"] for m in entry["members"])),
             retrievers=retrievers,
             doc_type=shown["doc_type"],
+            html=highlight_html(entry["text"], query, analyzer=self.analyzer) if query else "",
         )
 
     # ------------------------------------------------------------------ public
@@ -419,7 +433,9 @@ class Searcher:
         allowed = self._allowed(municipalities, doc_type)
         ranked = [(row, self._adjusted(row, s), found) for row, s, found in self._ranked(query, retriever, allowed)]
         ranked.sort(key=lambda t: -t[1])
-        return [self._hit(i, row, s, found, allowed[row]) for i, (row, s, found) in enumerate(ranked[:k], start=1)]
+        return [
+            self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
+        ]
 
     def search_grouped(
         self,
@@ -448,6 +464,9 @@ class Searcher:
             hits.sort(key=lambda h: -h.score)
             ordered.append(hits[:evidence])
         ordered.sort(key=lambda hs: -hs[0].score)
+        ordered = [  # only the evidence that is shown is highlighted
+            [replace(h, html=highlight_html(h.text, query, analyzer=self.analyzer)) for h in hs] for hs in ordered[:k]
+        ]
         return [
             MunicipalityHit(
                 rank=i,
@@ -461,8 +480,6 @@ class Searcher:
 
 
 def _renumber(hits: Iterable[Hit]) -> list[Hit]:
-    from dataclasses import replace
-
     return [replace(h, rank=i) for i, h in enumerate(hits, start=1)]
 
 
@@ -497,6 +514,29 @@ def highlight(
         pos = b
     out.append(flat[pos:end])
     return ("… " if start else "") + "".join(out) + (" …" if end < len(flat) else "")
+
+
+def highlight_html(text: str, query: str, *, analyzer: Analyzer | None = None) -> str:
+    """The whole `text` HTML-escaped with the query's words wrapped in <mark>…</mark>.
+
+    The same matching as `highlight` (Swedish stem, compound part, English terms' Swedish
+    equivalents), but nothing is cut or re-flowed, so a page can show the paragraph with its
+    line breaks and link to its source.
+    """
+    analyzer = analyzer or _default_analyzer()
+    try:
+        wanted = set(analyzer.tokens(expand_english(clean_query(query)), query=True))
+    except InputError:
+        wanted = set()
+    out, pos = [], 0
+    if wanted:
+        for match in re.finditer(r"[^\W_]+", text):
+            if wanted & set(analyzer.tokens(match.group())):
+                a, b = match.span()
+                out += [html_lib.escape(text[pos:a]), "<mark>", html_lib.escape(text[a:b]), "</mark>"]
+                pos = b
+    out.append(html_lib.escape(text[pos:]))
+    return "".join(out)
 
 
 _ANALYZER: list[Analyzer] = []
