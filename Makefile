@@ -7,7 +7,7 @@ KG := $(BIN)/klimatgraf
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install clients lint bench screenshot clean
+.PHONY: run test test-reliability install clients lint bench screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,18 +37,22 @@ lint: install
 
 # Independent real clients for the tests: npm packages (graphology-gexf, rdf-validate-shacl,
 # @comunica/query-sparql) and Debian tools (rapper from raptor2-utils, xmllint from
-# libxml2-utils, headless chromium for the browser tests driven by Playwright).
+# libxml2-utils, headless chromium for the browser tests driven by Playwright, wrk for the load test).
 clients: tests/clients/node_modules/.installed
-	@command -v rapper >/dev/null && command -v xmllint >/dev/null && command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq raptor2-utils libxml2-utils chromium >/dev/null; \
-	  else echo "install raptor2-utils, libxml2-utils and chromium (sudo apt-get install raptor2-utils libxml2-utils chromium)"; exit 1; fi; }
+	@command -v rapper >/dev/null && command -v xmllint >/dev/null && command -v chromium >/dev/null && command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq raptor2-utils libxml2-utils chromium wrk >/dev/null; \
+	  else echo "install raptor2-utils, libxml2-utils, chromium and wrk (sudo apt-get install raptor2-utils libxml2-utils chromium wrk)"; exit 1; fi; }
 
 tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 test: install clients lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not reliability"
+
+# Slow reliability checks (load on a real server); .ci/run calls this after make test.
+test-reliability: install clients
+	$(BIN)/pytest -q -m reliability
 
 # docs/network.png: build/klimatgraf.gexf drawn by graphology + sigma.js in headless Chromium.
 screenshot: install
