@@ -260,6 +260,8 @@ class Service:
     gazetteer: Any
     network: dict[str, Any] = field(default_factory=dict)
     warmed: threading.Event = field(default_factory=threading.Event)
+    # one search at a time: the searcher's query-vector cache and the model are not shared between threads
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def model_ready(self) -> bool:
@@ -329,7 +331,8 @@ def _prime(graph: Graph) -> None:
 def _warm_search(service: Service) -> None:
     """One real search: the model's weights, faiss and BM25 are then all in memory."""
     try:
-        service.searcher.search("klimat", k=1)
+        with service.search_lock:
+            service.searcher.search("klimat", k=1)
     except Exception:  # the same error reaches the first real search
         pass
     finally:
@@ -556,10 +559,8 @@ def create_app(service: Service) -> FastAPI:
                     service.searcher._resolve_municipalities([name])
                 except InputError as exc:
                     raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
-        with search_lock:  # the searcher's query-vector cache and the model are not shared between threads
+        with service.search_lock:
             return _search(q, k, group, towns, type, retriever)
-
-    search_lock = threading.Lock()
 
     def _search(q: str, k: int, group: str, towns: list[str] | None, type: str | None, retriever: str) -> Response:
         if group == "municipality":
