@@ -61,6 +61,14 @@ screenshot: install
 	$(KG) export gephi -o build/klimatgraf.gexf
 	node docs/render/render_network.mjs build/klimatgraf.gexf docs/network.png
 
+# docs/web-*.png: the web page of `klimatgraf serve` (on a fresh build/) in headless Chromium; the
+# script starts the server on a free port, saves the four screenshots atomically and stops it.
+.PHONY: screenshots
+screenshots: install
+	command -v chromium >/dev/null || apt-get install -y -qq chromium
+	$(KG) build
+	$(BIN)/python tests/test_browser.py --build-dir build --out docs
+
 bench: install
 	$(BIN)/python bench/run.py
 

@@ -475,42 +475,46 @@ function loadScript(src) {
   });
 }
 
-/** A deterministic force-directed layout (Fruchterman–Reingold); the graphs here are small. */
+/** A deterministic force-directed layout in the manner of ForceAtlas2 (repulsion grows with degree, linear
+ * attraction, gravity towards the centre), so hubs spread apart and leaves stay near their hub. Small graphs only. */
 function layout(nodes, edges) {
   const n = nodes.length;
   const index = new Map(nodes.map((node, i) => [node.id, i]));
-  const pos = nodes.map((_, i) => [Math.cos((2 * Math.PI * i) / n) * 10, Math.sin((2 * Math.PI * i) / n) * 10]);
-  const k = Math.sqrt(400 / Math.max(n, 1));
   const links = edges.map((e) => [index.get(e.source), index.get(e.target)]).filter(([a, b]) => a !== undefined && b !== undefined);
-  const iterations = 500;
+  const mass = nodes.map(() => 1);
+  for (const [a, b] of links) {
+    mass[a] += 1;
+    mass[b] += 1;
+  }
+  const pos = nodes.map((_, i) => [Math.cos((2 * Math.PI * i) / n) * 10, Math.sin((2 * Math.PI * i) / n) * 10]);
+  const iterations = 600;
   for (let it = 0; it < iterations; it++) {
-    const disp = pos.map(() => [0, 0]);
+    const force = pos.map(() => [0, 0]);
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         const dx = pos[i][0] - pos[j][0];
         const dy = pos[i][1] - pos[j][1];
         const d2 = Math.max(dx * dx + dy * dy, 0.01);
-        const f = (k * k) / d2;
-        disp[i][0] += dx * f; disp[i][1] += dy * f;
-        disp[j][0] -= dx * f; disp[j][1] -= dy * f;
+        const f = (4 * mass[i] * mass[j]) / d2; // magnitude ∝ 1/d
+        force[i][0] += dx * f; force[i][1] += dy * f;
+        force[j][0] -= dx * f; force[j][1] -= dy * f;
       }
     }
     for (const [a, b] of links) {
       const dx = pos[a][0] - pos[b][0];
       const dy = pos[a][1] - pos[b][1];
-      const d = Math.sqrt(dx * dx + dy * dy) || 0.01;
-      const f = d / k;
-      disp[a][0] -= dx * f; disp[a][1] -= dy * f;
-      disp[b][0] += dx * f; disp[b][1] += dy * f;
+      force[a][0] -= dx; force[a][1] -= dy;
+      force[b][0] += dx; force[b][1] += dy;
     }
-    const temperature = 2 * (1 - it / iterations) + 0.01;
+    const temperature = 3 * (1 - it / iterations) + 0.02;
     for (let i = 0; i < n; i++) {
-      disp[i][0] -= pos[i][0] * 0.02; // gravity keeps unconnected nodes near the centre
-      disp[i][1] -= pos[i][1] * 0.02;
-      const len = Math.hypot(disp[i][0], disp[i][1]) || 1;
-      const step = Math.min(len, temperature);
-      pos[i][0] += (disp[i][0] / len) * step;
-      pos[i][1] += (disp[i][1] / len) * step;
+      const d = Math.hypot(pos[i][0], pos[i][1]) || 1;
+      force[i][0] -= (pos[i][0] / d) * mass[i]; // gravity keeps unconnected nodes in the picture
+      force[i][1] -= (pos[i][1] / d) * mass[i];
+      const len = Math.hypot(force[i][0], force[i][1]) || 1;
+      const step = Math.min(len / mass[i], temperature);
+      pos[i][0] += (force[i][0] / len) * step;
+      pos[i][1] += (force[i][1] / len) * step;
     }
   }
   return pos;
