@@ -40,6 +40,10 @@ def test_healthz_of_the_real_server(served: str, served_build: Path) -> None:
     assert health["documents"] == manifest["documents"] == 5
     assert health["triples"] == manifest["triples"]
     assert health["model"] == json.loads((served_build / "index" / "manifest.json").read_text())["model_id"]
+    # started without --host, so it listens on the loopback address only (as its socket reports)
+    log = serve_fixtures._MEMO["server"].log.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    assert f"klimatgraf serve: {served}/ (" in log
+    assert served.startswith("http://127.0.0.1:")
 
 
 def post(url: str, body: bytes, content_type: str, accept: str | None = None) -> tuple[int, str, bytes]:

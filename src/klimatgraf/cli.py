@@ -593,10 +593,11 @@ def serve(
         raise InputError(
             f"port {port} on {host} {reason}; pass another --port (or --port 0 for any free one)"
         ) from None
-    bound = sock.getsockname()[1]
+    address, bound = sock.getsockname()[:2]  # what the socket really listens on (--port 0: the free port)
+    shown = f"[{address}]" if ":" in address else address
     manifest = service.searcher.index.manifest
     _err().print(
-        f"klimatgraf serve: http://{host}:{bound}/ ({len(service.graph)} triples, {len(service.documents)} documents, "
+        f"klimatgraf serve: http://{shown}:{bound}/ ({len(service.graph)} triples, {len(service.documents)} documents, "
         f"{manifest.passages} passages; SPARQL at /sparql, API docs at /docs); Ctrl-C stops"
     )
     config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
