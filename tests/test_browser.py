@@ -180,6 +180,14 @@ def test_search_ranks_municipalities_with_marked_evidence(tab: Tab) -> None:
     links = first.locator(".source a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
     assert len(links) == len(expected[0]["evidence"])
     assert all(re.fullmatch(r"#/dokument/[^/]+/.+", h) for h in links), links
+    type_filter = tab.page.locator("#filter-type")
+    doc_type = type_filter.locator("option").nth(1).get_attribute("value")
+    type_filter.select_option(doc_type)  # a filter change searches again at once
+    filtered = tab.api(f"/api/search?q={quote(QUESTION)}&group=municipality&k=10&type={doc_type}")
+    tab.page.wait_for_function(
+        "n => document.querySelectorAll('#search-results .result').length === n", arg=len(filtered)
+    )
+    assert shown_municipalities(tab) == [g["municipality"] for g in filtered]
     status = tab.page.locator("#search-status")
     assert status.get_attribute("aria-live") == "polite"
     assert "Alvesta" not in status.inner_text() and QUESTION in status.inner_text()
@@ -293,13 +301,13 @@ def test_network_draws_every_node(tab: Tab) -> None:
     status = tab.page.locator("#network-status").inner_text()
     assert f"{len(net['nodes'])} noder" in status and f"{len(net['edges'])} kopplingar" in status
     assert graph.locator("canvas").count() > 0
-    tab.page.wait_for_timeout(300)
-    painted = tab.page.evaluate(
+    # sigma paints node labels on its 2D label canvas: wait until it holds ink
+    tab.page.wait_for_function(
         """() => { const c = document.querySelector('#network-graph canvas.sigma-labels');
                    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+                   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n > 100; }""",
+        timeout=10_000,
     )
-    assert painted > 100, "sigma drew no labels"
     # every type can be switched on; then every node is shown
     unchecked = tab.page.locator("#network-types input:not(:checked)")
     while unchecked.count():
@@ -393,6 +401,24 @@ def test_keyboard_only_search(tab: Tab) -> None:
     page.keyboard.press("Enter")
     page.locator(".para.target").wait_for()
     assert page.evaluate("document.activeElement.classList.contains('target')")
+
+
+def test_keyboard_only_compare(tab: Tab) -> None:
+    tab.open("#/jamfor")
+    page = tab.page
+    page.locator("#compare-choices input").first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "compare-button":
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached the compare button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#compare-table")
+    assert page.locator("#compare-table thead th").count() == 3
 
 
 def test_accessible_names_language_and_contrast(tab: Tab) -> None:
