@@ -69,6 +69,8 @@ class Tab:
     errors: list[str] = field(default_factory=list)
 
     def open(self, route: str = "") -> None:
+        """Load the page afresh at a route (a hash-only goto would keep the old document and its ready flag)."""
+        self.page.goto("about:blank")
         self.page.goto(f"{self.base}/{route}")
         self.page.wait_for_selector("body[data-ready]")
 
@@ -373,7 +375,9 @@ def test_page_stays_on_the_local_server(tab: Tab) -> None:
     tab.page.wait_for_selector("#sparql-table")
     assert tab.requests, "no requests recorded"
     outside = [
-        u for u in tab.requests if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname != "127.0.0.1"
+        u
+        for u in tab.requests
+        if urlsplit(u).scheme not in ("data", "blob", "about") and urlsplit(u).hostname != "127.0.0.1"
     ]
     assert outside == []
     assert tab.failed == []  # every script, style and vendored library was found
