@@ -287,6 +287,22 @@ def test_compare_is_the_clis(client: Any, served_build: Path) -> None:
 
 
 @pytest.mark.slow
+def test_concurrent_compares_all_get_the_same_answer(served: str) -> None:
+    """rdflib's SPARQL parser is not thread-safe: parallel requests must not see false syntax errors."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(_: int) -> tuple[int, bytes]:
+        with urllib.request.urlopen(f"{served}/api/compare?all=true", timeout=120) as response:
+            return response.status, response.read()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(fetch, range(12)))
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1
+
+
+@pytest.mark.slow
 def test_documents_and_municipalities_come_from_the_build(client: Any, served_build: Path, corpus: Any) -> None:
     manifest = json.loads((served_build / "build.json").read_text(encoding="utf-8"))
     listed = client.get("/api/municipalities").json()

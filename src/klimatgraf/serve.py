@@ -598,10 +598,13 @@ def create_app(service: Service) -> FastAPI:
             except InputError as exc:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
         try:
-            result = run_compare(service.graph, None if all else m, service.gazetteer)
+            with compare_lock:  # rdflib's SPARQL parser is not thread-safe (a false syntax error otherwise)
+                result = run_compare(service.graph, None if all else m, service.gazetteer)
         except InputError as exc:
             raise HTTPError(404, str(exc), known) from None
         return {"columns": result.columns, "rows": result.rows}
+
+    compare_lock = threading.Lock()
 
     @app.get("/api/network", summary="Nodes and edges of the network (as exported for Gephi)")
     def network_() -> dict[str, Any]:
