@@ -8,6 +8,7 @@ name their pioneer city many times.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -116,8 +117,19 @@ def _is_cp1252(data: bytes) -> bool:
 
 
 def _pdf_pages(path: Path, data: bytes) -> tuple[Page, ...]:
-    import io
+    import logging
+    import warnings
 
+    # pypdf logs repairs ("EOF marker not found") through logging, which would print a second stderr
+    # line next to ours: the library never prints, and our error already says what is wrong.
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    logging.getLogger("pypdf").propagate = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_pdf(path, data)
+
+
+def _read_pdf(path: Path, data: bytes) -> tuple[Page, ...]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
