@@ -7,7 +7,7 @@ KG := $(BIN)/klimatgraf
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install clients lint bench screenshot clean
+.PHONY: run test test-reliability install clients lint bench screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,10 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 
 test: install clients lint
 	$(BIN)/pytest -q
+
+# Fault injection that takes minutes (20 SIGKILLs during builds); `make test` leaves these out.
+test-reliability: install
+	$(BIN)/pytest -q -m reliability -s
 
 # docs/network.png: build/klimatgraf.gexf drawn by graphology + sigma.js in headless Chromium.
 screenshot: install
