@@ -372,3 +372,46 @@ def test_sigkill_at_random_points_never_breaks_the_build(
     assert answers(build) == new_answers
     assert stray_files(build) == []
     print(f"{kills} kills, {completed} runs completed, build {duration:.1f} s, delays {sorted(delays)}")
+
+
+def test_a_commit_cut_short_is_finished_by_the_next_reader(
+    tmp_path: Path,
+    indexed_build: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A build killed between two renames of its commit: readers see the new build whole, not a mix."""
+    import klimatgraf.build as build_module
+
+    build = tmp_path / "build"
+    shutil.copytree(indexed_build, build)
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "contracts" / "kristinehamn-fordjupad-avsiktsforklaring.txt").unlink()
+    real_replace = os.replace
+    renames: list[str] = []
+
+    def dying_replace(src: Any, dst: Any) -> None:
+        if Path(dst).parent == build and Path(dst).name in ("graph.nt", "graph.ttl", "index", "build.json"):
+            if len(renames) == 1:  # the index is in place, the graph files and build.json are not
+                raise KeyboardInterrupt
+            renames.append(Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(build_module.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        build_module.build(data, build)
+    monkeypatch.setattr(build_module.os, "replace", real_replace)
+    assert len(renames) == 1  # exactly one artefact of the new build was in place when it "died"
+    assert (build / ".commit.json").exists()
+    twins = run_cli("query", "twins", "--build-dir", str(build), "--format", "json")
+    assert twins.returncode == 0, twins.stderr
+    pairs = {(r["twin"]["value"], r["pioneer"]["value"]) for r in json.loads(twins.stdout)["results"]["bindings"]}
+    assert pairs == {("Avesta", "Borlänge"), ("Alvesta", "Växjö")}  # the new build: Kristinehamn is gone
+    assert not (build / ".commit.json").exists()
+    assert "kristinehamn-fordjupad-avsiktsforklaring.txt" not in documents_of(build)
+    hits = run_cli("search", "Kristinehamn", "--build-dir", str(build), "--format", "json")
+    assert hits.returncode == 0, hits.stderr
+    assert all(h["municipality"] != "Kristinehamn" for h in json.loads(hits.stdout))
+    rebuilt = run_cli("build", "--data-dir", str(data), "--build-dir", str(build))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert stray_files(build) == []
