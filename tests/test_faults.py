@@ -285,7 +285,6 @@ def test_reads_during_a_build_answer_from_the_last_complete_build(
     build = tmp_path / "build"
     shutil.copytree(indexed_build, build)
     data = changed_data(tmp_path)
-    old_twins = reference[0]
     builder = subprocess.Popen(
         [EXE, "build", "--data-dir", str(data), "--build-dir", str(build)],
         stdout=subprocess.PIPE,
@@ -293,19 +292,17 @@ def test_reads_during_a_build_answer_from_the_last_complete_build(
         text=True,
         env=ENV,
     )
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []
     while builder.poll() is None:
-        result = run_cli("query", "twins", "--build-dir", str(build), "--format", "json")
-        assert result.returncode == 0, result.stderr
-        seen.append(result.stdout)
+        seen.append(answers(build))  # query twins and search, side by side
     assert builder.returncode == 0, builder.stderr.read() if builder.stderr else ""
-    new_twins = run_cli("query", "twins", "--build-dir", str(build), "--format", "json").stdout
-    assert new_twins != old_twins
-    assert seen and seen[0] == old_twins, "no read happened while the build ran"
-    assert set(seen) <= {old_twins, new_twins}
+    new = answers(build)
+    assert new[0] != reference[0] and new[1] != reference[1]
+    assert seen and seen[0] == reference, "no read happened while the build ran"
+    assert set(seen) <= {reference, new}
     # once the new build is visible, the old one never comes back
-    first_new = seen.index(new_twins) if new_twins in seen else len(seen)
-    assert all(answer == new_twins for answer in seen[first_new:])
+    first_new = seen.index(new) if new in seen else len(seen)
+    assert all(answer == new for answer in seen[first_new:])
 
 
 # ----------------------------------------------------------------------------- SIGKILL at random points
