@@ -16,6 +16,7 @@ from klimatgraf.index import (
     Analyzer,
     IndexOptions,
     build_index,
+    file_digests,
     load_index,
     make_entries,
     make_passages,
@@ -149,6 +150,7 @@ def test_vector_count_mismatch(fake_index: Path) -> None:
     passages = np.load(fake_index / "passages.npy")
     np.save(fake_index / "passages.npy", passages[:-1])
     data["passages"] -= 1
+    data["files"] = file_digests(fake_index, exclude=(MANIFEST,))  # consistent checksums: the count check must catch it
     (fake_index / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(BuildCorruptError, match=r"vectors\.faiss"):
         load_index(fake_index)

@@ -123,6 +123,7 @@ def build(
             wait=wait,
         )
     embedded = f", {summary.embedded} passages embedded" if summary.embedded is not None else ""
+    embedded += f"; left out as superseded: {', '.join(summary.superseded)}" if summary.superseded else ""
     _err().print(
         f"built {summary.graph}: {summary.documents} documents, {summary.paragraphs} paragraphs "
         f"({summary.boilerplate} shared template), {summary.facts} facts, {summary.triples} triples"

@@ -23,6 +23,7 @@ class Corpus:
     documents: tuple[Document, ...]
     paragraphs: tuple[Paragraph, ...]  # all documents, in document order then reading order
     gazetteer: Gazetteer
+    superseded: tuple[tuple[Document, Document], ...] = ()  # (left out, the newer one kept)
 
     def paragraphs_of(self, doc_id: str) -> list[Paragraph]:
         return [p for p in self.paragraphs if p.doc_id == doc_id]
@@ -77,8 +78,7 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
     files = contract_files(data_dir)  # first: a missing data directory is the clearest error
     gazetteer = load_gazetteer(data_dir)
     overrides = load_overrides(data_dir)
-    documents = []
-    by_doc: dict[str, list[Paragraph]] = {}
+    read: list[tuple[Document, float]] = []
     for path in files:
         if progress:
             progress(path.name)
@@ -89,10 +89,39 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
             municipality=override.get("municipality"),
             doc_type=override.get("type"),  # type: ignore[arg-type]
         )
+        read.append((document, path.stat().st_mtime))
+    documents, superseded = newest_versions(read)
+    by_doc: dict[str, list[Paragraph]] = {}
+    for document in documents:
         if document.doc_id in by_doc:
-            raise InputError(f"{path.name}: two files map to the id {document.doc_id!r}; rename one of them")
-        documents.append(document)
+            raise InputError(f"{document.file_name}: two files map to the id {document.doc_id!r}; rename one of them")
         by_doc[document.doc_id] = segment(document)
     flagged = mark_boilerplate(by_doc, gazetteer)
     paragraphs = tuple(p for d in documents for p in flagged[d.doc_id])
-    return Corpus(tuple(documents), paragraphs, gazetteer)
+    return Corpus(tuple(documents), paragraphs, gazetteer, tuple(superseded))
+
+
+def newest_versions(
+    documents: list[tuple[Document, float]],
+) -> tuple[list[Document], list[tuple[Document, Document]]]:
+    """One document per municipality, document type and version: the newer replaces the older.
+
+    Newer means a later signing date (a dated document beats an undated one), then the file
+    modified last (`ingest` copies a file in, so the one ingested last), then the file name.
+    Two editions of one contract would otherwise give the municipality its facts twice and
+    turn every paragraph the two share into "template" text. Returns the documents kept, in
+    file order, and (left out, kept) pairs.
+    """
+    groups: dict[tuple[str, str, str | None], list[tuple[Document, float]]] = {}
+    for document, mtime in documents:
+        groups.setdefault((document.municipality.kommunkod, document.doc_type, document.version), []).append(
+            (document, mtime)
+        )
+    winners: dict[str, Document] = {}
+    superseded: list[tuple[Document, Document]] = []
+    for members in groups.values():
+        ranked = sorted(members, key=lambda m: (m[0].signed is not None, m[0].signed or 0, m[1], m[0].file_name))
+        newest = ranked[-1][0]
+        winners[newest.file_name] = newest
+        superseded.extend((old, newest) for old, _ in ranked[:-1])
+    return [d for d, _ in documents if d.file_name in winners], superseded

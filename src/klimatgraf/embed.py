@@ -208,6 +208,8 @@ class EmbeddingCache:
         keys = meta.get("keys", []) if isinstance(meta, dict) else []
         if meta.get("model_id") != self.model_id or vectors.shape != (len(keys), self.dim):
             return
+        if meta.get("sha256") != hashlib.sha256(vectors.tobytes()).hexdigest():
+            return  # damaged values with an intact shape would silently give wrong vectors
         self._rows = {k: i for i, k in enumerate(keys)}
         self._vectors = vectors.astype(np.float32, copy=False)
 
@@ -231,7 +233,8 @@ class EmbeddingCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         keys = sorted(self._rows, key=self._rows.__getitem__)
         _atomic_write(self.dir / "vectors.npy", lambda f: np.save(f, self._vectors, allow_pickle=False))
-        payload = json.dumps({"model_id": self.model_id, "dim": self.dim, "keys": keys}).encode("utf-8")
+        digest = hashlib.sha256(self._vectors.tobytes()).hexdigest()
+        payload = json.dumps({"model_id": self.model_id, "dim": self.dim, "keys": keys, "sha256": digest}).encode()
         _atomic_write(self.dir / "keys.json", lambda f: f.write(payload))
 
 

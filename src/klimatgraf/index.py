@@ -41,7 +41,7 @@ from .models import Document, Paragraph
 Progress = Callable[[int, int], None]
 AnnKind = Literal["flat", "hnsw", "ivf"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists every file's size and sha256
 MANIFEST = "manifest.json"
 ENTRIES = "entries.json"
 PASSAGES = "passages.npy"  # passage row → entry row
@@ -91,6 +91,7 @@ class IndexManifest:
     embedded: int  # passages embedded in this build (the rest came from the cache)
     options: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → size and sha256, checked on load
     format: int = FORMAT_VERSION
 
     @property
@@ -349,6 +350,33 @@ def build_index(
     large corpora); it overrides `options.ann`. `cache_dir` (default:
     `<index_dir>/../cache/embeddings`) keeps vectors across builds.
     """
+    staged, manifest = stage_index(
+        corpus_paragraphs, documents, index_dir, embedder, progress, kind, options=options, cache_dir=cache_dir
+    )
+    try:
+        _replace_dir(staged, Path(index_dir))
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return manifest
+
+
+def stage_index(
+    corpus_paragraphs: Sequence[Paragraph],
+    documents: Sequence[Document],
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    kind: AnnKind | None = None,
+    *,
+    options: IndexOptions | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[Path, IndexManifest]:
+    """Write a complete index into a temporary directory beside `index_dir` and return it.
+
+    The caller moves it into place: `build_index` at once, a full build together with the
+    graph files in one commit (so a reader never sees a new index with an old graph).
+    """
     started = time.perf_counter()
     options = options or IndexOptions()
     if kind is not None:
@@ -382,13 +410,49 @@ def build_index(
             embedded=embedded,
             options=asdict(options),
             versions=_versions(),
+            files=file_digests(tmp, exclude=(MANIFEST,)),
         )
         _write_json(tmp / MANIFEST, manifest.to_dict())
-        _replace_dir(tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return manifest
+    return tmp, manifest
+
+
+def file_digests(root: Path, exclude: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file under `root` (relative POSIX paths), for checks on load."""
+    skip = set(exclude)
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix()
+        if name not in skip:
+            out[name] = {"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return out
+
+
+def check_digests(root: Path, files: dict[str, dict[str, Any]], listed_in: str, fix: str) -> None:
+    """Every file listed with its size and sha256 is present and unchanged, else one line naming it.
+
+    A truncated or overwritten file can still parse (a faiss index cut at a vector boundary, an
+    N-Triples file cut at a line end) and then answers wrongly; the checksum turns that into an
+    error. Cost: one sha256 pass over the files (≈ 2 ms per MB).
+    """
+    for name, expected in files.items():
+        path = root / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise BuildCorruptError(f"{path} is missing although {listed_in} lists it; {fix}") from None
+        if size != expected.get("size"):
+            raise BuildCorruptError(
+                f"{path} has {size} bytes, {listed_in} says {expected.get('size')} (truncated or overwritten); {fix}"
+            )
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            raise BuildCorruptError(f"{path} is unreadable; {fix}") from None
+        if digest != expected.get("sha256"):
+            raise BuildCorruptError(f"{path} does not match its checksum in {listed_in} (corrupted); {fix}")
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -441,12 +505,26 @@ def read_manifest(index_dir: Path) -> IndexManifest:
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    """Read and cross-check every file; any problem is one line naming the file and the fix."""
+    """Read and cross-check every file; any problem is one line naming the file and the fix.
+
+    Reads under the build directory's reader lock, so a build committing at the same moment
+    cannot swap the directory between two of the files (see `build.reading`).
+    """
+    from .build import reading
+
     index_dir = Path(index_dir)
+    with reading(index_dir.parent):
+        return _load_index(index_dir)
+
+
+def _load_index(index_dir: Path) -> LoadedIndex:
     manifest = read_manifest(index_dir)
     for name in (ENTRIES, PASSAGES, VECTORS, BM25_DIR, VOCAB):
         if not (index_dir / name).exists():
             raise BuildMissingError(f"{index_dir / name} is missing; {FIX}")
+    if not manifest.files:
+        raise BuildCorruptError(f"{index_dir / MANIFEST} lists no file checksums; {FIX}")
+    check_digests(index_dir, manifest.files, MANIFEST, FIX)
     try:
         entries = json.loads((index_dir / ENTRIES).read_text(encoding="utf-8"))
         owners = np.load(index_dir / PASSAGES, allow_pickle=False)

@@ -8,6 +8,7 @@ name their pioneer city many times.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -56,6 +57,7 @@ def read_document(
         raise InputError(
             f"{path.name}: the file contains no text; give a contract as UTF-8 text or a PDF with a text layer"
         )
+    check_language(text, path.name)
     own = gazetteer.resolve(municipality) if municipality else detect_municipality(text, gazetteer, path.name)
     kind = doc_type or detect_doc_type(text, path.name)
     title = ("Klimatkontrakt 2030 – " if kind == "klimatkontrakt" else "Fördjupad avsiktsförklaring – ") + own.name
@@ -115,8 +117,19 @@ def _is_cp1252(data: bytes) -> bool:
 
 
 def _pdf_pages(path: Path, data: bytes) -> tuple[Page, ...]:
-    import io
+    import logging
+    import warnings
 
+    # pypdf logs repairs ("EOF marker not found") through logging, which would print a second stderr
+    # line next to ours: the library never prints, and our error already says what is wrong.
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    logging.getLogger("pypdf").propagate = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_pdf(path, data)
+
+
+def _read_pdf(path: Path, data: bytes) -> tuple[Page, ...]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -150,10 +163,211 @@ def detect_municipality(text: str, gazetteer: Gazetteer, name: str = "document")
     for mention in gazetteer.mentions(text):
         scores[mention.municipality.kommunkod] += _mention_weight(text, mention)
     if not scores or scores.most_common(1)[0][1] < 3:
+        unknown = unknown_municipality(text, gazetteer)
+        if unknown:
+            raise DetectionError(
+                f"{name}: the text speaks as {unknown!r}, which is not in the gazetteer (reference/kommuner.csv); "
+                "add the municipality to kommuner.csv, or pass --municipality NAME to ingest"
+            )
         raise DetectionError(
             f"{name}: no municipality could be detected in the text; pass --municipality NAME to ingest"
         )
     return gazetteer.by_code[scores.most_common(1)[0][0]]
+
+
+# Capitalised words before "kommun" that are not names: "Varje kommun", "Denna kommun".
+_NOT_NAMES = frozenset(
+    [
+        "varje",
+        "en",
+        "ena",
+        "denna",
+        "den",
+        "det",
+        "vår",
+        "var",
+        "er",
+        "din",
+        "min",
+        "samma",
+        "annan",
+        "annat",
+        "någon",
+        "hela",
+        "egen",
+        "egna",
+        "respektive",
+        "aktuell",
+        "berörd",
+        "berörda",
+        "närmaste",
+        "större",
+        "mindre",
+        "ny",
+        "nya",
+        "enskild",
+        "enskilda",
+        "vilken",
+        "ingen",
+    ]
+)
+_KOMMUN_NAME = re.compile(r"\b([A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)?)\s+kommun\b")
+
+
+def unknown_municipality(text: str, gazetteer: Gazetteer) -> str | None:
+    """'Storby kommun', when the text speaks as a municipality the gazetteer does not know.
+
+    A candidate must occur twice or be followed by a verb of intent, as the author does.
+    """
+    counts: Counter[str] = Counter()
+    for match in _KOMMUN_NAME.finditer(text):
+        name = match.group(1)
+        if fold(name.split()[0]) in _NOT_NAMES:
+            continue
+        if any(fold(n) in gazetteer._by_fold for n in (name, name[:-1] if name.endswith("s") else name)):
+            continue
+        counts[f"{name} kommun"] += 3 if _SELF_VERBS.match(text[match.end() : match.end() + 30]) else 1
+    if not counts:
+        return None
+    best, score = counts.most_common(1)[0]
+    return best if score >= 2 else None
+
+
+# Frequent function words: in a contract they make up a large share of the running text.
+_FUNCTION_WORDS = {
+    "Swedish": frozenset(
+        [
+            "och",
+            "att",
+            "i",
+            "det",
+            "som",
+            "en",
+            "på",
+            "är",
+            "av",
+            "för",
+            "med",
+            "till",
+            "har",
+            "de",
+            "inte",
+            "om",
+            "ett",
+            "vi",
+            "kommer",
+            "ska",
+            "eller",
+            "från",
+            "vid",
+            "kan",
+            "sig",
+            "så",
+            "men",
+            "under",
+            "genom",
+            "samt",
+            "mot",
+            "efter",
+            "också",
+            "detta",
+            "denna",
+            "alla",
+            "andra",
+            "än",
+            "när",
+            "våra",
+            "vår",
+            "dessa",
+            "även",
+            "där",
+            "inom",
+            "skall",
+            "mellan",
+        ]
+    ),
+    "English": frozenset(
+        [
+            "the",
+            "and",
+            "of",
+            "to",
+            "is",
+            "that",
+            "for",
+            "with",
+            "will",
+            "be",
+            "are",
+            "this",
+            "as",
+            "on",
+            "by",
+            "from",
+            "which",
+            "we",
+            "our",
+            "it",
+            "have",
+            "has",
+            "not",
+            "an",
+            "its",
+            "their",
+            "these",
+            "between",
+            "shall",
+        ]
+    ),
+    "German": frozenset(
+        [
+            "und",
+            "der",
+            "die",
+            "das",
+            "ist",
+            "zu",
+            "mit",
+            "von",
+            "für",
+            "nicht",
+            "auf",
+            "sich",
+            "ein",
+            "eine",
+            "wir",
+            "werden",
+            "im",
+            "dem",
+            "des",
+            "sind",
+            "wird",
+            "auch",
+            "bis",
+            "unsere",
+            "zwischen",
+            "einer",
+            "durch",
+        ]
+    ),
+}
+
+
+def check_language(text: str, name: str = "document") -> None:
+    """Refuse a text that is clearly not Swedish: the detectors and the extraction read Swedish.
+
+    Counts function words of Swedish, English and German; a text with at least 8 English or
+    German ones and more of them than Swedish ones is refused. A Swedish contract with an
+    English appendix still has far more Swedish function words.
+    """
+    words = re.findall(r"[^\W\d_]+", text[:200_000].casefold())
+    counts = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _FUNCTION_WORDS.items()}
+    foreign = max(("English", "German"), key=lambda lang: counts[lang])
+    if counts[foreign] >= 8 and counts[foreign] > counts["Swedish"]:
+        raise InputError(
+            f"{name}: the text is in {foreign}, not Swedish ({counts[foreign]} {foreign} vs {counts['Swedish']} "
+            "Swedish function words); klimatgraf reads Swedish contracts, give the Swedish original"
+        )
 
 
 def _mention_weight(text: str, mention: Mention) -> int:

@@ -49,7 +49,19 @@ class Result:
 
 
 def load_graph(build_dir: Path) -> Graph:
-    """The last complete build's graph (N-Triples parse fastest; Turtle is the fallback)."""
+    """The last complete build's graph (N-Triples parse fastest; Turtle is the fallback).
+
+    Read under the build's reader lock after checking the files against build.json, so a
+    concurrent build or a damaged file never yields a wrong answer (see build.py).
+    """
+    from .build import reading, verify_graph_files
+
+    with reading(build_dir):
+        verify_graph_files(build_dir)
+        return _load_graph(build_dir)
+
+
+def _load_graph(build_dir: Path) -> Graph:
     from rdflib import Graph
 
     for name, fmt in ((GRAPH_NT, "nt"), (GRAPH_TTL, "turtle")):

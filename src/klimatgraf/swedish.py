@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 MONTHS = {
     "januari": 1,
@@ -53,7 +54,11 @@ def number_from_match(match: re.Match[str]) -> float:
 
 def format_number(value: float) -> str:
     """The inverse of parse_number for display: 1108880 → '1 108 880', 44.8 → '44,8'."""
-    whole, _, frac = f"{value:.10f}".rstrip("0").rstrip(".").partition(".")
+    # the shortest decimal that reads back as the same float (a fixed '.10f' turned 1048576.1
+    # into '1048576,1000000001'; found by the round-trip property test)
+    number = float(value)
+    plain = str(int(number)) if number.is_integer() else format(Decimal(repr(number)), "f")
+    whole, _, frac = plain.partition(".")
     sign = "-" if whole.startswith("-") else ""
     digits = whole.lstrip("-")
     groups: list[str] = []
