@@ -161,11 +161,68 @@ def shift_years(text: str, years: int) -> str:
     return re.sub(r"(?<!\d)(20\d\d)/(\d\d)(?!\d)", lambda m: f"{m.group(1)}/{(int(m.group(1)) + 1) % 100:02d}", text)
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])[ \t]*(?:\n|[ \t])(?=\s*[A-ZÅÄÖ])")
+
+
+@dataclass
+class Pools:
+    """Own sentences and bullet lines of the seeds (per document type), to vary own blocks with."""
+
+    sentences: dict[str, list[tuple[Seed, str]]]
+    bullets: dict[str, list[tuple[Seed, str]]]
+
+
+def perturb(block: str, rng: random.Random, pools: Pools, seed: Seed, target: Municipality, keep: bool) -> str:
+    """Make an own block this document's own: real contracts share template, not their own prose.
+
+    Without this, two documents made from one seed would differ only by names, and the
+    pipeline would rightly flag their own paragraphs as shared template.
+    """
+    lines = block.split("\n")
+    items = [i for i, line in enumerate(lines) if BULLET.match(line)]
+    if items:
+        donors = [d for d in pools.bullets.get(seed.doc_type, []) if d[0] is not seed]
+        if donors:
+            donor, line = donors[rng.randrange(len(donors))]
+            lines.insert(rng.choice(items) + 1, rename(line, {donor.municipality.name: target}))
+        return "\n".join(lines)
+    sentences = SENTENCE_END.split(block)
+    if len(sentences) < 2 and not block.rstrip().endswith((".", "!", "?")):
+        return block  # a heading or a fragment
+    if not keep and len(sentences) >= 3 and rng.random() < 0.5:
+        del sentences[rng.randrange(1, len(sentences))]
+    donors = [d for d in pools.sentences.get(seed.doc_type, []) if d[0] is not seed]
+    if donors:
+        donor, sentence = donors[rng.randrange(len(donors))]
+        sentences.insert(rng.randint(1, len(sentences)), rename(sentence, {donor.municipality.name: target}))
+    return " ".join(sentences)
+
+
+def make_pools(seeds: list[Seed], gazetteer: Gazetteer) -> Pools:
+    pools = Pools({}, {})
+    for seed in seeds:
+        for block, shared in zip(seed.blocks, seed.shared, strict=True):
+            if shared:
+                continue
+            for line in block.split("\n"):
+                named = {m.municipality.name for m in gazetteer.mentions(line)}
+                if BULLET.match(line) and named <= {seed.municipality.name} and 20 < len(line) < 200:
+                    pools.bullets.setdefault(seed.doc_type, []).append((seed, line))
+            if any(BULLET.match(line) for line in block.split("\n")):
+                continue
+            for sentence in SENTENCE_END.split(block):
+                named = {m.municipality.name for m in gazetteer.mentions(sentence)}
+                if named <= {seed.municipality.name} and 40 < len(sentence) < 400 and sentence.rstrip().endswith("."):
+                    pools.sentences.setdefault(seed.doc_type, []).append((seed, sentence.strip()))
+    return pools
+
+
 def make_document(
     seed: Seed,
     target: Municipality,
     pioneer_for: dict[str, Municipality],
     donors: list[tuple[Seed, int]],
+    pools: Pools,
     gazetteer: Gazetteer,
     rng: random.Random,
     version_shift: int,
@@ -186,7 +243,8 @@ def make_document(
         text = reparameterise(block, rng, factor)
         if i not in protected:
             text = thin_lists(text, rng)
-        out.append(rename(text, mapping))
+        text = rename(text, mapping)
+        out.append(perturb(text, rng, pools, seed, target, keep=i in protected))
         if i >= 4 and donors and rng.random() < 0.06:
             donor, index = donors[rng.randrange(len(donors))]
             borrowed = rename(donor.blocks[index], {donor.municipality.name: target})
@@ -216,6 +274,7 @@ def make_corpus(n: int, out_dir: Path, seed: int = 0, data_dir: Path = Path("dat
     if not pioneer_templates:
         raise SystemExit("make_corpus: no seed without a pioneer to serve as a pioneer template")
     donors = donor_blocks(seeds, gazetteer)
+    pools = make_pools(seeds, gazetteer)
     pool = sorted(gazetteer.municipalities, key=lambda m: m.kommunkod)
     rng.shuffle(pool)
     contracts = out_dir / "contracts"
@@ -246,13 +305,21 @@ def make_corpus(n: int, out_dir: Path, seed: int = 0, data_dir: Path = Path("dat
         if not template.pioneers and round_ == 0:
             pioneers.append(target)
         text = make_document(
-            template, target, pioneer_for, [d for d in donors.get(template.doc_type, []) if d[0] is not template],
-            gazetteer, rng, round_,
+            template,
+            target,
+            pioneer_for,
+            [d for d in donors.get(template.doc_type, []) if d[0] is not template],
+            pools,
+            gazetteer,
+            rng,
+            round_,
         )
         kind = "klimatkontrakt" if template.doc_type == "klimatkontrakt" else "fordjupad-avsiktsforklaring"
         stem = doc_id_for(Path(fold(target.name)))
         suffix = f"-{2025 + round_}" if round_ else ""
         path = contracts / f"{stem}-{kind}{suffix}.txt"
+        if path in written:  # Habo and Håbo fold alike
+            path = contracts / f"{stem}-{target.kommunkod}-{kind}{suffix}.txt"
         path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8", newline="\n")
         written.append(path)
     return written
