@@ -245,13 +245,23 @@ def canonical_decimal(lexical: str) -> str:
 
 
 def _parse_graph(raw: bytes, media: str, source: str) -> Any:
-    from rdflib import Graph
+    """A CONSTRUCT answer as an rdflib Graph, decimals in the build's canonical form (as for rows)."""
+    from rdflib import Graph, Literal, URIRef
 
     fmt = "nt" if "n-triples" in media or media.startswith("text/plain") else "turtle"
     try:
-        return Graph().parse(data=raw.decode("utf-8"), format=fmt)
+        parsed = Graph().parse(data=raw.decode("utf-8"), format=fmt)
     except Exception as exc:
         raise StoreError(f"{source} answered an unreadable graph ({type(exc).__name__})") from None
+    decimal = URIRef(XSD + "decimal")
+    graph = Graph()
+    for prefix, namespace in parsed.namespaces():
+        graph.bind(prefix, namespace)
+    for s, p, o in parsed:
+        if isinstance(o, Literal) and o.datatype == decimal:
+            o = Literal(canonical_decimal(str(o)), datatype=decimal)
+        graph.add((s, p, o))
+    return graph
 
 
 # ----------------------------------------------------------------------------- HTTP
