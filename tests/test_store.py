@@ -94,7 +94,7 @@ MaxClientConnections = 10
 Charset = UTF-8
 
 [SPARQL]
-ResultSetMaxRows = 100000
+ResultSetMaxRows = 10000
 MaxQueryExecutionTime = 60
 """
 
@@ -351,6 +351,16 @@ def test_bad_graph_iri_and_update_are_refused(virtuoso: Virtuoso) -> None:
     assert "absolute IRI" in _one_error_line(bad_graph)
     update = run_cli("sparql", "DROP GRAPH <urn:x>", "--endpoint", virtuoso.endpoint)
     assert "klimatgraf push" in _one_error_line(update)
+
+
+def test_an_answer_cut_by_the_store_is_an_error_not_fewer_rows(
+    pushed: subprocess.CompletedProcess[str], virtuoso: Virtuoso, local_graph: Graph
+) -> None:
+    """ResultSetMaxRows (10000, Debian's default, in the test's ini) cuts answers with only a header."""
+    query = "SELECT ?s ?p ?o ?copy WHERE { ?s ?p ?o VALUES ?copy { 1 2 3 } }"
+    assert 3 * len(local_graph) > 10000
+    line = _one_error_line(run_cli("sparql", query, "--endpoint", virtuoso.endpoint, "-f", "csv"))
+    assert "cut the answer at 10000 rows" in line
 
 
 def test_a_server_error_is_reported_in_one_line(pushed: subprocess.CompletedProcess[str], virtuoso: Virtuoso) -> None:

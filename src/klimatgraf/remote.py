@@ -26,6 +26,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from email.message import Message
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, QueryError, StoreError
@@ -165,16 +166,27 @@ def query(store: Store, text: str, graph: str | None = None) -> Result:
     body = urllib.parse.urlencode(form).encode()
     content_type = "application/x-www-form-urlencoded"
     if kind == "CONSTRUCT":
-        raw, media = _request(store, store.endpoint, body, content_type, "application/n-triples, text/turtle;q=0.9")
-        return Result("CONSTRUCT", [], [], graph=_parse_graph(raw, media, store.endpoint))
-    raw, _ = _request(store, store.endpoint, body, content_type, "application/sparql-results+json")
+        raw, headers = _request(store, store.endpoint, body, content_type, "application/n-triples, text/turtle;q=0.9")
+        return Result("CONSTRUCT", [], [], graph=_parse_graph(raw, headers.get("Content-Type", ""), store.endpoint))
+    raw, headers = _request(store, store.endpoint, body, content_type, "application/sparql-results+json")
     try:
         document = json.loads(raw)
     except ValueError:
         raise StoreError(
             f"{store.endpoint} did not answer with SPARQL JSON results; is it a SPARQL endpoint?"
         ) from None
-    return parse_json_results(document, store.endpoint)
+    result = parse_json_results(document, store.endpoint)
+    _check_complete(result, headers.get("X-SPARQL-MaxRows"), store.endpoint)
+    return result
+
+
+def _check_complete(result: Result, max_rows: str | None, source: str) -> None:
+    """Virtuoso cuts an answer at ResultSetMaxRows without an error, only a header: refuse a cut answer."""
+    if max_rows is not None and max_rows.strip().isdigit() and len(result.rows) >= int(max_rows):
+        raise StoreError(
+            f"{source} cut the answer at {int(max_rows)} rows (Virtuoso's ResultSetMaxRows); raise it in the "
+            "[SPARQL] section of virtuoso.ini, or narrow the query"
+        )
 
 
 def _query_kind(text: str) -> str:
@@ -269,7 +281,7 @@ def _parse_graph(raw: bytes, media: str, source: str) -> Any:
 
 def _request(
     store: Store, url: str, body: bytes, content_type: str, accept: str, method: str = "POST"
-) -> tuple[bytes, str]:
+) -> tuple[bytes, Message]:
     """One HTTP request with the store's credentials (basic or digest, as the server asks)."""
     handlers: list[urllib.request.BaseHandler] = []
     if store.user is not None:
@@ -283,7 +295,7 @@ def _request(
     try:
         _authorize(store, request)
         with opener.open(request, timeout=TIMEOUT_S) as response:
-            return response.read(), response.headers.get("Content-Type", "")
+            return response.read(), response.headers
     except urllib.error.HTTPError as exc:
         raise _http_error(store, url, exc) from None
     except urllib.error.URLError as exc:
