@@ -247,6 +247,30 @@ class SparqlFormat(str, Enum):
     tsv = "tsv"
 
 
+class EngineChoice(str, Enum):
+    oxigraph = "oxigraph"
+    rdflib = "rdflib"
+
+
+EngineOpt = Annotated[
+    EngineChoice | None,
+    typer.Option("--engine", help="SPARQL engine over the build: oxigraph (fast) or rdflib; same results.",
+                 show_default="oxigraph"),
+]  # fmt: skip
+
+
+def _local_engine(build_dir: Path | None, engine: EngineChoice | None) -> Any:
+    """The build's graph loaded into the chosen engine (default: the faster, oxigraph)."""
+    from .sparql import DEFAULT_ENGINE, open_engine
+
+    return open_engine(build_dir or default_build_dir(), engine.value if engine else DEFAULT_ENGINE)
+
+
+def _engine_or_endpoint(engine: EngineChoice | None, endpoint: str | None) -> None:
+    if engine is not None and endpoint is not None:
+        raise InputError("--engine picks the engine for the local build; leave it out with --endpoint")
+
+
 def _print_result(result: Any, fmt: SparqlFormat) -> None:
     from .sparql import to_csv, to_json, to_tsv
 
@@ -323,20 +347,22 @@ def sparql(
     fmt: Annotated[
         SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
     ] = SparqlFormat.table,
+    engine: EngineOpt = None,
     endpoint: EndpointOpt = None,
     graph: GraphOpt = None,
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
 ) -> None:
     """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
-    from .sparql import load_graph, resolve_query_text, run
+    from .sparql import resolve_query_text
 
     text = resolve_query_text(query)
+    _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
         _print_result(_remote_result(endpoint, text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    result = run(load_graph(build_dir or default_build_dir()), text)
+    result = _local_engine(build_dir, engine).run(text)
     _print_result(result, fmt)
 
 
@@ -348,24 +374,26 @@ def query(
         SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
     ] = SparqlFormat.table,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    engine: EngineOpt = None,
     endpoint: EndpointOpt = None,
     graph: GraphOpt = None,
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
 ) -> None:
     """Run a named competency question (queries/NAME.rq) over the built graph (or a store's, with --endpoint)."""
-    from .sparql import list_queries, load_graph, named_query, run
+    from .sparql import list_queries, named_query
 
     if list_ or name is None:
         rows = [{"name": q.name, "description": q.description} for q in list_queries()]
         render(rows, ["name", "description"], Format(fmt.value), sys.stdout)
         return
     named = named_query(name)
+    _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    _print_result(run(load_graph(build_dir or default_build_dir()), named.text), fmt)
+    _print_result(_local_engine(build_dir, engine).run(named.text), fmt)
 
 
 # ----------------------------------------------------------------------------- push
@@ -642,14 +670,14 @@ def compare(
     build_dir: BuildDir = None,
     data_dir: DataDir = None,
     fmt: FormatOpt = Format.table,
+    engine: EngineOpt = None,
 ) -> None:
     """Municipalities side by side: type, version, twins, commitments 1–10, targets, emissions, themes."""
     from .compare import compare as run_compare
     from .corpus import load_gazetteer
-    from .sparql import load_graph
 
     if not municipalities and not all_:
         raise InputError("name at least one municipality, or pass --all")
-    graph = load_graph(build_dir or default_build_dir())
+    graph = _local_engine(build_dir, engine)
     result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir or default_data_dir()))
     render(result.rows, result.columns, fmt, sys.stdout)
