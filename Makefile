@@ -64,8 +64,12 @@ screenshot: install
 	$(KG) export gephi -o build/klimatgraf.gexf
 	node docs/render/render_network.mjs build/klimatgraf.gexf docs/network.png
 
+# Seeds (bench/run.py), then generated corpora of BENCH_N documents (bench/scale.py, bench/make_corpus.py).
+# Slow (the N=300 index embeds thousands of passages); never part of `make test`.
+BENCH_N ?= 5 50 300
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scale.py --n $(BENCH_N)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -268,7 +268,13 @@ def _from_oxigraph(term: Any) -> Node | None:
 
 
 def _oxigraph_syntax_message(query: str, exc: Exception) -> str:
-    """Oxigraph's parser error, with line and column when it gives them ("error at 3:7: …")."""
+    """The same message rdflib's parser gives (so both engines say the same), else oxigraph's own."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepareQuery(query)
+    except Exception as rdflib_exc:
+        return _syntax_message(query, rdflib_exc)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     match = re.search(r"(\d+):(\d+)", message)
     if match:

@@ -1,0 +1,240 @@
+"""Scale benchmarks at N generated documents: `python bench/scale.py --n 5 50 300 [--work DIR]`.
+
+For each N, a corpus from bench/make_corpus.py (same --seed, so the N=50 corpus is the first
+50 documents of the N=300 one) goes through the real CLI:
+
+* graph build without the index: wall time and the build process's peak RSS;
+* full build with an empty embedding cache (index included): embedding throughput =
+  passages embedded / (full build − graph-only build);
+* one more document added, rebuilt: only its new passages are embedded;
+* warm `Searcher.search` latency p50/p95 through the Python API;
+* every named query and `compare --all`, warm, on rdflib and on pyoxigraph in one process;
+* cold CLI processes: `klimatgraf --help`, `klimatgraf query twins` on each engine.
+
+Phases (`--phase build` / `--phase query`, default both) let the slow index builds run in the
+background while the query side is worked on; results are kept as JSON in WORK/N/results.json
+and printed as one Markdown table. Timings are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+KG = str(Path(sys.executable).parent / "klimatgraf")
+sys.path.insert(0, str(ROOT / "bench"))
+
+from make_corpus import make_corpus  # noqa: E402
+
+QUESTIONS = [
+    "vem arbetar med matsvinn",
+    "vilka kommuner bygger ut kollektivtrafik och cykelvägar",
+    "hur stor andel av fjärrvärmen är förnybar",
+    "krav på batteristorlek vid inköp av fordon",
+    "klimatinvesteringsplan",
+    "laddinfrastruktur för elbilar",
+    "cirkulär ekonomi i byggsektorn",
+    "vilka kommuner samarbetar med näringslivet om omställningen",
+]
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB) of the child process, and its stderr."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return seconds, usage.ru_maxrss, err
+
+
+def embedded_count(stderr: str) -> int:
+    import re
+
+    match = re.search(r"(\d+) passages embedded", stderr)
+    return int(match.group(1)) if match else -1
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def phase_build(n: int, work: Path, seed: int) -> dict[str, Any]:
+    data, build_dir = work / "data", work / "build"
+    shutil.rmtree(work, ignore_errors=True)
+    paths = make_corpus(n + 1, data, seed=seed, data_dir=ROOT / "data")
+    extra = work / "extra"
+    extra.mkdir()
+    shutil.move(paths[-1], extra / paths[-1].name)  # the (N+1)th document, added later
+    out: dict[str, Any] = {"n": n}
+    args = ["--data-dir", str(data), "--build-dir", str(build_dir)]
+    seconds, rss, err = timed([KG, "build", "--no-index", *args])
+    out["graph_build_s"], out["graph_build_peak_mib"] = seconds, rss / 1024
+    out["build_summary"] = err.strip().splitlines()[-1]
+    seconds, rss, err = timed([KG, "build", *args])
+    out["full_build_s"], out["full_build_peak_mib"], out["embedded"] = seconds, rss / 1024, embedded_count(err)
+    out["embed_per_s"] = out["embedded"] / max(1e-9, seconds - out["graph_build_s"])
+    for path in extra.iterdir():
+        shutil.copyfile(path, data / "contracts" / path.name)
+    seconds, rss, err = timed([KG, "build", *args])
+    out["add_one_rebuild_s"], out["add_one_embedded"] = seconds, embedded_count(err)
+    return out
+
+
+def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
+    from klimatgraf.compare import compare
+    from klimatgraf.corpus import load_gazetteer
+    from klimatgraf.search import Searcher
+    from klimatgraf.sparql import ENGINES, list_queries, open_engine
+
+    build_dir, data = work / "build", work / "data"
+    out: dict[str, Any] = {}
+    searcher = Searcher(build_dir / "index")
+    searcher.search("uppvärmning", k=10)  # loads the model and the index
+    times = []
+    for _ in range(rounds):
+        searcher._query_vectors.clear()  # every question new to the searcher: the e5 encoding is timed too
+        for question in QUESTIONS:
+            start = time.perf_counter()
+            searcher.search(question, k=10)
+            times.append((time.perf_counter() - start) * 1000)
+    out["search_p50_ms"], out["search_p95_ms"], out["search_n"] = percentile(times, 0.5), percentile(times, 0.95), len(
+        times
+    )
+    gazetteer = load_gazetteer(data)
+    queries = list_queries()
+    for engine_name in ENGINES:
+        start = time.perf_counter()
+        engine = open_engine(build_dir, engine_name)
+        out[f"{engine_name}_load_s"] = time.perf_counter() - start
+        for query in queries:
+            engine.run(query.text)  # warm
+            samples = []
+            for _ in range(3):
+                start = time.perf_counter()
+                engine.run(query.text)
+                samples.append(time.perf_counter() - start)
+            out[f"{engine_name}_q_{query.name}_ms"] = statistics.median(samples) * 1000
+        compare(engine, None, gazetteer)  # warm
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            compare(engine, None, gazetteer)
+            samples.append(time.perf_counter() - start)
+        out[f"{engine_name}_compare_all_ms"] = statistics.median(samples) * 1000
+        out[f"{engine_name}_all_queries_ms"] = sum(out[f"{engine_name}_q_{q.name}_ms"] for q in queries)
+    for engine_name in ENGINES:
+        walls = [
+            timed([KG, "query", "twins", "--engine", engine_name, "--build-dir", str(build_dir)])[0] for _ in range(3)
+        ]
+        out[f"cli_query_twins_{engine_name}_s"] = statistics.median(walls)
+    return out
+
+
+def cli_help() -> float:
+    return statistics.median(timed([KG, "--help"])[0] for _ in range(5))
+
+
+ROWS = [
+    ("graph build (no embeddings), cold process", "graph_build_s", "{:.1f} s"),
+    ("graph build peak memory (RSS)", "graph_build_peak_mib", "{:.0f} MiB"),
+    ("full build incl. index, empty embedding cache", "full_build_s", "{:.1f} s"),
+    ("passages embedded (unique texts)", "embedded", "{}"),
+    ("embedding throughput (e5, 2 cores)", "embed_per_s", "{:.1f} passages/s"),
+    ("rebuild after adding 1 document", "add_one_rebuild_s", "{:.1f} s"),
+    ("passages embedded in that rebuild", "add_one_embedded", "{}"),
+    ("warm search p50 (new question)", "search_p50_ms", "{:.1f} ms"),
+    ("warm search p95 (new question)", "search_p95_ms", "{:.1f} ms"),
+    ("graph load: rdflib Graph", "rdflib_load_s", "{:.2f} s"),
+    ("graph load: pyoxigraph Store", "oxigraph_load_s", "{:.2f} s"),
+    ("13 named queries, warm, rdflib (sum)", "rdflib_all_queries_ms", "{:.0f} ms"),
+    ("13 named queries, warm, oxigraph (sum)", "oxigraph_all_queries_ms", "{:.0f} ms"),
+    ("`compare --all`, warm, rdflib", "rdflib_compare_all_ms", "{:.0f} ms"),
+    ("`compare --all`, warm, oxigraph", "oxigraph_compare_all_ms", "{:.0f} ms"),
+    ("`klimatgraf query twins` cold, rdflib", "cli_query_twins_rdflib_s", "{:.2f} s"),
+    ("`klimatgraf query twins` cold, oxigraph", "cli_query_twins_oxigraph_s", "{:.2f} s"),
+]
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = ["| measurement | " + " | ".join(f"N = {r['n']}" for r in results) + " |"]
+    lines.append("|---|" + "---|" * len(results))
+    for label, key, fmt in ROWS:
+        cells = [fmt.format(r[key]) if key in r else "–" for r in results]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def query_table(results: list[dict[str, Any]]) -> str:
+    """Each named query, warm, per engine and N, with the rdflib/oxigraph ratio."""
+    from klimatgraf.sparql import list_queries
+
+    names = [q.name for q in list_queries()] + ["compare --all"]
+    header = "| query | " + " | ".join(f"N = {r['n']}: rdflib / oxigraph (ratio)" for r in results) + " |"
+    lines = [header, "|---|" + "---|" * len(results)]
+    for name in names:
+        cells = []
+        for r in results:
+            key = "compare_all_ms" if name == "compare --all" else f"q_{name}_ms"
+            a, b = r.get(f"rdflib_{key}"), r.get(f"oxigraph_{key}")
+            cells.append("–" if a is None or b is None else f"{a:.1f} / {b:.1f} ms ({a / max(b, 1e-6):.0f}×)")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="+", default=[5, 50, 300])
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--phase", choices=["build", "query", "all"], default="all")
+    args = parser.parse_args()
+    results = []
+    for n in args.n:
+        work = args.work / f"n{n}"
+        path = work / "results.json"
+        result: dict[str, Any] = json.loads(path.read_text()) if path.is_file() and args.phase == "query" else {}
+        if args.phase in ("build", "all"):
+            print(f"N={n}: building …", file=sys.stderr, flush=True)
+            result = phase_build(n, work, args.seed)
+            path.write_text(json.dumps(result, indent=2))
+        if args.phase in ("query", "all"):
+            print(f"N={n}: querying …", file=sys.stderr, flush=True)
+            result.update(phase_query(work))
+            path.write_text(json.dumps(result, indent=2))
+        result["n"] = n
+        results.append(result)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    load = os.getloadavg()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"commit {commit.stdout.strip()}; date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"load average at end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}\n"
+    )
+    if args.phase != "build":
+        print(f"`klimatgraf --help` cold: {cli_help():.3f} s\n")
+    print(table(results))
+    if args.phase != "build":
+        print(query_table(results))
+
+
+if __name__ == "__main__":
+    main()
