@@ -48,8 +48,12 @@ QUESTIONS = [
 ]
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) of the child process, and its stderr."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS (KiB) of the child process, its stderr, and its CPU seconds (user + system).
+
+    CPU seconds are reported next to wall time because the benchmark machine is shared: wall
+    time grows with other people's load, CPU time much less.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
@@ -62,7 +66,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-500:]}")
-    return seconds, usage.ru_maxrss, err
+    return seconds, usage.ru_maxrss, err, usage.ru_utime + usage.ru_stime
 
 
 def embedded_count(stderr: str) -> int:
@@ -86,16 +90,18 @@ def phase_build(n: int, work: Path, seed: int) -> dict[str, Any]:
     shutil.move(paths[-1], extra / paths[-1].name)  # the (N+1)th document, added later
     out: dict[str, Any] = {"n": n}
     args = ["--data-dir", str(data), "--build-dir", str(build_dir)]
-    seconds, rss, err = timed([KG, "build", "--no-index", *args])
-    out["graph_build_s"], out["graph_build_peak_mib"] = seconds, rss / 1024
+    seconds, rss, err, cpu = timed([KG, "build", "--no-index", *args])
+    out["graph_build_s"], out["graph_build_peak_mib"], out["graph_build_cpu_s"] = seconds, rss / 1024, cpu
     out["build_summary"] = err.strip().splitlines()[-1]
-    seconds, rss, err = timed([KG, "build", *args])
+    seconds, rss, err, cpu = timed([KG, "build", *args])
     out["full_build_s"], out["full_build_peak_mib"], out["embedded"] = seconds, rss / 1024, embedded_count(err)
+    out["full_build_cpu_s"] = cpu
     out["embed_per_s"] = out["embedded"] / max(1e-9, seconds - out["graph_build_s"])
     for path in extra.iterdir():
         shutil.copyfile(path, data / "contracts" / path.name)
-    seconds, rss, err = timed([KG, "build", *args])
+    seconds, rss, err, cpu = timed([KG, "build", *args])
     out["add_one_rebuild_s"], out["add_one_embedded"] = seconds, embedded_count(err)
+    out["add_one_rebuild_cpu_s"] = cpu
     return out
 
 
@@ -107,18 +113,28 @@ def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
 
     build_dir, data = work / "build", work / "data"
     out: dict[str, Any] = {}
+    graph_only = work / "graph-only"
+    shutil.rmtree(graph_only, ignore_errors=True)
+    seconds, rss, _, cpu = timed([KG, "build", "--no-index", "--data-dir", str(data), "--build-dir", str(graph_only)])
+    out["q_graph_build_s"], out["q_graph_build_cpu_s"], out["q_graph_build_peak_mib"] = seconds, cpu, rss / 1024
+    out.update(embedding_sample(data))
     searcher = Searcher(build_dir / "index")
     searcher.search("uppvärmning", k=10)  # loads the model and the index
-    times = []
+    times, cpu_times = [], []
     for _ in range(rounds):
         searcher._query_vectors.clear()  # every question new to the searcher: the e5 encoding is timed too
         for question in QUESTIONS:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             searcher.search(question, k=10)
             times.append((time.perf_counter() - start) * 1000)
-    out["search_p50_ms"], out["search_p95_ms"], out["search_n"] = percentile(times, 0.5), percentile(times, 0.95), len(
-        times
+            cpu_times.append((time.process_time() - cpu_start) * 1000)
+    out["search_p50_ms"], out["search_p95_ms"], out["search_n"] = (
+        percentile(times, 0.5),
+        percentile(times, 0.95),
+        len(times),
     )
+    out["search_cpu_p50_ms"], out["search_cpu_p95_ms"] = percentile(cpu_times, 0.5), percentile(cpu_times, 0.95)
+    out["passages_in_index"] = len(searcher.index.entries)
     gazetteer = load_gazetteer(data)
     queries = list_queries()
     for engine_name in ENGINES:
@@ -127,59 +143,122 @@ def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
         out[f"{engine_name}_load_s"] = time.perf_counter() - start
         for query in queries:
             engine.run(query.text)  # warm
-            samples = []
+            samples, cpu_samples = [], []
             for _ in range(3):
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 engine.run(query.text)
                 samples.append(time.perf_counter() - start)
+                cpu_samples.append(time.process_time() - cpu_start)
             out[f"{engine_name}_q_{query.name}_ms"] = statistics.median(samples) * 1000
+            out[f"{engine_name}_q_{query.name}_cpu_ms"] = statistics.median(cpu_samples) * 1000
         compare(engine, None, gazetteer)  # warm
-        samples = []
+        samples, cpu_samples = [], []
         for _ in range(3):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             compare(engine, None, gazetteer)
             samples.append(time.perf_counter() - start)
+            cpu_samples.append(time.process_time() - cpu_start)
         out[f"{engine_name}_compare_all_ms"] = statistics.median(samples) * 1000
+        out[f"{engine_name}_compare_all_cpu_ms"] = statistics.median(cpu_samples) * 1000
         out[f"{engine_name}_all_queries_ms"] = sum(out[f"{engine_name}_q_{q.name}_ms"] for q in queries)
+        out[f"{engine_name}_all_queries_cpu_ms"] = sum(out[f"{engine_name}_q_{q.name}_cpu_ms"] for q in queries)
     for engine_name in ENGINES:
-        walls = [
-            timed([KG, "query", "twins", "--engine", engine_name, "--build-dir", str(build_dir)])[0] for _ in range(3)
-        ]
-        out[f"cli_query_twins_{engine_name}_s"] = statistics.median(walls)
+        runs = [timed([KG, "query", "twins", "--engine", engine_name, "--build-dir", str(build_dir)]) for _ in range(3)]
+        out[f"cli_query_twins_{engine_name}_s"] = statistics.median(r[0] for r in runs)
+        out[f"cli_query_twins_{engine_name}_cpu_s"] = statistics.median(r[3] for r in runs)
     return out
 
 
-def cli_help() -> float:
-    return statistics.median(timed([KG, "--help"])[0] for _ in range(5))
+def embedding_sample(data: Path, size: int = 96) -> dict[str, float]:
+    """e5 throughput measured in-process on `size` of the corpus's own passages (wall and CPU)."""
+    from klimatgraf.corpus import load_corpus
+    from klimatgraf.embed import get_embedder
+
+    texts = sorted({p.text for p in load_corpus(data).paragraphs if not p.boilerplate})[:size]
+    embedder = get_embedder("e5")
+    embedder.embed_passages(texts[:4])  # load the model
+    start, cpu_start = time.perf_counter(), time.process_time()
+    embedder.embed_passages(texts)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return {"sample_embed_per_s": len(texts) / wall, "sample_embed_per_cpu_s": len(texts) / cpu}
 
 
-ROWS = [
-    ("graph build (no embeddings), cold process", "graph_build_s", "{:.1f} s"),
-    ("graph build peak memory (RSS)", "graph_build_peak_mib", "{:.0f} MiB"),
-    ("full build incl. index, empty embedding cache", "full_build_s", "{:.1f} s"),
-    ("passages embedded (unique texts)", "embedded", "{}"),
-    ("embedding throughput (e5, 2 cores)", "embed_per_s", "{:.1f} passages/s"),
-    ("rebuild after adding 1 document", "add_one_rebuild_s", "{:.1f} s"),
-    ("passages embedded in that rebuild", "add_one_embedded", "{}"),
-    ("warm search p50 (new question)", "search_p50_ms", "{:.1f} ms"),
-    ("warm search p95 (new question)", "search_p95_ms", "{:.1f} ms"),
-    ("graph load: rdflib Graph", "rdflib_load_s", "{:.2f} s"),
-    ("graph load: pyoxigraph Store", "oxigraph_load_s", "{:.2f} s"),
-    ("13 named queries, warm, rdflib (sum)", "rdflib_all_queries_ms", "{:.0f} ms"),
-    ("13 named queries, warm, oxigraph (sum)", "oxigraph_all_queries_ms", "{:.0f} ms"),
-    ("`compare --all`, warm, rdflib", "rdflib_compare_all_ms", "{:.0f} ms"),
-    ("`compare --all`, warm, oxigraph", "oxigraph_compare_all_ms", "{:.0f} ms"),
-    ("`klimatgraf query twins` cold, rdflib", "cli_query_twins_rdflib_s", "{:.2f} s"),
-    ("`klimatgraf query twins` cold, oxigraph", "cli_query_twins_oxigraph_s", "{:.2f} s"),
+def cli_help() -> tuple[float, float]:
+    runs = [timed([KG, "--help"]) for _ in range(5)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[3] for r in runs)
+
+
+def _wall_cpu(wall: str, cpu: str, unit: str, scale: float = 1.0, digits: int = 1) -> Any:
+    """A cell "wall (CPU) unit" from two keys of a result."""
+
+    def cell(r: dict[str, Any]) -> str:
+        if wall not in r:
+            return "–"
+        text = f"{r[wall] * scale:.{digits}f}"
+        if cpu in r:
+            text += f" ({r[cpu] * scale:.{digits}f} CPU)"
+        return f"{text} {unit}"
+
+    return cell
+
+
+def _one(key: str, fmt: str) -> Any:
+    return lambda r: fmt.format(r[key]) if r.get(key) is not None else "–"
+
+
+ROWS: list[tuple[str, Any]] = [
+    ("documents / paragraphs / triples (graph build summary)", lambda r: _summary(r.get("build_summary", ""))),
+    ("graph build, no embeddings (cold process)", _wall_cpu("graph_build_s", "graph_build_cpu_s", "s")),
+    ("graph build again, in the query phase", _wall_cpu("q_graph_build_s", "q_graph_build_cpu_s", "s")),
+    ("graph build peak memory (RSS)", _one("graph_build_peak_mib", "{:.0f} MiB")),
+    ("full build incl. index, empty embedding cache", _wall_cpu("full_build_s", "full_build_cpu_s", "s")),
+    ("passages embedded (distinct texts)", _one("embedded", "{}")),
+    ("embedding throughput in that build (wall)", _one("embed_per_s", "{:.1f} passages/s")),
+    ("embedding throughput, 96-passage sample in-process", _one("sample_embed_per_s", "{:.1f} passages/s")),
+    ("… same sample per CPU-second", _one("sample_embed_per_cpu_s", "{:.1f} passages/CPU-s")),
+    ("rebuild after adding 1 document", _wall_cpu("add_one_rebuild_s", "add_one_rebuild_cpu_s", "s")),
+    ("passages embedded in that rebuild", _one("add_one_embedded", "{}")),
+    ("search index entries", _one("passages_in_index", "{}")),
+    ("warm search p50, new question (wall (CPU))", _wall_cpu("search_p50_ms", "search_cpu_p50_ms", "ms")),
+    ("warm search p95, new question (wall (CPU))", _wall_cpu("search_p95_ms", "search_cpu_p95_ms", "ms")),
+    ("graph load: rdflib Graph", _one("rdflib_load_s", "{:.2f} s")),
+    ("graph load: pyoxigraph Store", _one("oxigraph_load_s", "{:.2f} s")),
+    (
+        "13 named queries, warm, rdflib (sum)",
+        _wall_cpu("rdflib_all_queries_ms", "rdflib_all_queries_cpu_ms", "ms", 1, 0),
+    ),
+    (
+        "13 named queries, warm, oxigraph (sum)",
+        _wall_cpu("oxigraph_all_queries_ms", "oxigraph_all_queries_cpu_ms", "ms", 1, 0),
+    ),
+    ("`compare --all`, warm, rdflib", _wall_cpu("rdflib_compare_all_ms", "rdflib_compare_all_cpu_ms", "ms", 1, 0)),
+    (
+        "`compare --all`, warm, oxigraph",
+        _wall_cpu("oxigraph_compare_all_ms", "oxigraph_compare_all_cpu_ms", "ms", 1, 0),
+    ),
+    (
+        "`klimatgraf query twins` cold, rdflib",
+        _wall_cpu("cli_query_twins_rdflib_s", "cli_query_twins_rdflib_cpu_s", "s", 1, 2),
+    ),
+    (
+        "`klimatgraf query twins` cold, oxigraph",
+        _wall_cpu("cli_query_twins_oxigraph_s", "cli_query_twins_oxigraph_cpu_s", "s", 1, 2),
+    ),
 ]
+
+
+def _summary(line: str) -> str:
+    import re
+
+    match = re.search(r"(\d+) documents, (\d+) paragraphs .*?, (\d+) facts, (\d+) triples", line)
+    return " / ".join(match.group(i) for i in (1, 2, 4)) if match else "–"
 
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = ["| measurement | " + " | ".join(f"N = {r['n']}" for r in results) + " |"]
     lines.append("|---|" + "---|" * len(results))
-    for label, key, fmt in ROWS:
-        cells = [fmt.format(r[key]) if key in r else "–" for r in results]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    for label, cell in ROWS:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -230,7 +309,8 @@ def main() -> None:
         f"load average at end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}\n"
     )
     if args.phase != "build":
-        print(f"`klimatgraf --help` cold: {cli_help():.3f} s\n")
+        wall, cpu = cli_help()
+        print(f"`klimatgraf --help` cold: {wall:.3f} s wall, {cpu:.3f} s CPU\n")
     print(table(results))
     if args.phase != "build":
         print(query_table(results))
