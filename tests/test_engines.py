@@ -7,6 +7,8 @@ The first tests compare raw pyoxigraph with rdflib; the rest check the `--engine
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -20,11 +22,12 @@ from rdflib import Graph, Literal
 from conftest import ROOT, run_cli
 from klimatgraf.cli import SparqlFormat, _print_result
 from klimatgraf.compare import compare
-from klimatgraf.errors import BuildMissingError, QueryError
+from klimatgraf.errors import BuildCorruptError, BuildMissingError, QueryError
 from klimatgraf.reference import Gazetteer
 from klimatgraf.sparql import (
     DEFAULT_ENGINE,
     ENGINES,
+    OXIGRAPH_DIR,
     Engine,
     RdflibEngine,
     Result,
@@ -222,3 +225,50 @@ def test_engines_agree_on_a_generated_corpus(generated_engines: dict[str, Engine
         compare(generated_engines["oxigraph"], None, gazetteer).rows
         == compare(generated_engines["rdflib"], None, gazetteer).rows
     )
+
+
+# ----------------------------------------------------------------------------- oxigraph's on-disk copy
+
+
+def _count(engine: Engine) -> int:
+    result = engine.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(result.plain_rows()[0]["n"])
+
+
+def test_oxigraph_keeps_an_on_disk_copy_and_never_a_stale_one(seed_build: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    lines = (seed_build / "graph.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+    (build / "graph.nt").write_text("".join(lines), encoding="utf-8")
+    first = open_engine(build, "oxigraph")
+    copies = list((build / OXIGRAPH_DIR).iterdir())
+    assert len(copies) == 1 and copies[0].is_dir()
+    assert _count(first) == len(set(lines))
+    again = open_engine(build, "oxigraph")  # opens the copy
+    assert list((build / OXIGRAPH_DIR).iterdir()) == copies
+    assert _count(again) == _count(first)
+    # a new build replaces graph.nt: the next open must see the new graph, and the old copy goes
+    replacement = tmp_path / "new.nt"
+    replacement.write_text("".join(lines[:100]), encoding="utf-8")
+    os.replace(replacement, build / "graph.nt")
+    del first, again
+    newer = open_engine(build, "oxigraph")
+    assert _count(newer) == len(set(lines[:100]))
+    assert [p.name for p in (build / OXIGRAPH_DIR).iterdir()] != [c.name for c in copies]
+    assert len(list((build / OXIGRAPH_DIR).iterdir())) == 1
+
+
+def test_oxigraph_falls_back_to_memory_when_no_copy_can_be_written(seed_build: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    shutil.copyfile(seed_build / "graph.nt", build / "graph.nt")
+    (build / OXIGRAPH_DIR).write_text("not a directory", encoding="utf-8")
+    engine = open_engine(build, "oxigraph")
+    assert _count(engine) == _count(open_engine(seed_build, "rdflib"))
+    assert (build / OXIGRAPH_DIR).is_file()
+
+
+def test_a_corrupt_graph_is_a_clear_error_on_oxigraph(tmp_path: Path) -> None:
+    (tmp_path / "graph.nt").write_text("<urn:a> <urn:b> this is not n-triples .\n", encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match="klimatgraf build"):
+        open_engine(tmp_path, "oxigraph")
