@@ -126,7 +126,8 @@ def search_latency(build_dir: Path, rounds: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     searcher = Searcher(build_dir / "index")
-    searcher.search("uppvärmning", k=10)  # loads the model and the index
+    for question in ["uppvärmning", *QUESTIONS]:  # loads the model and the index, warms every code path
+        searcher.search(question, k=10)
     times, cpu_times = [], []
     for _ in range(rounds):
         searcher._query_vectors.clear()  # every question new to the searcher: the e5 encoding is timed too
@@ -155,12 +156,21 @@ def sparql_timings(build_dir: Path, data: Path) -> dict[str, Any]:
     gazetteer = load_gazetteer(data)
     queries = list_queries()
     for engine_name in ENGINES:
+        if engine_name == "oxigraph":  # the on-disk copy one-shot commands use: made once, then opened
+            start = time.perf_counter()
+            on_disk = open_engine(build_dir, engine_name)
+            out["oxigraph_disk_first_open_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            on_disk = open_engine(build_dir, engine_name)
+            out["oxigraph_disk_open_s"] = time.perf_counter() - start
+            compare(on_disk, None, gazetteer)
+            start = time.perf_counter()
+            compare(on_disk, None, gazetteer)
+            out["oxigraph_disk_compare_all_ms"] = (time.perf_counter() - start) * 1000
+            del on_disk
         start = time.perf_counter()
-        engine = open_engine(build_dir, engine_name)
+        engine = open_engine(build_dir, engine_name, memory=True)  # warm figures: both stores in memory
         out[f"{engine_name}_load_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        engine = open_engine(build_dir, engine_name)  # oxigraph: opens its on-disk copy this time
-        out[f"{engine_name}_reopen_s"] = time.perf_counter() - start
         for query in queries:
             engine.run(query.text)  # warm
             samples, cpu_samples = [], []
@@ -242,8 +252,9 @@ ROWS: list[tuple[str, Any]] = [
     ("warm search p50, new question (wall (CPU))", _wall_cpu("search_p50_ms", "search_cpu_p50_ms", "ms")),
     ("warm search p95, new question (wall (CPU))", _wall_cpu("search_p95_ms", "search_cpu_p95_ms", "ms")),
     ("graph load: rdflib Graph", _one("rdflib_load_s", "{:.2f} s")),
-    ("graph load: pyoxigraph, first open (makes build/.oxigraph)", _one("oxigraph_load_s", "{:.2f} s")),
-    ("graph load: pyoxigraph, later opens", _one("oxigraph_reopen_s", "{:.3f} s")),
+    ("graph load: pyoxigraph in-memory Store", _one("oxigraph_load_s", "{:.2f} s")),
+    ("pyoxigraph on-disk copy: first open (makes build/.oxigraph)", _one("oxigraph_disk_first_open_s", "{:.2f} s")),
+    ("pyoxigraph on-disk copy: later opens", _one("oxigraph_disk_open_s", "{:.3f} s")),
     (
         "13 named queries, warm, rdflib (sum)",
         _wall_cpu("rdflib_all_queries_ms", "rdflib_all_queries_cpu_ms", "ms", 1, 0),
@@ -257,6 +268,7 @@ ROWS: list[tuple[str, Any]] = [
         "`compare --all`, warm, oxigraph",
         _wall_cpu("oxigraph_compare_all_ms", "oxigraph_compare_all_cpu_ms", "ms", 1, 0),
     ),
+    ("`compare --all`, warm, oxigraph on-disk copy", _one("oxigraph_disk_compare_all_ms", "{:.0f} ms")),
     (
         "`klimatgraf query twins` cold, rdflib",
         _wall_cpu("cli_query_twins_rdflib_s", "cli_query_twins_rdflib_cpu_s", "s", 1, 2),

@@ -272,3 +272,15 @@ def test_a_corrupt_graph_is_a_clear_error_on_oxigraph(tmp_path: Path) -> None:
     (tmp_path / "graph.nt").write_text("<urn:a> <urn:b> this is not n-triples .\n", encoding="utf-8")
     with pytest.raises(BuildCorruptError, match="klimatgraf build"):
         open_engine(tmp_path, "oxigraph")
+
+
+def test_oxigraph_in_memory_gives_the_same_answers_and_writes_nothing(seed_build: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    shutil.copyfile(seed_build / "graph.nt", build / "graph.nt")
+    in_memory = open_engine(build, "oxigraph", memory=True)
+    assert not (build / OXIGRAPH_DIR).exists()
+    on_disk = open_engine(build, "oxigraph")
+    for name in QUERIES:
+        text = named_query(name).text
+        assert to_csv(in_memory.run(text)) == to_csv(on_disk.run(text)), name

@@ -213,8 +213,13 @@ class OxigraphEngine:
         return Result("SELECT", variables, rows)
 
 
-def open_engine(build_dir: Path, engine: str = DEFAULT_ENGINE) -> Engine:
-    """The last complete build's graph loaded into `engine` ("oxigraph" or "rdflib")."""
+def open_engine(build_dir: Path, engine: str = DEFAULT_ENGINE, *, memory: bool = False) -> Engine:
+    """The last complete build's graph loaded into `engine` ("oxigraph" or "rdflib").
+
+    Oxigraph opens its on-disk copy of the graph (ms to open, right for one-shot commands);
+    `memory=True` loads it into memory instead (slower to open, several times faster per
+    query: right for a long-lived process that answers many queries).
+    """
     if engine == "rdflib":
         return RdflibEngine(load_graph(build_dir))
     if engine != "oxigraph":
@@ -224,7 +229,7 @@ def open_engine(build_dir: Path, engine: str = DEFAULT_ENGINE) -> Engine:
     for name, fmt in ((GRAPH_NT, pyoxigraph.RdfFormat.N_TRIPLES), (GRAPH_TTL, pyoxigraph.RdfFormat.TURTLE)):
         path = build_dir / name
         if path.is_file():
-            store = _persistent_store(build_dir, path, fmt)
+            store = None if memory else _persistent_store(build_dir, path, fmt)
             if store is None:  # the build directory is not writable: load into memory
                 store = pyoxigraph.Store()
                 _bulk_load(store, path, fmt)
