@@ -17,7 +17,9 @@ How a document is made, all from the seed files and kommuner.csv, nothing hard-c
 * The document's own blocks are re-parameterised: quantities are scaled by a per-document
   factor, percentages moved a little, the signing day changes, and some own blocks, bullet
   lines and numbered commitment lines are dropped (themes, commitments and organisations
-  vary); a few own blocks of another seed of the same type are mixed in (recombination).
+  vary); each own block gains a sentence or bullet, and some lose one, from the own text of
+  another seed of the same type, and a few whole own blocks are mixed in (recombination), so
+  that two documents made from one seed do not share their own prose.
 * Municipalities are distinct while kommuner.csv lasts; beyond that (N > 290) further
   documents are next-year versions of contracts already in the set (years +1), as Viable
   Cities signs a new version every year.
