@@ -7,7 +7,7 @@ KG := $(BIN)/klimatgraf
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-reliability install clients lint bench screenshot clean
+.PHONY: run test test-reliability install clients store lint bench screenshot clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,7 +47,14 @@ tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: install clients lint
+# A real triple store for tests/test_store.py, which starts its own virtuoso-t (never the system
+# service): Debian's Virtuoso Open Source 7 binaries, a package without debconf questions.
+store:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; \
+	  else echo "install Virtuoso (sudo apt-get install virtuoso-opensource-7-bin)"; exit 1; fi; }
+
+test: install clients store lint
 	$(BIN)/pytest -q -m "not reliability"
 
 # Slow reliability checks that take minutes (20 SIGKILLs during builds, 60 s of HTTP load on a
@@ -70,8 +77,12 @@ screenshots: install
 	$(KG) build
 	$(BIN)/python tests/test_browser.py --build-dir build --out docs
 
+# Seeds (bench/run.py), then generated corpora of BENCH_N documents (bench/scale.py, bench/make_corpus.py).
+# Slow (the N=300 index embeds thousands of passages); never part of `make test`.
+BENCH_N ?= 5 50 300
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scale.py --n $(BENCH_N)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -248,6 +248,30 @@ class SparqlFormat(str, Enum):
     tsv = "tsv"
 
 
+class EngineChoice(str, Enum):
+    oxigraph = "oxigraph"
+    rdflib = "rdflib"
+
+
+EngineOpt = Annotated[
+    EngineChoice | None,
+    typer.Option("--engine", help="SPARQL engine over the build: oxigraph (fast) or rdflib; same results.",
+                 show_default="oxigraph"),
+]  # fmt: skip
+
+
+def _local_engine(build_dir: Path | None, engine: EngineChoice | None) -> Any:
+    """The build's graph loaded into the chosen engine (default: the faster, oxigraph)."""
+    from .sparql import DEFAULT_ENGINE, open_engine
+
+    return open_engine(build_dir or default_build_dir(), engine.value if engine else DEFAULT_ENGINE)
+
+
+def _engine_or_endpoint(engine: EngineChoice | None, endpoint: str | None) -> None:
+    if engine is not None and endpoint is not None:
+        raise InputError("--engine picks the engine for the local build; leave it out with --endpoint")
+
+
 def _print_result(result: Any, fmt: SparqlFormat) -> None:
     from .sparql import to_csv, to_json, to_tsv
 
@@ -267,6 +291,56 @@ def _print_result(result: Any, fmt: SparqlFormat) -> None:
         render(result.plain_rows(), result.variables, Format.table, sys.stdout)
 
 
+# Options for a shared triple store (see README "Shared triple store"); remote.py speaks the W3C protocols.
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option("--endpoint", help="Ask this SPARQL endpoint instead of the build (e.g. http://localhost:8890/sparql)."),
+]  # fmt: skip
+GraphOpt = Annotated[
+    str | None,
+    typer.Option("--graph", help="Named graph in the store.", show_default="https://w3id.org/klimatgraf/graph"),
+]  # fmt: skip
+UserOpt = Annotated[str | None, typer.Option("--user", help="User name for the store (basic or digest auth).")]
+PasswordEnvOpt = Annotated[
+    str | None,
+    typer.Option("--password-env", metavar="VAR", help="Take the password from this environment variable "
+                 "(default: ask on the terminal)."),
+]  # fmt: skip
+
+
+def _store(endpoint: str, user: str | None, password_env: str | None, **urls: str | None) -> Any:
+    """A remote.Store with the password from the environment or a prompt, never from the command line."""
+    from .remote import connect
+
+    if user is None:
+        if password_env is not None:
+            raise InputError("--password-env needs --user")
+        return connect(endpoint, **urls)
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise InputError(f"environment variable {password_env} is not set; export it or leave out --password-env")
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"password for {user} at {endpoint}: ")
+    else:
+        raise InputError(f"no terminal to ask for {user}'s password; pass --password-env VAR")
+    return connect(endpoint, user=user, password=password, **urls)
+
+
+def _remote_result(endpoint: str, text: str, graph: str | None, user: str | None, password_env: str | None) -> Any:
+    from .remote import DEFAULT_GRAPH
+    from .remote import query as remote_query
+
+    return remote_query(_store(endpoint, user, password_env), text, graph or DEFAULT_GRAPH)
+
+
+def _local_only(graph: str | None, user: str | None, password_env: str | None) -> None:
+    if graph is not None or user is not None or password_env is not None:
+        raise InputError("--graph, --user and --password-env need --endpoint")
+
+
 @app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL query, or a path to a .rq file.")],
@@ -274,12 +348,22 @@ def sparql(
     fmt: Annotated[
         SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
     ] = SparqlFormat.table,
+    engine: EngineOpt = None,
+    endpoint: EndpointOpt = None,
+    graph: GraphOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
 ) -> None:
-    """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph."""
-    from .sparql import load_graph, resolve_query_text, run
+    """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
+    from .sparql import resolve_query_text
 
     text = resolve_query_text(query)
-    result = run(load_graph(build_dir or default_build_dir()), text)
+    _engine_or_endpoint(engine, endpoint)
+    if endpoint is not None:
+        _print_result(_remote_result(endpoint, text, graph, user, password_env), fmt)
+        return
+    _local_only(graph, user, password_env)
+    result = _local_engine(build_dir, engine).run(text)
     _print_result(result, fmt)
 
 
@@ -291,16 +375,60 @@ def query(
         SparqlFormat, typer.Option("--format", "-f", help="W3C result format or a table.")
     ] = SparqlFormat.table,
     list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    engine: EngineOpt = None,
+    endpoint: EndpointOpt = None,
+    graph: GraphOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
 ) -> None:
-    """Run a named competency question (queries/NAME.rq) over the built graph."""
-    from .sparql import list_queries, load_graph, named_query, run
+    """Run a named competency question (queries/NAME.rq) over the built graph (or a store's, with --endpoint)."""
+    from .sparql import list_queries, named_query
 
     if list_ or name is None:
         rows = [{"name": q.name, "description": q.description} for q in list_queries()]
         render(rows, ["name", "description"], Format(fmt.value), sys.stdout)
         return
     named = named_query(name)
-    _print_result(run(load_graph(build_dir or default_build_dir()), named.text), fmt)
+    _engine_or_endpoint(engine, endpoint)
+    if endpoint is not None:
+        _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
+        return
+    _local_only(graph, user, password_env)
+    _print_result(_local_engine(build_dir, engine).run(named.text), fmt)
+
+
+# ----------------------------------------------------------------------------- push
+
+
+@app.command()
+def push(
+    endpoint: Annotated[
+        str, typer.Option("--endpoint", help="The store's SPARQL endpoint, e.g. http://localhost:8890/sparql.")
+    ],
+    build_dir: BuildDir = None,
+    graph: GraphOpt = None,
+    user: UserOpt = None,
+    password_env: PasswordEnvOpt = None,
+    graph_store: Annotated[
+        str | None,
+        typer.Option("--graph-store", help="Graph Store Protocol URL (Virtuoso default: ENDPOINT-graph-crud-auth)."),
+    ] = None,
+    update: Annotated[
+        str | None, typer.Option("--update-endpoint", help="SPARQL Update URL (Virtuoso default: ENDPOINT-auth).")
+    ] = None,
+) -> None:
+    """Replace a named graph in a shared triple store by the built graph, then check the triple count there."""
+    from .remote import DEFAULT_GRAPH
+    from .remote import push as run_push
+    from .sparql import load_graph
+
+    store = _store(endpoint, user, password_env, graph_store=graph_store, update=update)
+    data = load_graph(build_dir or default_build_dir())
+    summary = run_push(store, graph or DEFAULT_GRAPH, data.serialize(format="nt", encoding="utf-8"), len(data))
+    _err().print(
+        f"pushed <{summary.graph}> to {endpoint}: {summary.previous} triples replaced by {summary.triples}; "
+        f"the store's count matches the build ({summary.seconds:.1f} s)"
+    )
 
 
 # ----------------------------------------------------------------------------- export
@@ -543,15 +671,15 @@ def compare(
     build_dir: BuildDir = None,
     data_dir: DataDir = None,
     fmt: FormatOpt = Format.table,
+    engine: EngineOpt = None,
 ) -> None:
     """Municipalities side by side: type, version, twins, commitments 1–10, targets, emissions, themes."""
     from .compare import compare as run_compare
     from .corpus import load_gazetteer
-    from .sparql import load_graph
 
     if not municipalities and not all_:
         raise InputError("name at least one municipality, or pass --all")
-    graph = load_graph(build_dir or default_build_dir())
+    graph = _local_engine(build_dir, engine)
     result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir or default_data_dir()))
     render(result.rows, result.columns, fmt, sys.stdout)
 

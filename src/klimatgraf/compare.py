@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .reference import Gazetteer, fold
-from .sparql import named_query, run
+from .sparql import Engine, named_query, run
 from .swedish import format_number
 
 if TYPE_CHECKING:
@@ -34,8 +34,12 @@ class Comparison:
         return ["attribute", *self.municipalities]
 
 
-def _rows(graph: Graph, name: str) -> list[dict[str, Any]]:
-    return run(graph, named_query(name).text).plain_rows()
+def _rows(source: Graph | Engine, name: str) -> list[dict[str, Any]]:
+    from rdflib import Graph as RdfGraph
+
+    text = named_query(name).text
+    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text)
+    return result.plain_rows()
 
 
 def resolve_names(names: Sequence[str], known: Sequence[str], gazetteer: Gazetteer) -> list[str]:
@@ -51,8 +55,8 @@ def resolve_names(names: Sequence[str], known: Sequence[str], gazetteer: Gazette
     return resolved
 
 
-def compare(graph: Graph, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
-    """Compare `names` (all municipalities with a document when None)."""
+def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
+    """Compare `names` (all municipalities with a document when None) on an rdflib Graph or an engine."""
     documents = _rows(graph, "municipalities")
     known = sorted({r["municipality"] for r in documents})
     selected = known if not names else resolve_names(names, known, gazetteer)

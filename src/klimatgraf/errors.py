@@ -38,3 +38,7 @@ class QueryError(KlimatgrafError):
 
 class LockError(KlimatgrafError):
     """Another build holds the lock."""
+
+
+class StoreError(KlimatgrafError):
+    """A shared triple store that cannot be reached, refuses the credentials or fails a request."""
