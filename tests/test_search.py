@@ -107,6 +107,18 @@ def test_municipality_and_type_filters(searcher: Searcher) -> None:
         searcher.search("matsvinn", municipalities=["Kiruna"])
 
 
+def test_alternating_filters_on_one_searcher_give_each_filter_its_own_answer(searcher: Searcher) -> None:
+    """Filter masks are remembered per filter; a remembered mask must never leak into another filter."""
+    unfiltered = [h.pid for h in searcher.search("klimatinvesteringsplan", k=10)]
+    skelleftea = [h.pid for h in searcher.search("klimatinvesteringsplan", k=10, municipalities=["Skellefteå"])]
+    alvesta = searcher.search("klimatinvesteringsplan", k=10, municipalities=["Alvesta"])
+    assert alvesta and all(h.municipality == "Alvesta" for h in alvesta)
+    assert [h.pid for h in searcher.search("klimatinvesteringsplan", k=10)] == unfiltered
+    again = searcher.search("klimatinvesteringsplan", k=10, municipalities=["skelleftea"])
+    assert [h.pid for h in again] == skelleftea
+    assert {h.municipality for h in searcher.search("klimatinvesteringsplan", k=30)} > {"Skellefteå"}
+
+
 def test_municipality_names_match_without_case_diacritics_or_kommun(searcher: Searcher) -> None:
     for name in ("ORNSKOLDSVIK", "örnsköldsvik kommun", "Ornskoldsvik", "2284"):
         hits = searcher.search("klimatinvesteringsplan", k=5, municipalities=[name])

@@ -282,6 +282,9 @@ class Searcher:
         elif self._warming is None or self._embedder is None or self._embedder.model_id != built_with:
             self._embedder = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
+        # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
+        self._allowed_masks: dict[tuple[frozenset[str] | None, str | None], list[list[int]]] = {}
         self._municipalities = {
             fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
         } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
@@ -338,16 +341,24 @@ class Searcher:
     # ------------------------------------------------------------------ ranking
 
     def _allowed(self, municipalities: Sequence[str] | None, doc_type: str | None) -> list[list[int]]:
-        """For each entry, the indexes of its members that pass the filters."""
+        """For each entry, the indexes of its members that pass the filters (computed once per filter)."""
         wanted = self._resolve_municipalities(municipalities)
-        return [
-            [
-                i
-                for i, m in enumerate(e["members"])
-                if (wanted is None or m["municipality"] in wanted) and (doc_type is None or m["doc_type"] == doc_type)
+        key = (frozenset(wanted) if wanted is not None else None, doc_type)
+        allowed = self._allowed_masks.get(key)
+        if allowed is None:
+            allowed = [
+                [
+                    i
+                    for i, m in enumerate(e["members"])
+                    if (wanted is None or m["municipality"] in wanted)
+                    and (doc_type is None or m["doc_type"] == doc_type)
+                ]
+                for e in self.index.entries
             ]
-            for e in self.index.entries
-        ]
+            if len(self._allowed_masks) >= QUERY_CACHE:
+                self._allowed_masks.clear()
+            self._allowed_masks[key] = allowed
+        return allowed
 
     def _resolve_municipalities(self, names: Sequence[str] | None) -> set[str] | None:
         if not names:
