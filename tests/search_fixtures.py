@@ -63,6 +63,11 @@ _MEMO: dict[str, object] = {}
 @pytest.fixture(scope="session")
 def e5_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
     """The seed corpus indexed with the default model, exactly as `klimatgraf build` does."""
+    return seed_index(tmp_path_factory, corpus)
+
+
+def seed_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
+    """Built once per test run and shared (serve_fixtures uses it too): the seeds are embedded once."""
     if "index" not in _MEMO:
         root = tmp_path_factory.mktemp("e5")
         manifest = build_index(

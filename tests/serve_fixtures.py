@@ -22,26 +22,11 @@ from pathlib import Path
 import pytest
 
 from klimatgraf.corpus import Corpus
-from klimatgraf.embed import E5Embedder
-from klimatgraf.index import build_index
-from search_fixtures import _MEMO, E5Index
+from search_fixtures import _MEMO, seed_index
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 STARTUP_SECONDS = 180
-
-
-def seed_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
-    """The e5 index of the seeds, the same object `search_fixtures.e5_index` yields."""
-    if "index" not in _MEMO:
-        root = tmp_path_factory.mktemp("e5")
-        manifest = build_index(
-            corpus.paragraphs, corpus.documents, root / "index", E5Embedder(), cache_dir=root / "cache"
-        )
-        _MEMO["index"] = E5Index(root / "index", manifest, root / "cache")
-    built = _MEMO["index"]
-    assert isinstance(built, E5Index)
-    return built
 
 
 @pytest.fixture(scope="session")
