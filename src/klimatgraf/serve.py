@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from .search import Searcher
 
 WEB_DIR = PACKAGE_DIR / "web"
+# rdflib's SPARQL parser keeps shared state and is not thread-safe: parses in request threads
+# (compare) hold this lock, and so does every fork of a query child, which must not copy that
+# state half-updated.
+PARSE_LOCK = threading.Lock()
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 MAX_QUERY_BYTES = 100_000  # a SPARQL text longer than this is refused before parsing
@@ -219,7 +223,8 @@ class QueryRunner:
             child = self._context.Process(
                 target=_child, args=(self.graph, query, accept, self.max_rows, sender), daemon=True
             )
-            child.start()
+            with PARSE_LOCK:
+                child.start()
             sender.close()
             try:
                 remaining = max(0.0, self.timeout - (time.monotonic() - started))
@@ -598,13 +603,11 @@ def create_app(service: Service) -> FastAPI:
             except InputError as exc:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
         try:
-            with compare_lock:  # rdflib's SPARQL parser is not thread-safe (a false syntax error otherwise)
+            with PARSE_LOCK:  # a false syntax error otherwise (see PARSE_LOCK)
                 result = run_compare(service.graph, None if all else m, service.gazetteer)
         except InputError as exc:
             raise HTTPError(404, str(exc), known) from None
         return {"columns": result.columns, "rows": result.rows}
-
-    compare_lock = threading.Lock()
 
     @app.get("/api/network", summary="Nodes and edges of the network (as exported for Gephi)")
     def network_() -> dict[str, Any]:
