@@ -35,6 +35,7 @@ Retriever = Literal["hybrid", "bm25", "dense"]
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 QUERY_CACHE = 256  # query vectors kept per Searcher
+FILTER_MASKS = 16  # filter masks kept per Searcher (one is ≈ 0.7 MB at 300 documents)
 MAX_QUERY_CHARS = 1000  # e5 reads 512 tokens; a longer question adds nothing but latency
 
 # Leading question phrases that say "who/which municipality" rather than what the topic is.
@@ -355,7 +356,7 @@ class Searcher:
                 ]
                 for e in self.index.entries
             ]
-            if len(self._allowed_masks) >= QUERY_CACHE:
+            if len(self._allowed_masks) >= FILTER_MASKS:
                 self._allowed_masks.clear()
             self._allowed_masks[key] = allowed
         return allowed
