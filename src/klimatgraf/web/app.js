@@ -275,6 +275,7 @@ function evidenceItem(hit) {
 
 function renderSearch(body, group) {
   state.marked.clear(); // the document view marks the query words in the paragraph a link leads to
+  delete $('#doc-body').dataset.document; // a new question: the document view is drawn again with its marks
   for (const hit of group === 'paragraph' ? body : body.flatMap((g) => g.evidence || [])) {
     if (hit.html) state.marked.set(hit.pid, hit.html);
   }
