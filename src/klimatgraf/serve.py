@@ -277,6 +277,7 @@ def load_service(
     build_dir: Path, data_dir: Path, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS
 ) -> Service:
     """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
+    from .build import reading
     from .corpus import load_gazetteer
     from .search import Searcher
     from .sparql import list_queries, load_graph
@@ -285,26 +286,29 @@ def load_service(
         raise InputError(f"--timeout must be positive, not {timeout:g}")
     if max_rows < 1:
         raise InputError(f"--max-rows must be at least 1, not {max_rows}")
-    graph = load_graph(build_dir)
-    index_dir = build_dir / INDEX_DIR
-    searcher = Searcher(index_dir)  # the model loads in a background thread meanwhile
-    manifest_path = build_dir / BUILD_MANIFEST
-    if not manifest_path.is_file():
-        raise BuildMissingError(f"{manifest_path} is missing; run `klimatgraf build` first")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        documents = [
-            {
-                "municipality": d["municipality"],
-                "kommunkod": d["kommunkod"],
-                "document": d["doc_id"],
-                "file": d["file"],
-                "type": d["type"],
-            }
-            for d in manifest["documents_detail"]
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise BuildCorruptError(f"{manifest_path} is unreadable; run `klimatgraf build` to rebuild it") from None
+    # one reader scope for graph, index and build.json: a build committing meanwhile cannot give
+    # the server a graph of one build and the index or document list of the next
+    with reading(build_dir):
+        graph = load_graph(build_dir)
+        index_dir = build_dir / INDEX_DIR
+        searcher = Searcher(index_dir)  # the model loads in a background thread meanwhile
+        manifest_path = build_dir / BUILD_MANIFEST
+        if not manifest_path.is_file():
+            raise BuildMissingError(f"{manifest_path} is missing; run `klimatgraf build` first")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            documents = [
+                {
+                    "municipality": d["municipality"],
+                    "kommunkod": d["kommunkod"],
+                    "document": d["doc_id"],
+                    "file": d["file"],
+                    "type": d["type"],
+                }
+                for d in manifest["documents_detail"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise BuildCorruptError(f"{manifest_path} is unreadable; run `klimatgraf build` to rebuild it") from None
     service = Service(
         build_dir=build_dir,
         graph=graph,
