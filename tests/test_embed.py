@@ -89,7 +89,7 @@ def test_cache_is_per_model(tmp_path) -> None:
 def test_an_unreadable_cache_costs_time_not_a_crash(tmp_path) -> None:
     embed_with_cache(CountingEmbedder(), ["text"], tmp_path)
     cache = EmbeddingCache(tmp_path, "test:hashed-bow", 64)
-    (cache.dir / "vectors.npy").write_bytes(b"garbage")
+    cache.path.write_bytes(b"garbage")
     fake = CountingEmbedder()
     _, embedded = embed_with_cache(fake, ["text"], tmp_path)
     assert embedded == 1

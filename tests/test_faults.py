@@ -217,7 +217,7 @@ def test_a_damaged_embedding_cache_is_discarded_not_used(tmp_path: Path) -> None
     texts = ["Alvesta kommun arbetar med matsvinn.", "Avesta kommun bygger cykelvägar.", "Energi och transporter."]
     first, embedded = embed_with_cache(CountingEmbedder(), texts, tmp_path)
     assert embedded == 3
-    (vectors,) = tmp_path.glob("*/vectors.npy")
+    (vectors,) = tmp_path.glob("*/cache-v2.npz")
     _damage(vectors, "corrupt")  # same shape, other values
     again = CountingEmbedder()
     second, embedded = embed_with_cache(again, texts, tmp_path)

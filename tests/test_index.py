@@ -23,6 +23,7 @@ from klimatgraf.index import (
     read_manifest,
 )
 from klimatgraf.search import Searcher
+from klimatgraf.templatekey import embedding_texts, own_municipality
 from search_fixtures import CountingEmbedder
 
 
@@ -87,14 +88,18 @@ def test_adding_a_contract_embeds_only_its_paragraphs(tmp_path: Path, data_dir: 
     after = load_corpus(data)
     fake = CountingEmbedder()
     manifest = build_index(after.paragraphs, after.documents, tmp_path / "index", fake, cache_dir=tmp_path / "c")
-    old_texts, _ = make_passages(make_entries(before.paragraphs, before.documents), IndexOptions())
+    old_entries = make_entries(before.paragraphs, before.documents)
+    old_texts, old_owners = make_passages(old_entries, IndexOptions())
     new_entries = make_entries(after.paragraphs, after.documents)
     new_texts, owners = make_passages(new_entries, IndexOptions())
-    expected = set(new_texts) - set(old_texts)
+    # what is embedded: each passage's text, or the masked text that template copies share
+    old_embedded = embedding_texts(old_texts, [own_municipality(old_entries[o]) for o in old_owners])
+    new_embedded = embedding_texts(new_texts, [own_municipality(new_entries[o]) for o in owners])
+    expected = set(new_embedded) - set(old_embedded)
     assert fake.embedded and set(fake.embedded) == expected and manifest.embedded == len(expected)
     kristinehamn = {
         t
-        for t, o in zip(new_texts, owners, strict=True)
+        for t, o in zip(new_embedded, owners, strict=True)
         if any(m["municipality"] == "Kristinehamn" for m in new_entries[o]["members"])
     }
     assert set(fake.embedded) <= kristinehamn

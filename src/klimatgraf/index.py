@@ -34,9 +34,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .embed import Embedder, embed_with_cache
+from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
+from .templatekey import own_municipality
 
 Progress = Callable[[int, int], None]
 AnnKind = Literal["flat", "hnsw", "ivf"]
@@ -89,6 +90,7 @@ class IndexManifest:
     built_at: str
     seconds: float
     embedded: int  # passages embedded in this build (the rest came from the cache)
+    from_cache: int = 0  # distinct passage texts whose vector came from the cache
     options: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → size and sha256, checked on load
@@ -343,6 +345,7 @@ def build_index(
     *,
     options: IndexOptions | None = None,
     cache_dir: Path | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> IndexManifest:
     """Write a complete index to `index_dir` (replacing any old one atomically).
 
@@ -351,7 +354,15 @@ def build_index(
     `<index_dir>/../cache/embeddings`) keeps vectors across builds.
     """
     staged, manifest = stage_index(
-        corpus_paragraphs, documents, index_dir, embedder, progress, kind, options=options, cache_dir=cache_dir
+        corpus_paragraphs,
+        documents,
+        index_dir,
+        embedder,
+        progress,
+        kind,
+        options=options,
+        cache_dir=cache_dir,
+        checkpoint_every=checkpoint_every,
     )
     try:
         _replace_dir(staged, Path(index_dir))
@@ -371,6 +382,7 @@ def stage_index(
     *,
     options: IndexOptions | None = None,
     cache_dir: Path | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
 ) -> tuple[Path, IndexManifest]:
     """Write a complete index into a temporary directory beside `index_dir` and return it.
 
@@ -387,7 +399,10 @@ def stage_index(
     cache_dir = cache_dir if cache_dir is not None else index_dir.parent / "cache" / "embeddings"
     entries = make_entries(corpus_paragraphs, documents)
     texts, owners = make_passages(entries, options)
-    vectors, embedded = embed_with_cache(embedder, texts, cache_dir, progress)
+    names = [own_municipality(entries[owner]) for owner in owners]  # template copies share one vector
+    vectors, embedded, from_cache = embed_passages_cached(
+        embedder, texts, cache_dir, progress, names=names, checkpoint_every=checkpoint_every
+    )
     analyzer = Analyzer(Analyzer.vocabulary_of(texts))
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.", suffix=".tmp", dir=index_dir.parent))
@@ -408,6 +423,7 @@ def stage_index(
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             seconds=round(time.perf_counter() - started, 3),
             embedded=embedded,
+            from_cache=from_cache,
             options=asdict(options),
             versions=_versions(),
             files=file_digests(tmp, exclude=(MANIFEST,)),
