@@ -11,7 +11,9 @@ For each N, a corpus from bench/make_corpus.py (same --seed, so the N=50 corpus 
 * every named query and `compare --all`, warm, on rdflib and on pyoxigraph in one process;
 * cold CLI processes: `klimatgraf --help`, `klimatgraf query twins` on each engine.
 
-Phases (`--phase build` / `--phase query`, default both) let the slow index builds run in the
+`--phase passages` only counts the passages an empty-cache build embeds, before and after
+template text is embedded once (exact, nothing is embedded). Phases (`--phase build` /
+`--phase query`, default both) let the slow index builds run in the
 background while the query side is worked on; results are kept as JSON in WORK/N/results.json
 and printed as one Markdown table. Timings are reported, never asserted.
 """
@@ -103,6 +105,26 @@ def phase_build(n: int, work: Path, seed: int) -> dict[str, Any]:
     out["add_one_rebuild_s"], out["add_one_embedded"] = seconds, embedded_count(err)
     out["add_one_rebuild_cpu_s"] = cpu
     return out
+
+
+def phase_passages(n: int, work: Path, seed: int) -> dict[str, Any]:
+    """Passages an empty-cache build embeds, with and without template masking (exact; nothing is embedded).
+
+    Before masking every distinct passage text is embedded; after it, template copies that
+    differ only by their municipality's name share one text (klimatgraf.templatekey).
+    """
+    from klimatgraf.corpus import load_corpus
+    from klimatgraf.index import IndexOptions, make_entries, make_passages
+    from klimatgraf.templatekey import embedding_texts, own_municipality
+
+    data = work / "data-passages"
+    shutil.rmtree(data, ignore_errors=True)
+    make_corpus(n, data, seed=seed, data_dir=ROOT / "data")
+    corpus = load_corpus(data)
+    entries = make_entries(corpus.paragraphs, corpus.documents)
+    texts, owners = make_passages(entries, IndexOptions())
+    shared = embedding_texts(texts, [own_municipality(entries[o]) for o in owners])
+    return {"n": n, "passages": len(texts), "embedded_before": len(set(texts)), "embedded_after": len(set(shared))}
 
 
 def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
@@ -316,8 +338,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[5, 50, 300])
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--phase", choices=["build", "query", "all"], default="all")
+    parser.add_argument("--phase", choices=["build", "query", "all", "passages"], default="all")
     args = parser.parse_args()
+    if args.phase == "passages":  # counts only: how many passages an empty-cache build embeds
+        print("| N | passages | embedded, every distinct text | embedded, template text once | ratio |")
+        print("|---|---|---|---|---|")
+        for n in args.n:
+            r = phase_passages(n, args.work / f"n{n}", args.seed)
+            ratio = r["embedded_before"] / r["embedded_after"]
+            print(f"| {n} | {r['passages']} | {r['embedded_before']} | {r['embedded_after']} | {ratio:.2f}× |", flush=True)
+        return
     results = []
     for n in args.n:
         work = args.work / f"n{n}"
