@@ -226,24 +226,38 @@ def test_a_build_killed_after_a_checkpoint_resumes_and_ends_as_a_clean_build(tmp
 
     build = tmp_path / "build"
     exe = Path(sys.executable).parent / "klimatgraf"
+    cache_dir = build / "cache" / "embeddings"
+    model_id = read_manifest(tmp_path / "clean" / "index").model_id
+    started = time.monotonic()
     builder = subprocess.Popen(
         [str(exe), "build", *data, "--build-dir", str(build), "--checkpoint-every", "48"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    cache_files = lambda: list((build / "cache" / "embeddings").glob(f"*/{CACHE_FILE}"))  # noqa: E731
-    deadline = time.monotonic() + 600
-    while not cache_files() and builder.poll() is None and time.monotonic() < deadline:
+    while not list(cache_dir.glob(f"*/{CACHE_FILE}")) and builder.poll() is None:
         time.sleep(0.05)
+    to_first_checkpoint = time.monotonic() - started
     builder.send_signal(signal.SIGKILL)
     builder.wait()
     assert builder.returncode == -signal.SIGKILL, "the build ended before it could be killed"
     assert not (build / "index").exists()  # nothing half-written: no index before the commit
-    assert len(cache_files()) == 1
-    kept = len(
-        EmbeddingCache(build / "cache" / "embeddings", read_manifest(tmp_path / "clean" / "index").model_id, 384)
-    )
+    kept = len(EmbeddingCache(cache_dir, model_id, 384))
     assert 48 <= kept < total
+
+    # Ctrl-C with no checkpoint due: what was embedded since the kill is saved on the way out
+    builder = subprocess.Popen(
+        [str(exe), "build", *data, "--build-dir", str(build), "--checkpoint-every", "100000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(to_first_checkpoint + 5)
+    builder.send_signal(signal.SIGINT)
+    _, stderr = builder.communicate(timeout=300)
+    assert builder.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr
+    assert not (build / "index").exists()
+    assert kept < len(EmbeddingCache(cache_dir, model_id, 384)) < total
+    kept = len(EmbeddingCache(cache_dir, model_id, 384))
 
     resumed = run_cli("build", *data, "--build-dir", str(build), "--checkpoint-every", "48")
     assert resumed.returncode == 0, resumed.stderr
