@@ -201,6 +201,12 @@ def test_a_checkpoint_interval_below_one_is_refused(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- a real build, killed and resumed
 
 
+def _build(*args: str) -> subprocess.CompletedProcess[str]:
+    """`klimatgraf build` with a long timeout: a few hundred passages take minutes on a loaded 2-core machine."""
+    exe = Path(sys.executable).parent / "klimatgraf"
+    return subprocess.run([str(exe), "build", *args], capture_output=True, text=True, timeout=3600)
+
+
 def _summary(stderr: str) -> tuple[int, int]:
     match = re.search(r"(\d+)\s+passages\s+embedded\s+\((\d+)\s+from\s+cache\)", stderr)
     assert match, stderr
@@ -211,7 +217,7 @@ def _summary(stderr: str) -> tuple[int, int]:
 @pytest.mark.reliability
 def test_a_build_killed_after_a_checkpoint_resumes_and_ends_as_a_clean_build(tmp_path: Path) -> None:
     made = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "make_corpus.py"), "8", str(tmp_path / "data"), "--seed", "3"],
+        [sys.executable, str(ROOT / "bench" / "make_corpus.py"), "3", str(tmp_path / "data"), "--seed", "3"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -219,10 +225,10 @@ def test_a_build_killed_after_a_checkpoint_resumes_and_ends_as_a_clean_build(tmp
     )
     assert made.returncode == 0, made.stderr
     data = ["--data-dir", str(tmp_path / "data")]
-    clean = run_cli("build", *data, "--build-dir", str(tmp_path / "clean"))
+    clean = _build(*data, "--build-dir", str(tmp_path / "clean"))
     assert clean.returncode == 0, clean.stderr
     total, none_cached = _summary(clean.stderr)
-    assert none_cached == 0 and total > 200
+    assert none_cached == 0 and total > 150
 
     build = tmp_path / "build"
     exe = Path(sys.executable).parent / "klimatgraf"
@@ -259,7 +265,7 @@ def test_a_build_killed_after_a_checkpoint_resumes_and_ends_as_a_clean_build(tmp
     assert kept < len(EmbeddingCache(cache_dir, model_id, 384)) < total
     kept = len(EmbeddingCache(cache_dir, model_id, 384))
 
-    resumed = run_cli("build", *data, "--build-dir", str(build), "--checkpoint-every", "48")
+    resumed = _build(*data, "--build-dir", str(build), "--checkpoint-every", "48")
     assert resumed.returncode == 0, resumed.stderr
     assert _summary(resumed.stderr) == (total - kept, kept)  # only the rest was embedded
     assert read_manifest(build / "index").files == read_manifest(tmp_path / "clean" / "index").files
