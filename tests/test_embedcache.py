@@ -260,7 +260,7 @@ def test_a_build_killed_after_a_checkpoint_resumes_and_ends_as_a_clean_build(tmp
     time.sleep(to_first_checkpoint + 5)
     builder.send_signal(signal.SIGINT)
     _, stderr = builder.communicate(timeout=300)
-    assert builder.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr
+    assert builder.returncode == 130 and "Traceback" not in stderr, stderr
     assert not (build / "index").exists()
     assert kept < len(EmbeddingCache(cache_dir, model_id, 384)) < total
     kept = len(EmbeddingCache(cache_dir, model_id, 384))

@@ -66,9 +66,7 @@ def main() -> None:
         sys.stderr.write(f"klimatgraf: error: {exc}\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write(
-            "klimatgraf: interrupted; the previous build is untouched (passages embedded so far stay in the cache)\n"
-        )
+        sys.stderr.write("klimatgraf: interrupted; the previous build is untouched\n")
         sys.exit(130)
     except BrokenPipeError:
         sys.stderr.close()
