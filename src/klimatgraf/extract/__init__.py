@@ -35,7 +35,7 @@ def extract(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gaze
         document=document,
         parties=tuple(extract_parties(document, paragraphs)),
         twins=tuple(extract_twins(document, own, gazetteer)),
-        commitments=tuple(extract_commitments(paragraphs)),
+        commitments=tuple(extract_commitments(paragraphs, numbered_scheme=not document.yearly_edition)),
         targets=tuple(extract_targets(document, own)),
         emissions=tuple(extract_emissions(own)),
         themes=tuple(extract_themes(own)),
