@@ -159,7 +159,7 @@ def note(all_editions: Sequence[Edition], edition: str) -> str | None:
         )
         return f"latest edition of each municipality ({shown}); --edition all|YEAR selects others"
     chosen = selected(all_editions, edition)
-    return f"editions of {edition}: {len(chosen)} documents"
+    return f"editions of {edition}: {len(chosen)} document{'' if len(chosen) == 1 else 's'}"
 
 
 def restrict(graph: Graph, keep: Iterable[str]) -> Graph:
@@ -213,3 +213,39 @@ def municipality_editions(source: Graph | Engine, name: str, gazetteer: Gazettee
         known = ", ".join(sorted({e.municipality for e in every}))
         raise InputError(f"{municipality.name} has no document in the graph; known: {known}")
     return sorted(found, key=lambda e: (e.document_type, e.year or 0, e.signed or "", e.document))
+
+
+def open_edition(build_dir: Any, engine: str | None, edition: str) -> tuple[Engine, str | None]:
+    """The build's graph as an engine restricted to `edition`, and the note that says so (or None).
+
+    When the choice leaves out no document, the build's own engine is used (oxigraph by default);
+    otherwise the graph is copied without the other editions and queried with rdflib.
+    """
+    from .sparql import DEFAULT_ENGINE, RdflibEngine, load_graph, open_engine
+
+    full = open_engine(build_dir, engine or DEFAULT_ENGINE)
+    every = editions(full)
+    chosen = selected(every, edition)
+    if edition != "all" and not chosen:
+        years = sorted({e.year for e in every if e.year})
+        raise InputError(f"no edition of {edition} in the graph; edition years: {', '.join(map(str, years)) or 'none'}")
+    message = note(every, edition)
+    if len(chosen) == len(every):
+        return full, message
+    return RdflibEngine(restrict(load_graph(build_dir), [e.document for e in chosen])), message
+
+
+def entry_allowed(member: dict[str, Any], edition: str) -> bool:
+    """Whether a search-index member (see index._doc_info) belongs to the chosen edition."""
+    if edition == "all":
+        return True
+    if edition == "latest":
+        return bool(member.get("latest", True))  # indexes built before editions: every document is latest
+    return member.get("edition_year") == int(edition)
+
+
+def index_note(entries: Sequence[dict[str, Any]], edition: str) -> str | None:
+    """The stderr note for search: only when some municipality has more than one edition indexed."""
+    if edition != "latest" or not any(not m.get("latest", True) for e in entries for m in e["members"]):
+        return None
+    return "latest edition of each municipality; --edition all|YEAR searches others"
