@@ -10,6 +10,7 @@ what is left on one side only is "added" or "removed".
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,7 +119,9 @@ def _pretty(category: str, value: str) -> str:
     if category == "emission" and value:
         return f"{format_number(float(value))} t"
     if category == "target":
-        return value.replace("PERCENT", "%").replace("PercentPerYear", "%/år").replace("TonneCO2ePerCapita", "t/person")
+        # the value as Swedish prose writes it ("3", "2,5"), whatever lexical form the engine gives ("3.0")
+        value = re.sub(r"(?<= )\d+(?:\.\d+)?(?= )", lambda m: format_number(float(m.group(0))), value)
+        return value.replace("PercentPerYear", "%/år").replace("PERCENT", "%").replace("TonneCO2ePerCapita", "t/person")
     return value.replace("TonneCO2e", "t")
 
 
