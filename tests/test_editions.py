@@ -255,3 +255,56 @@ def test_search_index_entries_carry_the_edition(tmp_path: Path, data_dir: Path) 
     own = [e for e in entries if e["text"].startswith("Klimatarbetet leds av kommunstyrelsen")]
     # the same own paragraph in two editions of one municipality is one entry, and not template
     assert len(own) == 1 and len(own[0]["members"]) == 2 and not own[0]["boilerplate"]
+
+
+# ----------------------------------------------------------------------------- the web API
+
+
+@pytest.fixture(scope="module")
+def api(editions_build: tuple[Path, Path]) -> object:
+    """The real FastAPI app over the editions build's graph. The search index is not built here
+    (embedding ~600 paragraphs is slow); the edition routes never touch it, so no searcher is given."""
+    from fastapi.testclient import TestClient
+
+    from klimatgraf.corpus import load_gazetteer
+    from klimatgraf.serve import QueryRunner, Service, create_app
+    from klimatgraf.sparql import load_graph
+
+    data, build_dir = editions_build
+    graph = load_graph(build_dir)
+    service = Service(
+        build_dir=build_dir,
+        graph=graph,
+        searcher=None,  # type: ignore[arg-type]
+        runner=QueryRunner(graph),
+        documents=[{"municipality": "Järfälla"}, {"municipality": "Skellefteå"}],
+        paragraphs={},
+        queries={},
+        gazetteer=load_gazetteer(data),
+    )
+    return TestClient(create_app(service))
+
+
+def test_api_history_and_diff(api: object, editions_build: tuple[Path, Path]) -> None:
+    history = api.get("/api/history/j%C3%A4rf%C3%A4lla")  # type: ignore[attr-defined]
+    assert history.status_code == 200
+    _, cli_history, _ = cli(editions_build, "history", "Järfälla", "--format", "json")
+    assert [e["document"] for e in history.json()] == [e["document"] for e in json.loads(cli_history)]
+    diff = api.get("/api/diff/Järfälla")  # type: ignore[attr-defined]
+    _, cli_diff, _ = cli(editions_build, "diff", "Järfälla", "--format", "json")
+    assert diff.status_code == 200 and diff.json() == json.loads(cli_diff)
+    older = api.get("/api/diff/Järfälla", params={"from": "2024", "to": "2022"})  # type: ignore[attr-defined]
+    assert older.json()["from"]["version"] == "2024"
+
+
+def test_api_edition_errors(api: object) -> None:
+    unknown = api.get("/api/history/Jarfala")  # type: ignore[attr-defined]
+    assert unknown.status_code == 404 and "Järfälla" in unknown.json()["error"]
+    single = api.get("/api/diff/Alvesta")  # type: ignore[attr-defined]
+    assert single.status_code == 404 and "one edition" in single.json()["error"]
+
+
+def test_api_compare_uses_the_latest_edition(api: object) -> None:
+    body = api.get("/api/compare", params={"m": "Järfälla"}).json()  # type: ignore[attr-defined]
+    targets = next(r for r in body["rows"] if r["attribute"] == "Mål: geografiskt")
+    assert "klimatpositiv 2045" in targets["Järfälla"] and "2050" not in targets["Järfälla"]

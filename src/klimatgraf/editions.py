@@ -249,3 +249,16 @@ def index_note(entries: Sequence[dict[str, Any]], edition: str) -> str | None:
     if edition != "latest" or not any(not m.get("latest", True) for e in entries for m in e["members"]):
         return None
     return "latest edition of each municipality; --edition all|YEAR searches others"
+
+
+_LATEST: dict[int, tuple[Graph, Graph]] = {}
+
+
+def latest_graph(graph: Graph) -> Graph:
+    """`graph` restricted to the latest editions, made once per graph (the server's compare)."""
+    cached = _LATEST.get(id(graph))
+    if cached is None or cached[0] is not graph:
+        _LATEST.clear()
+        chosen = [e.document for e in editions(graph) if e.latest]
+        cached = _LATEST[id(graph)] = (graph, restrict(graph, chosen))
+    return cached[1]
