@@ -56,7 +56,7 @@ _INSTITUTION = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:institutet|sekretariate
 # "Familjebostäder". A suffix word at the start of a sentence must name something specific:
 # a bare generic compound ("Grundskolan", "Myndigheten", "Föreningen") is not a name.
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("authority", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}(?:myndigheten|verket|inspektionen))\b")),
+    ("authority", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{1,}(?:myndigheten|verket|inspektionen))\b")),
     ("school", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}(?:skolan|gymnasiet)|[A-ZÅÄÖ][a-zåäö]+(?:s)?\s+gymnasium)\b")),
     (
         "association",
