@@ -268,7 +268,7 @@ def api(editions_build: tuple[Path, Path]) -> object:
 
     from klimatgraf.corpus import load_gazetteer
     from klimatgraf.serve import QueryRunner, Service, create_app
-    from klimatgraf.sparql import load_graph
+    from klimatgraf.sparql import list_queries, load_graph
 
     data, build_dir = editions_build
     graph = load_graph(build_dir)
@@ -279,7 +279,7 @@ def api(editions_build: tuple[Path, Path]) -> object:
         runner=QueryRunner(graph),
         documents=[{"municipality": "Järfälla"}, {"municipality": "Skellefteå"}],
         paragraphs={},
-        queries={},
+        queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data),
     )
     return TestClient(create_app(service))
@@ -308,3 +308,10 @@ def test_api_compare_uses_the_latest_edition(api: object) -> None:
     body = api.get("/api/compare", params={"m": "Järfälla"}).json()  # type: ignore[attr-defined]
     targets = next(r for r in body["rows"] if r["attribute"] == "Mål: geografiskt")
     assert "klimatpositiv 2045" in targets["Järfälla"] and "2050" not in targets["Järfälla"]
+
+
+def test_api_named_queries_read_the_latest_edition(api: object) -> None:
+    response = api.get("/api/query/municipalities", headers={"accept": "text/csv"})  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    rows = [line.split(",") for line in response.text.strip().splitlines()[1:]]
+    assert [r[3] for r in rows if r[0] == "Järfälla"] == ["2024"]

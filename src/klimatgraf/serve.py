@@ -419,6 +419,15 @@ def create_app(service: Service) -> FastAPI:
     from .diff import diff as run_diff
     from .editions import latest_graph, municipality_editions
 
+    # named queries read the latest edition of each municipality, as `klimatgraf query` does (issue 14);
+    # the same runner when no municipality has an earlier edition
+    latest = latest_graph(service.graph)
+    named_runner = (
+        service.runner
+        if latest is service.graph
+        else QueryRunner(latest, service.runner.timeout, service.runner.max_rows)
+    )
+
     app = FastAPI(
         title="klimatgraf",
         version=__version__,
@@ -537,7 +546,7 @@ def create_app(service: Service) -> FastAPI:
         if named is None:
             known = sorted(service.queries)
             raise HTTPError(404, f"unknown query {name!r}; see /api/query", suggestions(name, known) or known)
-        return answer(service.runner.run(named["query"], request.headers.get("accept")))
+        return answer(named_runner.run(named["query"], request.headers.get("accept")))
 
     # ------------------------------------------------------------------ search
 
