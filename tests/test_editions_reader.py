@@ -176,3 +176,19 @@ def test_both_editions_stay_in_the_corpus(editions_corpus: Corpus) -> None:
     ids = {d.doc_id for d in editions_corpus.documents}
     assert {"jarfalla-klimatkontrakt-2022", "jarfalla-klimatkontrakt-2024", "skelleftea-klimatkontrakt-2023"} <= ids
     assert "skelleftea-klimatkontrakt" in ids and editions_corpus.superseded == ()
+
+
+def test_other_parties_sections_give_no_facts_even_without_a_second_document(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    text = J2022.read_text(encoding="utf-8").replace(
+        "5.2.\tStöd till forskning, innovation och utveckling\n",
+        "5.2.\tStöd till forskning, innovation och utveckling\n"
+        "Boverket stödjer kommunerna så att de kan bli klimatneutrala till 2035.\n\n",
+    )
+    path = tmp_path / "jarfalla-klimatkontrakt-2022.txt"
+    path.write_text(text, encoding="utf-8")
+    facts = facts_of(path, gazetteer)  # read alone: nothing is flagged as shared template
+    assert "Boverket" not in {o.name for o in facts.organisations}
+    assert 2035 not in {t.target_year for t in facts.targets}
+    assert facts.organisations and facts.targets  # the municipality's own sections still count

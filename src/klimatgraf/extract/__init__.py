@@ -30,7 +30,7 @@ from .twins import extract_twins, mentioned_municipalities
 
 def extract(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gazetteer) -> Facts:
     """All facts of one document; `paragraphs` are that document's, in reading order."""
-    own = own_paragraphs(paragraphs, document.municipality.name)
+    own = own_paragraphs(paragraphs, document.municipality.name, document.yearly_edition)
     return Facts(
         document=document,
         parties=tuple(extract_parties(document, paragraphs)),
