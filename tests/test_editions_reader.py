@@ -192,3 +192,28 @@ def test_other_parties_sections_give_no_facts_even_without_a_second_document(
     assert "Boverket" not in {o.name for o in facts.organisations}
     assert 2035 not in {t.target_year for t in facts.targets}
     assert facts.organisations and facts.targets  # the municipality's own sections still count
+
+
+def test_a_toc_without_replacement_marks_gives_the_same_facts(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    # some PDF extractions end TOC lines with a bare page number ("3.3. Organisation och styrning 0")
+    path = tmp_path / J2022.name
+    path.write_text(J2022.read_text(encoding="utf-8").replace("\ufffd", ""), encoding="utf-8")
+    plain, marked = facts_of(path, gazetteer), facts_of(J2022, gazetteer)
+    assert (plain.document.version, plain.document.signed, plain.commitments) == ("2022", marked.document.signed, ())
+    for kind in ("parties", "targets", "emissions", "organisations", "steering_documents", "themes"):
+        strip = {tuple(v for k, v in vars(f).items() if k != "evidence") for f in getattr(plain, kind)}
+        assert strip == {tuple(v for k, v in vars(f).items() if k != "evidence") for f in getattr(marked, kind)}, kind
+
+
+def test_a_city_named_stad_in_the_mellan_line(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    text = (
+        J2022.read_text(encoding="utf-8")
+        .replace("Järfälla", "Helsingborg")
+        .replace("Mellan Helsingborg kommun", "Mellan Helsingborgs stad")
+    )
+    path = tmp_path / "helsingborg-klimatkontrakt-2022.txt"
+    path.write_text(text, encoding="utf-8")
+    facts = facts_of(path, gazetteer)
+    assert facts.document.municipality.name == "Helsingborg" and facts.document.version == "2022"
+    assert {p.name for p in facts.parties if p.kind == "municipality"} == {"Helsingborg"}
+    assert len(facts.parties) == 8
