@@ -396,7 +396,7 @@ async function showEditions(name, docId) {
   let box = $('#doc-editions');
   if (!box) {
     box = el('section', { id: 'doc-editions', class: 'editions', 'aria-label': 'Utgåvor' });
-    $('#doc-meta').after(box);
+    $('#doc-body').after(box); // after the text, so a late answer never shifts the paragraph in view
   }
   box.replaceChildren();
   try {
