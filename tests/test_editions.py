@@ -315,3 +315,27 @@ def test_api_named_queries_read_the_latest_edition(api: object) -> None:
     assert response.status_code == 200
     rows = [line.split(",") for line in response.text.strip().splitlines()[1:]]
     assert [r[3] for r in rows if r[0] == "Järfälla"] == ["2024"]
+
+
+def test_search_reads_the_latest_edition_unless_told(tmp_path: Path, data_dir: Path) -> None:
+    """A real build with the e5 index of Järfälla's two editions (small: ~75 passages to embed)."""
+    data = tmp_path / "data"
+    shutil.copytree(data_dir / "reference", data / "reference")
+    (data / "contracts").mkdir()
+    for path in sorted(FIXTURES.glob("jarfalla-*.txt")):
+        shutil.copy(path, data / "contracts" / path.name)
+    build = run_cli("build", "--data-dir", str(data), "--build-dir", str(tmp_path / "build"))
+    assert build.returncode == 0, build.stderr
+
+    def documents(*args: str) -> tuple[list[str], str]:
+        result = run_cli("search", "elevråd för klimatet", "-k", "3", "--format", "json", *args,
+                         "--build-dir", str(tmp_path / "build"))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return [hit["document"] for hit in json.loads(result.stdout)], result.stderr
+
+    latest, note = documents()
+    assert latest and set(latest) == {"jarfalla-klimatkontrakt-2024"} and "latest edition" in note
+    old, _ = documents("--edition", "2022")
+    assert old and set(old) == {"jarfalla-klimatkontrakt-2022"}
+    every, _ = documents("--edition", "all")
+    assert {"jarfalla-klimatkontrakt-2022", "jarfalla-klimatkontrakt-2024"} <= set(every)
