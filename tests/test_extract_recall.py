@@ -95,6 +95,14 @@ def test_netto_negative_emissions_are_positive(gazetteer: Gazetteer) -> None:
             "De konsumtionsbaserade utsläppen ska senast 2040 nå ned till 1 ton CO2e per invånare.",
             {("consumption", "cap", 2040, 1.0, "tCO2e/person")},
         ),
+        (
+            "År 2035 ska de konsumtionsbaserade utsläppen vara mindre än 2 t CO2e per person och år.",
+            {("consumption", "cap", 2035, 2.0, "tCO2e/person")},
+        ),
+        (
+            "Den konsumtionsbaserade klimatpåverkan ska understiga 1,5 ton koldioxidekvivalenter per invånare till 2045.",
+            {("consumption", "cap", 2045, 1.5, "tCO2e/person")},
+        ),
     ],
 )
 def test_consumption_targets_in_tonnes_per_person(gazetteer: Gazetteer, sentence: str, expected: set[object]) -> None:
@@ -103,6 +111,10 @@ def test_consumption_targets_in_tonnes_per_person(gazetteer: Gazetteer, sentence
 
 def test_a_per_person_figure_without_target_is_not_a_target(gazetteer: Gazetteer) -> None:
     assert targets("År 2021 var de konsumtionsbaserade utsläppen 7 ton CO2e per person.", gazetteer) == set()
+
+
+def test_a_total_below_a_figure_is_a_comparison_not_a_cap(gazetteer: Gazetteer) -> None:
+    assert targets("År 2030 var utsläppen mindre än 5 000 ton i de flesta scenarier.", gazetteer) == set()
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,10 @@ _REDUCE = re.compile(
 _HALVE = re.compile(r"\bhalver(?:a|as|ade|ing\w*)\b", re.I)
 _LOWER = re.compile(rf"\b({_NUM})\s*(?:procent|%)\s+(?:lägre|mindre)\b", re.I)
 _CAP = re.compile(
-    r"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder|"
-    rf"\b(?:minska\w*|sänka\w*|komma\s+ned|komma\s+ner|nå)\s+(?:ned\s+|ner\s+)?till)\s+({_NUM})\s*ton\b"
+    r"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder|\bunderstiga|"
+    r"\b(?:mindre|lägre)\s+än|\bsom\s+mest|"
+    rf"\b(?:minska\w*|sänka\w*|komma\s+ned|komma\s+ner|nå)\s+(?:ned\s+|ner\s+)?till)\s+({_NUM})\s*"
+    r"(?:ton\b|t(?=\s*CO2))"
     r"(?:\s*(?:CO2[-\s]?ekv(?:ivalenter)?\.?|CO2e?|koldioxid\w*|växthusgaser))?\s*"
     r"(?:(?:per|/)\s*(person|invånare|capita|inv\.?)\b)?",
     re.I,
@@ -166,7 +168,7 @@ def _cues(sentence: str) -> list[_Cue]:
         cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
     for m in _CAP.finditer(sentence):
         unit = "tCO2e/person" if m.group(m.re.groups) else "tCO2e"
-        if unit == "tCO2e" and re.match(r"under|minska|sänka|komma|nå", m.group(0), re.I):
+        if unit == "tCO2e" and re.match(r"under|minska|sänka|komma|nå|mindre|lägre|som", m.group(0), re.I):
             continue  # "under 1 000 ton", "minska till 500 ton" alone: a comparison or a step, not a cap
         value = number_from_match(NUMBER_RE.match(m.group(1)))  # type: ignore[arg-type]
         cues.append(_Cue("cap", m.start(), m.end(), value, unit))
