@@ -45,6 +45,7 @@ def orgs(text: str, gazetteer: Gazetteer) -> set[tuple[str, str]]:
         ),
         ("Lunds Energi och Kraftringen Kraft bygger ut fjärrvärmen.", {("Lunds Energi", "municipal_company")}),
         ("Det kommunala bolaget Lundabostäder renoverar 300 lägenheter.", {("Lundabostäder", "company")}),
+        ("Bostadsbolaget Lund-hem bygger i trä.", {("Lund-hem", "municipal_company")}),
     ],
 )
 def test_organisation_types_in_running_text(

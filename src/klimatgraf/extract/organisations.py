@@ -65,7 +65,7 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|Föreningen\s+[A-ZÅÄÖ][\wåäö-]+)"
         ),
     ),
-    ("municipal_company", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}(?:hem|bostäder|bostaden))\b")),
+    ("municipal_company", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}-?(?:hem|bostäder|bostaden))\b")),
 )
 # generic compounds that are kinds of things, not names ("Grundskolan", "Förvaltningsmyndigheten")
 _GENERIC_STEMS = frozenset(
@@ -180,7 +180,7 @@ def extract_organisations(
                 if _generic(name) or _HOUSING_COMMON.search(name):
                     continue
                 if kind == "municipal_company":
-                    first = re.split(r"hem$|bostäder$|bostaden$", name)[0].removesuffix("s")
+                    first = re.split(r"-?(?:hem|bostäder|bostaden)$", name)[0].removesuffix("s")
                     kind_here = "municipal_company" if first in municipality_names else "company"
                     add(name, kind_here, p.pid)
                 else:
