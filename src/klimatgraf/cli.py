@@ -372,6 +372,23 @@ def sparql(
     _print_result(result, fmt)
 
 
+EditionOpt = Annotated[
+    str | None, typer.Option("--edition", help="latest (default) | all | YEAR: which editions of each contract.")
+]
+
+
+def _edition_engine(command: str, build_dir: Path | None, engine: EngineChoice | None, edition: str | None) -> Any:
+    """The build's engine restricted to the chosen editions; a note on stderr says which (issue 14)."""
+    from .editions import open_edition, parse_edition
+
+    source, note = open_edition(
+        build_dir or default_build_dir(), engine.value if engine else None, parse_edition(edition)
+    )
+    if note:
+        _err().print(f"{command}: {note}", markup=False, highlight=False)
+    return source
+
+
 @app.command()
 def query(
     name: Annotated[str | None, typer.Argument(help="A named query from queries/ (see --list).")] = None,
@@ -385,6 +402,7 @@ def query(
     graph: GraphOpt = None,
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
+    edition: EditionOpt = None,
 ) -> None:
     """Run a named competency question (queries/NAME.rq) over the built graph (or a store's, with --endpoint)."""
     from .sparql import list_queries, named_query
@@ -399,7 +417,7 @@ def query(
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    _print_result(_local_engine(build_dir, engine).run(named.text), fmt)
+    _print_result(_edition_engine("query", build_dir, engine, edition).run(named.text), fmt)
 
 
 # ----------------------------------------------------------------------------- push
@@ -572,6 +590,7 @@ def search(
     ] = 1.0,
     rrf_k: Annotated[float, typer.Option("--rrf-k", min=1, help="Reciprocal-rank-fusion constant k.")] = 10.0,
     fmt: FormatOpt = Format.table,
+    edition: EditionOpt = None,
 ) -> None:
     """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X"."""
     from dataclasses import replace
@@ -587,8 +606,13 @@ def search(
         fusion = replace(fusion, rrf_k=rrf_k)
     searcher = Searcher((build_dir or default_build_dir()) / "index", model=model, fusion=fusion)
     towns, kind, how = municipality or None, doc_type.value if doc_type else None, retriever.value
+    from .editions import index_note, parse_edition
+
+    chosen = parse_edition(edition)
+    if note := index_note(searcher.index.entries, chosen):
+        _err().print(f"search: {note}", markup=False, highlight=False)
     if group is GroupBy.municipality:
-        groups = searcher.search_grouped(text, k=k, municipalities=towns, doc_type=kind, retriever=how)  # type: ignore[arg-type]
+        groups = searcher.search_grouped(text, k=k, municipalities=towns, doc_type=kind, retriever=how, edition=chosen)  # type: ignore[arg-type]
         if fmt is Format.json:
             sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
             return
@@ -606,7 +630,7 @@ def search(
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
         return
-    hits = searcher.search(text, k=k, municipalities=towns, doc_type=kind, retriever=how)  # type: ignore[arg-type]
+    hits = searcher.search(text, k=k, municipalities=towns, doc_type=kind, retriever=how, edition=chosen)  # type: ignore[arg-type]
     if fmt is Format.json:
         sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")
         return
@@ -677,6 +701,7 @@ def compare(
     data_dir: DataDir = None,
     fmt: FormatOpt = Format.table,
     engine: EngineOpt = None,
+    edition: EditionOpt = None,
 ) -> None:
     """Municipalities side by side: type, version, twins, commitments 1–10, targets, emissions, themes."""
     from .compare import compare as run_compare
@@ -684,9 +709,80 @@ def compare(
 
     if not municipalities and not all_:
         raise InputError("name at least one municipality, or pass --all")
-    graph = _local_engine(build_dir, engine)
+    graph = _edition_engine("compare", build_dir, engine, edition)
     result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir or default_data_dir()))
     render(result.rows, result.columns, fmt, sys.stdout)
+
+
+# ----------------------------------------------------------------------------- editions (issue 14)
+
+
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def history(
+    name: Annotated[str, typer.Argument(help="A municipality: name or kommunkod (any case, å/ä/ö optional).")],
+    build_dir: BuildDir = None,
+    data_dir: DataDir = None,
+    fmt: FormatOpt = Format.table,
+    engine: EngineOpt = None,
+) -> None:
+    """The editions of one municipality's contracts: version, signing date, type and document, oldest first."""
+    from .corpus import load_gazetteer
+    from .editions import municipality_editions
+
+    source = _local_engine(build_dir, engine)
+    found = municipality_editions(source, name, load_gazetteer(data_dir or default_data_dir()))
+    columns = ["municipality", "version", "edition_year", "signed", "type", "document", "latest", "file"]
+    render([e.to_dict() for e in found], columns, fmt, sys.stdout)
+
+
+@app.command()
+def diff(
+    name: Annotated[str, typer.Argument(help="A municipality: name or kommunkod.")],
+    from_: Annotated[
+        str | None, typer.Argument(metavar="[FROM]", help="Older edition: version, year or document id.")
+    ] = None,
+    to: Annotated[str | None, typer.Argument(metavar="[TO]", help="Newer edition (default: the two latest).")] = None,
+    build_dir: BuildDir = None,
+    data_dir: DataDir = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = DiffFormat.table,
+    engine: EngineOpt = None,
+) -> None:
+    """What was added, removed or changed between two editions, each line with its evidence on both sides.
+    Exit 1 when the two editions give the same facts."""
+    from .corpus import load_gazetteer
+    from .diff import COLUMNS
+    from .diff import diff as run_diff
+
+    result = run_diff(_local_engine(build_dir, engine), name, load_gazetteer(data_dir or default_data_dir()), from_, to)
+    old, new = result.old, result.new
+    _err().print(
+        f"diff: {result.municipality} {old.version or old.document} ({old.signed or 'odaterad'}) → "
+        f"{new.version or new.document} ({new.signed or 'odaterad'}): {len(result.rows)} changes",
+        markup=False,
+        highlight=False,
+    )
+    if fmt is DiffFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    elif fmt is DiffFormat.markdown:
+        render(result.rows, COLUMNS, Format.markdown, sys.stdout)
+    else:
+        rows = [
+            {**r, "from_evidence": _short(r["from_evidence"]), "to_evidence": _short(r["to_evidence"])}
+            for r in result.rows
+        ]
+        render(rows, COLUMNS, Format.table, sys.stdout)
+    if not result.rows:
+        raise typer.Exit(1)
+
+
+def _short(text: str | None, limit: int = 120) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ----------------------------------------------------------------------------- serve

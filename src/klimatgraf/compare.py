@@ -121,10 +121,16 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
 
 
 def _target_text(r: dict[str, Any]) -> str:
-    kind = {"neutrality": "klimatneutral", "reduction": "minska", "cap": "högst"}.get(str(r["kind"]), str(r["kind"]))
+    kind = {
+        "neutrality": "klimatneutral",
+        "positive": "klimatpositiv",
+        "reduction": "minska",
+        "annual_reduction": "minska årligen",
+        "cap": "högst",
+    }.get(str(r["kind"]), str(r["kind"]))
     value = ""
     if r.get("value") is not None:
-        unit = {"percent": "%", "tCO2e/person": "t CO2e/person", "tCO2e": "t CO2e"}.get(
+        unit = {"percent": "%", "percent/year": "%/år", "tCO2e/person": "t CO2e/person", "tCO2e": "t CO2e"}.get(
             str(r.get("unit")), str(r.get("unit") or "")
         )
         value = f" {format_number(float(r['value']))} {unit}".rstrip()

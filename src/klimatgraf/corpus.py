@@ -96,7 +96,7 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
         if document.doc_id in by_doc:
             raise InputError(f"{document.file_name}: two files map to the id {document.doc_id!r}; rename one of them")
         by_doc[document.doc_id] = segment(document)
-    flagged = mark_boilerplate(by_doc, gazetteer)
+    flagged = mark_boilerplate(by_doc, gazetteer, {d.doc_id: d.municipality.kommunkod for d in documents})
     paragraphs = tuple(p for d in documents for p in flagged[d.doc_id])
     return Corpus(tuple(documents), paragraphs, gazetteer, tuple(superseded))
 
@@ -105,6 +105,7 @@ def newest_versions(
     documents: list[tuple[Document, float]],
 ) -> tuple[list[Document], list[tuple[Document, Document]]]:
     """One document per municipality, document type and version: the newer replaces the older.
+    Documents with different versions are editions and are all kept (see editions.py).
 
     Newer means a later signing date (a dated document beats an undated one), then the file
     modified last (`ingest` copies a file in, so the one ingested last), then the file name.

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
+from .editions import latest_editions
 from .models import Facts, Paragraph
 from .namespaces import CPOV, ID, KG, QUDT, SCHEMA, UNIT
 from .reference import Gazetteer
@@ -32,10 +33,17 @@ SCOPES = {
 }
 KINDS = {
     "neutrality": ("Klimatneutralitet", "Neutrality"),
+    "positive": ("Klimatpositiv", "Climate positive (net negative)"),
     "reduction": ("Minskning", "Reduction"),
+    "annual_reduction": ("Årlig minskning", "Annual reduction rate"),
     "cap": ("Tak", "Cap"),
 }
-UNITS = {"percent": UNIT.PERCENT, "tCO2e": KG.TonneCO2e, "tCO2e/person": KG.TonneCO2ePerCapita}
+UNITS = {
+    "percent": UNIT.PERCENT,
+    "percent/year": KG.PercentPerYear,
+    "tCO2e": KG.TonneCO2e,
+    "tCO2e/person": KG.TonneCO2ePerCapita,
+}
 
 
 def slug(text: str) -> str:
@@ -87,8 +95,9 @@ def build_graph(facts: Sequence[Facts], paragraphs: Sequence[Paragraph], gazette
     for paragraph in paragraphs:
         _paragraph(graph, paragraph)
     labels = _commitment_labels(facts)
+    latest = latest_editions(f.document for f in facts)
     for doc_facts in facts:
-        _document(graph, doc_facts, labels)
+        _document(graph, doc_facts, labels, doc_facts.document.doc_id in latest)
     return graph
 
 
@@ -127,7 +136,7 @@ def _commitment_labels(facts: Sequence[Facts]) -> dict[int, str]:
     return labels
 
 
-def _document(graph: Graph, f: Facts, labels: dict[int, str]) -> None:
+def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = True) -> None:
     d = f.document
     doc, town = ID[f"document/{d.doc_id}"], municipality_iri(d.municipality.kommunkod)
     graph.add((doc, RDF.type, KG.ClimateContract if d.doc_type == "klimatkontrakt" else KG.IntentDeclaration))
@@ -143,6 +152,9 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str]) -> None:
         graph.add((doc, KG.version, Literal(d.version)))
     if d.signed:
         graph.add((doc, DCTERMS.issued, Literal(d.signed.isoformat(), datatype=XSD.date)))
+    if d.edition_year is not None:
+        graph.add((doc, KG.editionYear, Literal(d.edition_year, datatype=XSD.integer)))
+    graph.add((doc, KG.latestEdition, Literal(latest, datatype=XSD.boolean)))
 
     def fact(kind: str, cls: URIRef, evidence: str, *key: object) -> URIRef:
         node = _fact_iri(kind, d.doc_id, *key)

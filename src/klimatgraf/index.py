@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .editions import latest_editions
 from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
@@ -182,19 +183,23 @@ class Analyzer:
 # ----------------------------------------------------------------------------- entries and passages
 
 
-def _doc_info(document: Document) -> dict[str, Any]:
+def _doc_info(document: Document, latest: bool = True) -> dict[str, Any]:
     return {
         "doc_id": document.doc_id,
         "document": document.file_name,
         "municipality": document.municipality.name,
         "kommunkod": document.municipality.kommunkod,
         "doc_type": document.doc_type,
+        "version": document.version,  # editions (issue 14): search filters on these, see editions.entry_allowed
+        "edition_year": document.edition_year,
+        "latest": latest,
     }
 
 
 def make_entries(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) -> list[dict[str, Any]]:
     """One entry per distinct text, with all members (document, pid, page) in corpus order."""
-    docs = {d.doc_id: _doc_info(d) for d in documents}
+    latest = latest_editions(documents)
+    docs = {d.doc_id: _doc_info(d, d.doc_id in latest) for d in documents}
     entries: list[dict[str, Any]] = []
     by_key: dict[str, dict[str, Any]] = {}
     for p in paragraphs:
@@ -219,7 +224,8 @@ def make_entries(paragraphs: Sequence[Paragraph], documents: Sequence[Document])
         entry["members"].append(member)
         entry["boilerplate"] = entry["boilerplate"] or p.boilerplate
     for entry in entries:
-        entry["boilerplate"] = entry["boilerplate"] or len({m["doc_id"] for m in entry["members"]}) > 1
+        # shared by two municipalities (two editions of one municipality repeating its text are not template)
+        entry["boilerplate"] = entry["boilerplate"] or len({m["kommunkod"] for m in entry["members"]}) > 1
     return entries
 
 

@@ -396,9 +396,15 @@ def detect_doc_type(text: str, name: str = "document") -> DocType:
 
 
 def detect_version(text: str) -> str | None:
-    """'VERSION 2025–2026' or 'version 2025/26' → '2025-2026' (the cover's upper-case form wins)."""
+    """'VERSION 2025–2026' or 'version 2025/26' → '2025-2026' (the cover's upper-case form wins);
+    the yearly editions of 2020–2024 have a line of their own, 'VERSION 2022' → '2022'."""
     pattern = r"\b{}\s+(20\d\d)\s*[–/-]\s*(\d{{2}}|20\d\d)\b"
-    match = re.search(pattern.format("VERSION"), text) or re.search(pattern.format("[Vv]ersion"), text)
+    match = re.search(pattern.format("VERSION"), text)
+    if match is None:
+        single = re.search(r"^[ \t]*VERSION[ \t]+(20\d\d)[ \t]*$", text, re.MULTILINE | re.IGNORECASE)
+        if single is not None:
+            return single.group(1)
+        match = re.search(pattern.format("[Vv]ersion"), text)
     if match is None:
         return None
     start, end = match.group(1), match.group(2)
@@ -407,8 +413,28 @@ def detect_version(text: str) -> str | None:
     return f"{start}-{end}"
 
 
+# The contract section of the yearly editions ("8. Kontraktet"): its date is the signing date,
+# whatever other dates the text gives earlier (a plan "undertecknades" in March).
+_CONTRACT_SECTION = re.compile(r"^[ \t]*(?:\d{1,2}\.?[ \t]*)?Kontraktet[ \t]*$", re.MULTILINE)
+_ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+CONTRACT_SECTION_CHARS = 1500
+
+
 def detect_signing_date(text: str) -> date | None:
-    """The date next to a signing verb ('undertecknas den 5 december 2025')."""
+    """The date in the contract section ('8. Kontraktet … den 2 december 2022'), else the date
+    next to a signing verb ('undertecknas den 5 december 2025')."""
+    sections = list(_CONTRACT_SECTION.finditer(text))
+    if sections:
+        window = text[sections[-1].end() : sections[-1].end() + CONTRACT_SECTION_CHARS]
+        found = DATE_RE.search(window)
+        if found:
+            return parse_date(found.group(0))
+        iso = _ISO_DATE.search(window)
+        if iso:
+            try:
+                return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+            except ValueError:
+                pass
     for match in re.finditer(r"(underteckna\w*|signera\w*|underskri\w*|datum)\b[^.\n]{0,40}", text, re.IGNORECASE):
         date_match = DATE_RE.search(text, match.start(), match.end() + 20)
         if date_match:

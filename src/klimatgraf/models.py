@@ -11,9 +11,20 @@ from typing import Literal
 
 DocType = Literal["klimatkontrakt", "avsiktsforklaring"]
 Scope = Literal["organisation", "geographic", "consumption"]
-TargetKind = Literal["neutrality", "reduction", "cap"]
+TargetKind = Literal["neutrality", "positive", "reduction", "annual_reduction", "cap"]
 PartyKind = Literal["municipality", "agency", "programme"]
-OrgKind = Literal["company", "university", "research", "network", "municipal_company", "other"]
+OrgKind = Literal[
+    "company",
+    "university",
+    "research",
+    "network",
+    "municipal_company",
+    "authority",
+    "school",
+    "region",
+    "association",
+    "other",
+]
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,20 @@ class Document:
     municipality: Municipality
     doc_type: DocType
     title: str
-    version: str | None = None  # "2025-2026"
+    version: str | None = None  # "2025-2026", or "2022" for the yearly editions of 2020–2024
     signed: date | None = None
+
+    @property
+    def edition_year(self) -> int | None:
+        """The year that names the edition: the version's first year, else the signing year."""
+        if self.version:
+            return int(self.version[:4])
+        return self.signed.year if self.signed else None
+
+    @property
+    def yearly_edition(self) -> bool:
+        """The 2020–2024 structure: one 'VERSION 2022' line, sections 1–8, no shared commitments 1–10."""
+        return self.version is not None and len(self.version) == 4
 
 
 @dataclass(frozen=True)
@@ -102,7 +125,7 @@ class ClimateTarget:
     evidence: str
     base_year: int | None = None
     value: float | None = None  # e.g. 80 (percent) or 4 (tonnes per person)
-    unit: str | None = None  # "percent" | "tCO2e" | "tCO2e/person"
+    unit: str | None = None  # "percent" | "percent/year" | "tCO2e" | "tCO2e/person"
 
 
 @dataclass(frozen=True)

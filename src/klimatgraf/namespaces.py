@@ -55,6 +55,8 @@ class KG(DefinedNamespace):
     countyCode: URIRef
     countyName: URIRef
     version: URIRef
+    editionYear: URIRef
+    latestEdition: URIRef
     sha256: URIRef
     fileName: URIRef
     ordinal: URIRef
@@ -69,6 +71,7 @@ class KG(DefinedNamespace):
     # units
     TonneCO2e: URIRef
     TonneCO2ePerCapita: URIRef
+    PercentPerYear: URIRef
 
 
 class CPOV(DefinedNamespace):

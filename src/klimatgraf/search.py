@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
@@ -285,7 +286,7 @@ class Searcher:
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
-        self._allowed_masks: dict[tuple[frozenset[str] | None, str | None], list[list[int]]] = {}
+        self._allowed_masks: dict[tuple[frozenset[str] | None, str | None, str], list[list[int]]] = {}
         self._municipalities = {
             fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
         } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
@@ -341,10 +342,12 @@ class Searcher:
 
     # ------------------------------------------------------------------ ranking
 
-    def _allowed(self, municipalities: Sequence[str] | None, doc_type: str | None) -> list[list[int]]:
+    def _allowed(
+        self, municipalities: Sequence[str] | None, doc_type: str | None, edition: str = "latest"
+    ) -> list[list[int]]:
         """For each entry, the indexes of its members that pass the filters (computed once per filter)."""
         wanted = self._resolve_municipalities(municipalities)
-        key = (frozenset(wanted) if wanted is not None else None, doc_type)
+        key = (frozenset(wanted) if wanted is not None else None, doc_type, edition)
         allowed = self._allowed_masks.get(key)
         if allowed is None:
             allowed = [
@@ -353,6 +356,7 @@ class Searcher:
                     for i, m in enumerate(e["members"])
                     if (wanted is None or m["municipality"] in wanted)
                     and (doc_type is None or m["doc_type"] == doc_type)
+                    and entry_allowed(m, edition)
                 ]
                 for e in self.index.entries
             ]
@@ -437,12 +441,13 @@ class Searcher:
         municipalities: Sequence[str] | None = None,
         doc_type: str | None = None,
         retriever: Retriever = "hybrid",
+        edition: str = "latest",
     ) -> list[Hit]:
         """Ranked paragraph hits; identical text from several documents is one hit."""
         query = clean_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
-        allowed = self._allowed(municipalities, doc_type)
+        allowed = self._allowed(municipalities, doc_type, edition)
         ranked = [(row, self._adjusted(row, s), found) for row, s, found in self._ranked(query, retriever, allowed)]
         ranked.sort(key=lambda t: -t[1])
         return [
@@ -457,12 +462,13 @@ class Searcher:
         doc_type: str | None = None,
         retriever: Retriever = "hybrid",
         evidence: int = 3,
+        edition: str = "latest",
     ) -> list[MunicipalityHit]:
         """Municipalities ranked by their best own paragraph, each with up to `evidence` paragraphs."""
         query = clean_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
-        allowed = self._allowed(municipalities, doc_type)
+        allowed = self._allowed(municipalities, doc_type, edition)
         groups: dict[str, list[Hit]] = {}
         for row, score, found in self._ranked(query, retriever, allowed):
             entry = self.index.entries[row]

@@ -343,12 +343,16 @@ def normalise_for_comparison(text: str, names: Iterable[str] = ()) -> str:
 
 
 def mark_boilerplate(
-    paragraphs_by_doc: dict[str, list[Paragraph]], gazetteer: Gazetteer | None = None
+    paragraphs_by_doc: dict[str, list[Paragraph]],
+    gazetteer: Gazetteer | None = None,
+    owners: dict[str, str] | None = None,
 ) -> dict[str, list[Paragraph]]:
     """Flag paragraphs whose (name-masked) text occurs in two or more documents.
 
     Headings are compared too: a shared heading is template. Very short texts (under 25
     characters) are never boilerplate: "Energi" in two documents is not shared template.
+    With `owners` (doc_id → municipality), texts are counted per municipality: two editions
+    of one municipality repeating its own text do not make that text template.
     """
     names: dict[str, set[str]] = defaultdict(set)
     if gazetteer is not None:
@@ -361,8 +365,9 @@ def mark_boilerplate(
     }
     seen_in: dict[str, set[str]] = defaultdict(set)
     for doc_id, doc_keys in keys.items():
+        owner = owners.get(doc_id, doc_id) if owners else doc_id
         for key in doc_keys:
-            seen_in[key].add(doc_id)
+            seen_in[key].add(owner)
     return {
         doc_id: [
             replace(p, boilerplate=len(key) >= 25 and len(seen_in[key]) >= 2)

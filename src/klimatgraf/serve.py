@@ -416,6 +416,17 @@ def create_app(service: Service) -> FastAPI:
     """The FastAPI application over a loaded `Service` (routes documented in the README)."""
     from . import __version__
     from .compare import compare as run_compare
+    from .diff import diff as run_diff
+    from .editions import latest_graph, municipality_editions
+
+    # named queries read the latest edition of each municipality, as `klimatgraf query` does (issue 14);
+    # the same runner when no municipality has an earlier edition
+    latest = latest_graph(service.graph)
+    named_runner = (
+        service.runner
+        if latest is service.graph
+        else QueryRunner(latest, service.runner.timeout, service.runner.max_rows)
+    )
 
     app = FastAPI(
         title="klimatgraf",
@@ -535,7 +546,7 @@ def create_app(service: Service) -> FastAPI:
         if named is None:
             known = sorted(service.queries)
             raise HTTPError(404, f"unknown query {name!r}; see /api/query", suggestions(name, known) or known)
-        return answer(service.runner.run(named["query"], request.headers.get("accept")))
+        return answer(named_runner.run(named["query"], request.headers.get("accept")))
 
     # ------------------------------------------------------------------ search
 
@@ -608,7 +619,7 @@ def create_app(service: Service) -> FastAPI:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
         try:
             with PARSE_LOCK:  # a false syntax error otherwise (see PARSE_LOCK)
-                result = run_compare(service.graph, None if all else m, service.gazetteer)
+                result = run_compare(latest_graph(service.graph), None if all else m, service.gazetteer)
         except InputError as exc:
             raise HTTPError(404, str(exc), known) from None
         return {"columns": result.columns, "rows": result.rows}
@@ -616,5 +627,24 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/api/network", summary="Nodes and edges of the network (as exported for Gephi)")
     def network_() -> dict[str, Any]:
         return service.network
+
+    # ------------------------------------------------------------------ editions (issue 14; see editions.py, diff.py)
+
+    @app.get("/api/history/{name}", summary="A municipality's editions; `klimatgraf history NAME --format json`")
+    def history(name: str) -> list[dict[str, Any]]:
+        with PARSE_LOCK:
+            return [e.to_dict() for e in _editions_call(municipality_editions, service.graph, name, service.gazetteer)]
+
+    @app.get("/api/diff/{name}", summary="What changed between two editions; `klimatgraf diff NAME --format json`")
+    def diff_(name: str, from_: str | None = Query(default=None, alias="from"), to: str | None = None) -> Any:
+        with PARSE_LOCK:
+            return _editions_call(run_diff, service.graph, name, service.gazetteer, from_, to).to_dict()
+
+    def _editions_call(function: Any, *args: Any) -> Any:
+        try:
+            return function(*args)
+        except InputError as exc:
+            known = sorted({d["municipality"] for d in service.documents})
+            raise HTTPError(404, str(exc), suggestions(args[1], known) or known) from None
 
     return app

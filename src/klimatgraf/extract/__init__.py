@@ -30,12 +30,12 @@ from .twins import extract_twins, mentioned_municipalities
 
 def extract(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gazetteer) -> Facts:
     """All facts of one document; `paragraphs` are that document's, in reading order."""
-    own = own_paragraphs(paragraphs, document.municipality.name)
+    own = own_paragraphs(paragraphs, document.municipality.name, document.yearly_edition)
     return Facts(
         document=document,
         parties=tuple(extract_parties(document, paragraphs)),
         twins=tuple(extract_twins(document, own, gazetteer)),
-        commitments=tuple(extract_commitments(paragraphs)),
+        commitments=tuple(extract_commitments(paragraphs, numbered_scheme=not document.yearly_edition)),
         targets=tuple(extract_targets(document, own)),
         emissions=tuple(extract_emissions(own)),
         themes=tuple(extract_themes(own)),

@@ -61,9 +61,32 @@ def template_like(paragraphs: Sequence[Paragraph], index: int, own_name: str) ->
     return not (_SELF_REFERENCE.search(paragraph.text) or (own_name and own_name in paragraph.text))
 
 
-def own_paragraphs(paragraphs: Sequence[Paragraph], own_name: str) -> list[Paragraph]:
-    """The municipality's own text: neither flagged boilerplate nor an unflagged template copy."""
-    return [p for i, p in enumerate(paragraphs) if not template_like(paragraphs, i, own_name)]
+# Sections where the *other* parties speak ("4. Viable Cities åtaganden", "5. Myndigheternas åtaganden",
+# "7.3 Viktigaste uppdateringar för Viable Cities / myndigheterna"): never the municipality's own facts,
+# even in a corpus where no second document shares their template text.
+_OTHER_PARTY_SECTION = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*\.?\s*)?(?:Viable\s+Cities\W{0,2}s?\s+(?:gemensamma\s+)?åtagande\w*|"
+    r"Myndigheternas\b.{0,40}?åtagande\w*|Viktigaste\s+uppdateringar(?:na)?\s+för\s+(?:Viable\s+Cities|myndigheterna))",
+    re.I,
+)
+
+
+def other_party_section(paragraph: Paragraph) -> bool:
+    return any(_OTHER_PARTY_SECTION.match(heading) for heading in paragraph.section)
+
+
+def own_paragraphs(paragraphs: Sequence[Paragraph], own_name: str, yearly_edition: bool = False) -> list[Paragraph]:
+    """The municipality's own text: neither flagged boilerplate nor an unflagged template copy.
+
+    In the yearly editions of 2020–2024 the sections where Viable Cities and the agencies state
+    their undertakings (4, 5, 7.3, 7.4) are template by structure, even in a corpus where no other
+    document shares their text. (The 2025 formats name networks of their own there, so the rule is
+    kept to the yearly structure.)"""
+    return [
+        p
+        for i, p in enumerate(paragraphs)
+        if not template_like(paragraphs, i, own_name) and not (yearly_edition and other_party_section(p))
+    ]
 
 
 YEAR_RE = re.compile(r"\b(19[89]\d|20[0-5]\d)\b")

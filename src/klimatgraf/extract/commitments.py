@@ -57,7 +57,14 @@ def _is_link(paragraph: Paragraph) -> bool:
     return paragraph.kind == "heading" and paragraph.text.rstrip().endswith(":")
 
 
-def extract_commitments(paragraphs: Sequence[Paragraph]) -> list[CommitmentAdoption]:
+# "3. Järfällas åtaganden", "5. Myndigheternas åtaganden": a section of a party's undertakings, not one commitment
+_UNDERTAKINGS_SECTION = re.compile(r"\båtaganden(?:a)?\s*$", re.I)
+
+
+def extract_commitments(paragraphs: Sequence[Paragraph], numbered_scheme: bool = True) -> list[CommitmentAdoption]:
+    """`numbered_scheme=False` for documents without the shared commitments 1–10 (the yearly
+    editions of 2020–2024): there only an explicit "Åtagande N -" counts, never a numbered heading
+    or list, since their section numbers ("3.", "7.1") are not commitment numbers."""
     found: dict[int, CommitmentAdoption] = {}
 
     def adopt(number: int, label: str, pid: str) -> None:
@@ -71,11 +78,13 @@ def extract_commitments(paragraphs: Sequence[Paragraph]) -> list[CommitmentAdopt
         if match:
             adopt(int(match.group(1)), match.group(2), paragraph.pid)
             continue
+        if not numbered_scheme:
+            continue
         if paragraph.kind == "list":
             _adopt_from_list(paragraph, adopt)
             continue
         numbered = _NUMBERED.match(paragraph.text)
-        if paragraph.kind == "heading" and numbered:
+        if paragraph.kind == "heading" and numbered and not _UNDERTAKINGS_SECTION.search(numbered.group(2)):
             body = next((p for p in paragraphs[index + 1 : index + 3] if p.kind != "heading"), None)
             if body is not None and _BODY_ADOPTS.match(body.text):
                 adopt(int(numbered.group(1)), numbered.group(2), paragraph.pid)

@@ -36,7 +36,8 @@ _QUANTITY = re.compile(
 )
 _UNIT_FACTOR = {"ton": 1.0, "kton": 1e3, "kiloton": 1e3, "mton": 1e6, "megaton": 1e6, "kg": 1e-3, "kilo": 1e-3}
 _NOT_A_FIGURE = re.compile(
-    r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b",
+    r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b|"
+    r"\bminska\w*\s+(?:ner\s+)?till\b",
     re.I,
 )
 # "Per invånare motsvarar det 6,3 ton", "utsläppen per person var 5,1 ton": per person before the figure

@@ -1,5 +1,5 @@
 """Named organisations in the municipality's own text: companies, universities, research
-institutes, networks and municipal companies.
+institutes, networks, municipal companies, authorities, schools, associations and regional bodies.
 
 General patterns, so that unseen documents work: a company name ending in "AB" (municipal
 when it starts with a municipality's name); "Högskolan X", "X universitet"; "X Science
@@ -50,6 +50,74 @@ _UTILITY = re.compile(rf"\b({_CAP})\s+(Energi|Kraft|Vatten|Bostäder|Buss|Hamn|E
 _NETWORK_LIST = re.compile(r"nätverk[^.]*?(?:exempelvis|till exempel|bland annat|t\.ex\.|såsom)\s+([^.]+)", re.I)
 # Swedish institution nouns: "Klimatsekretariatet", "Miljöinstitutet", "Energikontoret Mälardalen"
 _INSTITUTION = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:institutet|sekretariatet|kontoret|förbundet))\b(?!\s*\()")
+# A gazetteer of organisation TYPES (how Swedish names of a kind end or begin), not of names:
+# authorities "Upphandlingsmyndigheten", "Boverket"; schools "Kvarnskolan", "Viksjö gymnasium";
+# associations "Naturskyddsföreningen i Järfälla", "Föreningen Framtidsstaden"; housing "Järfallahem",
+# "Familjebostäder". A suffix word at the start of a sentence must name something specific:
+# a bare generic compound ("Grundskolan", "Myndigheten", "Föreningen") is not a name.
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("authority", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{1,}(?:myndigheten|verket|inspektionen))\b")),
+    ("school", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}(?:skolan|gymnasiet)|[A-ZÅÄÖ][a-zåäö]+(?:s)?\s+gymnasium)\b")),
+    (
+        "association",
+        re.compile(
+            r"\b([A-ZÅÄÖ][a-zåäö]{2,}föreningen(?:\s+i\s+[A-ZÅÄÖ][a-zåäö]+|\s+[A-ZÅÄÖ][a-zåäö]+(?![a-zåäö]))?"
+            r"|Föreningen\s+[A-ZÅÄÖ][\wåäö-]+)"
+        ),
+    ),
+    ("municipal_company", re.compile(r"\b([A-ZÅÄÖ][a-zåäö]{2,}-?(?:hem|bostäder|bostaden))\b")),
+)
+# generic compounds that are kinds of things, not names ("Grundskolan", "Förvaltningsmyndigheten")
+_GENERIC_STEMS = frozenset(
+    [
+        "grund",
+        "gymnasie",
+        "hög",
+        "folkhög",
+        "sär",
+        "yrkes",
+        "kultur",
+        "mellan",
+        "låg",
+        "stat",
+        "förvaltning",
+        "tillsyn",
+        "kommun",
+        "besluts",
+        "ansvar",
+        "central",
+        "sektor",
+        "bostad",
+        "ideell",
+        "ekonomisk",
+        "intresse",
+        "hyresgäst",
+        "bostadsrätt",
+        "äldre",
+        "vård",
+        "hyre",
+        "barn",
+        "ungdom",
+        "special",
+        "fri",
+        "privat",
+        "stor",
+        "små",
+        "verk",
+        "myndighet",
+        "skol",
+        "för",
+    ]
+)
+_TYPE_SUFFIX = re.compile(r"(?:myndigheten|verket|inspektionen|skolan|gymnasiet|föreningen|hem|bostäder|bostaden)$")
+
+
+def _generic(name: str) -> bool:
+    stem = _TYPE_SUFFIX.sub("", name.split()[0].casefold())
+    return stem in _GENERIC_STEMS or stem.removesuffix("s") in _GENERIC_STEMS
+
+
+_HOUSING_COMMON = re.compile(r"(?:^|[^a-zåäö])(?:Hem|Bostäder|Bostaden|Äldreboendehem|Vårdhem|Hyreshem)$")
 LEXICON = {
     "RISE": "research",
     "SEI": "research",
@@ -105,7 +173,18 @@ def extract_organisations(
             if name:
                 add(f"{name} ({m.group(1)})", LEXICON.get(m.group(1), _kind_from_name(name)), p.pid)
         for m in _PUBLIC.finditer(text):
-            add(m.group(1), "other", p.pid)
+            add(m.group(1), "region", p.pid)
+        for kind, pattern in _TYPE_PATTERNS:
+            for m in pattern.finditer(text):
+                name = m.group(1)
+                if _generic(name) or _HOUSING_COMMON.search(name):
+                    continue
+                if kind == "municipal_company":
+                    first = re.split(r"-?(?:hem|bostäder|bostaden)$", name)[0].removesuffix("s")
+                    kind_here = "municipal_company" if first in municipality_names else "company"
+                    add(name, kind_here, p.pid)
+                else:
+                    add(name, kind, p.pid)
         for m in _UTILITY.finditer(text):
             owner = m.group(1)
             if owner in municipality_names or (owner[:1].isupper() and m.group(2)[:1].isupper()):

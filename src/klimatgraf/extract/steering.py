@@ -30,6 +30,15 @@ _ADOPTED = re.compile(
 )
 
 
+# "Bilaga 1 – länkar till dokument" of the yearly editions: each entry is a title followed by its URL
+_LINK_ANNEX = re.compile(r"^Bilaga\b.*\b(?:länk\w*|dokument\w*)", re.I)
+_LINKED = re.compile(r"^([A-ZÅÄÖ][^\n]{3,150}?)\s*:?\s+(https?://\S+)\s*$")
+
+
+def _in_link_annex(paragraph: Paragraph) -> bool:
+    return paragraph.kind != "heading" and any(_LINK_ANNEX.match(heading) for heading in paragraph.section[:1])
+
+
 def _title_year(item: str, reference_year: int | None) -> tuple[str, int | None]:
     item = re.sub(r"\s+[-–]\s+[A-ZÅÄÖ]\S*(?:\s+\S+)?\s+(?:kommun|stad)$", "", item.strip().rstrip("."))  # page titles
     paren = re.match(r"^(.*?)\s*\((\d{4})(?:-\d\d-\d\d)?\)\s*$", item)
@@ -79,6 +88,11 @@ def extract_steering_documents(document: Document, paragraphs: Sequence[Paragrap
             for item in items:
                 title, year = _title_year(item, reference_year)
                 add(title, paragraph.pid, year, pairs.get(item))
+        if _in_link_annex(paragraph):
+            linked = _LINKED.match(paragraph.text.replace("\n", " ").strip())
+            if linked:
+                title, year = _title_year(linked.group(1).rstrip(" :–-"), reference_year)
+                add(title, paragraph.pid, year, linked.group(2))
         for match in _ADOPTED.finditer(paragraph.text):
             add(match.group(1)[:1].upper() + match.group(1)[1:], paragraph.pid, int(match.group(2)), None)
     return documents

@@ -42,9 +42,20 @@ _FOREIGN = re.compile(
 _NEGATED = re.compile(r"\b(?:inte|ej|icke)\s+(?:\w+\s+){0,2}(?:klimatneutral|nettonoll)", re.I)
 # "Klimatneutrala Växjö-Alvesta" and "klimatneutrala städer" are names of projects and of the mission
 _NEUTRAL = re.compile(
-    r"(?i:klimatneutral\w*|klimatpositiv\w*|nettonoll\w*|netto[\s-]*negativ\w*|netto[\s-]*noll\w*|nollutsläpp\w*|noll\s+nettoutsläpp\w*)\b"
+    r"(?i:klimatneutral\w*|nettonoll\w*|netto[\s-]*noll\w*|nollutsläpp\w*|noll\s+nettoutsläpp\w*)\b"
     r"(?!\s+(?:städer\b|[A-ZÅÄÖ]))"
 )
+# net negative: more taken up than emitted ("klimatpositiv 2050"); a target of its own kind, not neutrality
+_POSITIVE = re.compile(r"(?i:klimatpositiv\w*|netto[\s-]*negativ\w*)\b(?!\s+[A-ZÅÄÖ])")
+# a yearly rate ("minska med minst 15 % per år"): a rate, never a total reduction
+_ANNUAL = re.compile(
+    rf"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{{0,80}}?"
+    rf"(?:\bmed\s+|\bom\s+|\b)(?:minst\s+|cirka\s+|ca\s+)?({_NUM})\s*(?:procent|%)\s*"
+    r"(?:per\s+år|årligen|om\s+året|varje\s+år)",
+    re.I,
+)
+# a rate that is needed or was achieved, not one the municipality sets itself
+_NOT_A_RATE_TARGET = re.compile(r"\b(?:krävs|kräver|behövs|behöver|skulle|har\s+minskat|minskade)\b", re.I)
 _REDUCE = re.compile(
     rf"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{{0,80}}?"
     rf"(?:\bmed\s+|\bom\s+|\b)({_NUM})\s*(?:procent|%)(?!\s*(?:per\s+år|årligen|om\s+året))",
@@ -54,7 +65,10 @@ _REDUCE = re.compile(
 _HALVE = re.compile(r"\bhalver(?:a|as|ade|ing\w*)\b", re.I)
 _LOWER = re.compile(rf"\b({_NUM})\s*(?:procent|%)\s+(?:lägre|mindre)\b", re.I)
 _CAP = re.compile(
-    rf"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder)\s+({_NUM})\s*ton\b"
+    r"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?överstiga|\bhögst|\bmax(?:imalt)?|\bunder|\bunderstiga|"
+    r"\b(?:mindre|lägre)\s+än|\bsom\s+mest|"
+    rf"\b(?:minska\w*|sänka\w*|komma\s+ned|komma\s+ner|nå)\s+(?:ned\s+|ner\s+)?till)\s+({_NUM})\s*"
+    r"(?:ton\b|t(?=\s*CO2))"
     r"(?:\s*(?:CO2[-\s]?ekv(?:ivalenter)?\.?|CO2e?|koldioxid\w*|växthusgaser))?\s*"
     r"(?:(?:per|/)\s*(person|invånare|capita|inv\.?)\b)?",
     re.I,
@@ -104,17 +118,45 @@ class _Cue:
 def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list[ClimateTarget]:
     own = re.compile(rf"{_OWN.pattern}|\b{re.escape(document.municipality.name)}", re.I)
     targets: dict[tuple[str, str, int], ClimateTarget] = {}
+    rates: list[tuple[str, str, str | None, int | None]] = []  # (sentence, pid, scope, year of the paragraph so far)
     for paragraph in paragraphs:
         previous_scope: str | None = None
+        previous_year: int | None = None
         for sentence in sentences(paragraph.text):
             for target in _targets_in(sentence, paragraph.pid, previous_scope, own):
-                previous_scope = target.scope
+                previous_scope, previous_year = target.scope, target.target_year
                 targets.setdefault((target.scope, target.kind, target.target_year), target)
+            if _ANNUAL.search(sentence):
+                rates.append((sentence, paragraph.pid, previous_scope, previous_year))
+    fallback = max((t.target_year for t in targets.values() if t.kind in ("neutrality", "positive")), default=None)
+    for sentence, pid, scope, year in rates:
+        rate = _annual_rate(sentence, pid, scope, year or fallback, own)
+        if rate is not None:
+            targets.setdefault((rate.scope, rate.kind, rate.target_year), rate)
     return sorted(targets.values(), key=lambda t: (t.target_year, t.scope, t.kind))
+
+
+def _annual_rate(
+    sentence: str, pid: str, inherited: str | None, year: int | None, own: re.Pattern[str]
+) -> ClimateTarget | None:
+    """'… ska utsläppen minska med minst 15 % per år': a rate (percent/year) until the year the
+    sentence names ("till 2030"), else the target year the paragraph spoke of before ("fram till
+    dess"), else the document's latest neutrality year; without any year there is no target."""
+    match = _ANNUAL.search(sentence)
+    if match is None or _NOT_A_RATE_TARGET.search(sentence) or _foreign(sentence, match.start(), own):
+        return None
+    own_year = re.search(r"\b(?:till|senast)\s+(?:år\s+)?(20[2-5]\d)\b", sentence, re.I)
+    target_year = int(own_year.group(1)) if own_year else year
+    if target_year is None:
+        return None
+    scope = _scope(sentence, len(sentence), len(sentence)) or inherited or "geographic"
+    value = number_from_match(NUMBER_RE.match(match.group(1)))  # type: ignore[arg-type]
+    return ClimateTarget(scope, "annual_reduction", target_year, pid, None, value, "percent/year")  # type: ignore[arg-type]
 
 
 def _cues(sentence: str) -> list[_Cue]:
     cues = [_Cue("neutrality", m.start(), m.end()) for m in _NEUTRAL.finditer(sentence)]
+    cues += [_Cue("positive", m.start(), m.end()) for m in _POSITIVE.finditer(sentence)]
     cues = [c for c in cues if not _NEGATED.search(sentence[max(0, c.start - 40) : c.end])]
     for m in _REDUCE.finditer(sentence):
         if re.search(r"minskat|minskade|minskats", sentence[m.start() : m.end()], re.I):
@@ -126,8 +168,8 @@ def _cues(sentence: str) -> list[_Cue]:
         cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
     for m in _CAP.finditer(sentence):
         unit = "tCO2e/person" if m.group(m.re.groups) else "tCO2e"
-        if m.group(0).lower().startswith("under") and unit == "tCO2e":
-            continue  # "under 1 000 ton" alone is a comparison, not a cap
+        if unit == "tCO2e" and re.match(r"under|minska|sänka|komma|nå|mindre|lägre|som", m.group(0), re.I):
+            continue  # "under 1 000 ton", "minska till 500 ton" alone: a comparison or a step, not a cap
         value = number_from_match(NUMBER_RE.match(m.group(1)))  # type: ignore[arg-type]
         cues.append(_Cue("cap", m.start(), m.end(), value, unit))
     return sorted(cues, key=lambda c: c.start)

@@ -359,6 +359,7 @@ async function showDocument(docId, pid) {
     }
     body.replaceChildren(...parts);
     body.dataset.document = docId;
+    showEditions(doc.municipality, docId);
   }
   for (const old of body.querySelectorAll('.para.target')) {
     old.classList.remove('target');
@@ -384,6 +385,40 @@ async function showDocument(docId, pid) {
     window.scrollTo(0, 0);
     $('#doc-title').focus({ preventScroll: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editions (issue 14): a municipality's editions and what changed between the two latest
+
+const CHANGE_LABEL = { added: 'tillagt', removed: 'borttaget', changed: 'ändrat' };
+
+async function showEditions(name, docId) {
+  let box = $('#doc-editions');
+  if (!box) {
+    box = el('section', { id: 'doc-editions', class: 'editions', 'aria-label': 'Utgåvor' });
+    $('#doc-body').after(box); // after the text, so a late answer never shifts the paragraph in view
+  }
+  box.replaceChildren();
+  try {
+    const { body: editions } = await api(`api/history/${encodeURIComponent(name)}`);
+    const items = editions.map((e) => el('li', {}, e.document === docId ? el('strong', {}, editionText(e)) : el('a', { href: `#/dokument/${encodeURIComponent(e.document)}` }, editionText(e))));
+    box.append(el('h3', {}, `Utgåvor (${editions.length})`), el('ul', {}, ...items));
+    if (editions.length < 2) return;
+    const { body: diff } = await api(`api/diff/${encodeURIComponent(name)}`);
+    const rows = diff.changes.map((c) =>
+      el('li', {}, `${CHANGE_LABEL[c.change] || c.change} ${c.category}: ${c.item}`, c.from || c.to ? ` (${c.from || '–'} → ${c.to || '–'})` : '', ' ',
+        c.from_paragraph ? el('a', { href: paragraphHash(diff.from.document, c.from_paragraph) }, '¶ före') : null, ' ',
+        c.to_paragraph ? el('a', { href: paragraphHash(diff.to.document, c.to_paragraph) }, '¶ efter') : null),
+    );
+    box.append(el('h3', {}, `Ändringar ${diff.from.version || diff.from.document} → ${diff.to.version || diff.to.document}`),
+      rows.length ? el('ul', {}, ...rows) : el('p', {}, 'Inga ändringar i fakta.'));
+  } catch (err) {
+    box.append(el('p', { class: 'status' }, errorText(err)));
+  }
+}
+
+function editionText(e) {
+  return `${e.version || 'utan version'}${e.signed ? ` · undertecknad ${e.signed}` : ''}${e.latest ? ' · senaste' : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Editions: the yearly versions of one municipality's contract, as a timeline.
+
+A municipality is one node (by kommunkod); each of its documents carries a version, an
+edition year and a signing date. Two documents of one municipality and type with different
+versions are both kept (editions); with the same version the newer replaces the older in the
+build (see corpus.newest_versions). The build marks the latest edition of each municipality
+and type (`kg:latestEdition true`), and readers — named queries, `compare`, search, the web
+page — use those by default; `--edition all|YEAR` selects others.
+
+Selecting editions for a SPARQL reader copies the graph without the other editions' documents,
+paragraphs and fact nodes, and derives the shortcut triples (kg:adopts, kg:worksOn,
+kg:mentions, kg:twinOf) again from the fact nodes left. When every municipality has a single
+edition the graph is used as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .models import Document
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .reference import Gazetteer
+    from .sparql import Engine
+
+EDITION_HELP = (
+    "latest (default): each municipality's latest edition; all: every edition; YEAR: the editions of that year."
+)
+
+
+def edition_order(document: Document) -> tuple[int, date, str]:
+    """Editions sort by edition year (the version's first year), then signing date, then id."""
+    return (document.edition_year or 0, document.signed or date.min, document.doc_id)
+
+
+def latest_editions(documents: Iterable[Document]) -> set[str]:
+    """doc_ids of the latest edition of each municipality and document type."""
+    latest: dict[tuple[str, str], Document] = {}
+    for d in documents:
+        key = (d.municipality.kommunkod, d.doc_type)
+        if key not in latest or edition_order(d) > edition_order(latest[key]):
+            latest[key] = d
+    return {d.doc_id for d in latest.values()}
+
+
+def parse_edition(value: str | None) -> str:
+    """'latest' | 'all' | a year (2020–2099) → the normalised choice; anything else is an input error."""
+    choice = (value or "latest").strip().casefold()
+    if choice in ("latest", "all") or re.fullmatch(r"20\d\d", choice):
+        return choice
+    raise InputError(f"--edition must be latest, all or a year such as 2022, not {value!r}")
+
+
+_DOCUMENTS = """
+PREFIX kg: <https://w3id.org/klimatgraf/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?document ?municipality ?kommunkod ?document_type ?version ?edition_year ?signed ?latest ?file WHERE {
+  ?doc kg:municipality ?m ; dcterms:type/skos:notation ?document_type ; kg:fileName ?file .
+  ?m skos:prefLabel ?municipality ; dcterms:identifier ?kommunkod .
+  OPTIONAL { ?doc kg:version ?version }
+  OPTIONAL { ?doc kg:editionYear ?edition_year }
+  OPTIONAL { ?doc dcterms:issued ?signed }
+  OPTIONAL { ?doc kg:latestEdition ?latest }
+  BIND(STRAFTER(STR(?doc), "/document/") AS ?document)
+}
+ORDER BY ?municipality ?document_type ?edition_year ?signed ?document
+"""
+
+
+@dataclass(frozen=True)
+class Edition:
+    document: str  # doc_id
+    municipality: str
+    kommunkod: str
+    document_type: str
+    version: str | None
+    year: int | None
+    signed: str | None
+    latest: bool
+    file: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "municipality": self.municipality,
+            "kommunkod": self.kommunkod,
+            "version": self.version,
+            "edition_year": self.year,
+            "signed": self.signed,
+            "type": self.document_type,
+            "document": self.document,
+            "latest": self.latest,
+            "file": self.file,
+        }
+
+
+def _run(source: Graph | Engine, text: str) -> list[dict[str, Any]]:
+    from rdflib import Graph as RdfGraph
+
+    from .sparql import run
+
+    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text)
+    return result.plain_rows()
+
+
+def editions(source: Graph | Engine) -> list[Edition]:
+    """Every document of the graph as an edition, in timeline order per municipality."""
+    rows = _run(source, _DOCUMENTS)
+    found = []
+    for r in rows:
+        year = r.get("edition_year")
+        latest = r.get("latest")
+        found.append(
+            Edition(
+                document=str(r["document"]),
+                municipality=str(r["municipality"]),
+                kommunkod=str(r["kommunkod"]),
+                document_type=str(r["document_type"]),
+                version=r.get("version") or None,
+                year=int(year) if year not in (None, "") else None,
+                signed=str(r["signed"]) if r.get("signed") else None,
+                latest=latest in (True, "true", "1", 1) if latest is not None else True,
+                file=str(r["file"]),
+            )
+        )
+    return found
+
+
+def selected(all_editions: Sequence[Edition], edition: str) -> list[Edition]:
+    if edition == "all":
+        return list(all_editions)
+    if edition == "latest":
+        return [e for e in all_editions if e.latest]
+    return [e for e in all_editions if e.year == int(edition)]
+
+
+def note(all_editions: Sequence[Edition], edition: str) -> str | None:
+    """One line for stderr (or an API field) when the choice of editions changed the answer."""
+    counts: dict[str, int] = {}
+    for e in all_editions:
+        counts[e.municipality] = counts.get(e.municipality, 0) + 1
+    several = sorted(m for m, n in counts.items() if n > 1)
+    if edition == "all":
+        return f"every edition ({len(all_editions)} documents); {', '.join(several)} have several" if several else None
+    if edition == "latest":
+        if not several:
+            return None
+        shown = ", ".join(
+            f"{e.municipality} {e.version or e.year or e.signed or e.document}"
+            for e in all_editions
+            if e.latest and e.municipality in several
+        )
+        return f"latest edition of each municipality ({shown}); --edition all|YEAR selects others"
+    chosen = selected(all_editions, edition)
+    return f"editions of {edition}: {len(chosen)} document{'' if len(chosen) == 1 else 's'}"
+
+
+def restrict(graph: Graph, keep: Iterable[str]) -> Graph:
+    """A copy of `graph` with only the documents `keep` (doc_ids), their paragraphs and facts."""
+    from rdflib import Graph as RdfGraph
+    from rdflib import URIRef
+    from rdflib.namespace import DCTERMS, RDF
+
+    from .namespaces import ID, KG
+
+    keep_docs = {ID[f"document/{d}"] for d in keep}
+    all_docs = set(graph.subjects(KG.municipality, None))
+    dropped_docs = all_docs - keep_docs
+    if not dropped_docs:
+        return graph
+    dropped: set[Any] = set(dropped_docs)
+    dropped.update(s for d in dropped_docs for s in graph.subjects(KG.statedIn, d))
+    dropped.update(s for d in dropped_docs for s in graph.subjects(DCTERMS.isPartOf, d))
+    shortcuts = (KG.adopts, KG.worksOn, KG.mentions, KG.twinOf, KG.pioneerOf)
+    out = RdfGraph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace, override=True)
+    for s, p, o in graph:
+        if s in dropped or o in dropped or p in shortcuts:
+            continue
+        out.add((s, p, o))
+    # the shortcuts again, from the fact nodes that are left
+    for fact_class, link, shortcut in (
+        (KG.CommitmentAdoption, KG.commitment, KG.adopts),
+        (KG.ThemeFocus, KG.theme, KG.worksOn),
+        (KG.OrganisationMention, KG.organisation, KG.mentions),
+    ):
+        for node in out.subjects(RDF.type, fact_class):
+            town, target = out.value(node, KG.aboutMunicipality), out.value(node, link)
+            if isinstance(town, URIRef) and target is not None:
+                out.add((town, shortcut, target))
+    for node in out.subjects(RDF.type, KG.TwinRelation):
+        twin, pioneer = out.value(node, KG.twin), out.value(node, KG.pioneer)
+        if twin is not None and pioneer is not None:
+            out.add((twin, KG.twinOf, pioneer))
+            out.add((pioneer, KG.pioneerOf, twin))
+    return out
+
+
+def municipality_editions(source: Graph | Engine, name: str, gazetteer: Gazetteer) -> list[Edition]:
+    """The editions of one municipality (name or kommunkod, any case), oldest first."""
+    municipality = gazetteer.resolve(name)  # raises with a suggestion for unknown names
+    every = editions(source)
+    found = [e for e in every if e.kommunkod == municipality.kommunkod]
+    if not found:
+        known = ", ".join(sorted({e.municipality for e in every}))
+        raise InputError(f"{municipality.name} has no document in the graph; known: {known}")
+    return sorted(found, key=lambda e: (e.document_type, e.year or 0, e.signed or "", e.document))
+
+
+def open_edition(build_dir: Any, engine: str | None, edition: str) -> tuple[Engine, str | None]:
+    """The build's graph as an engine restricted to `edition`, and the note that says so (or None).
+
+    When the choice leaves out no document, the build's own engine is used (oxigraph by default);
+    otherwise the graph is copied without the other editions and queried with rdflib.
+    """
+    from .sparql import DEFAULT_ENGINE, RdflibEngine, load_graph, open_engine
+
+    full = open_engine(build_dir, engine or DEFAULT_ENGINE)
+    every = editions(full)
+    chosen = selected(every, edition)
+    if edition != "all" and not chosen:
+        years = sorted({e.year for e in every if e.year})
+        raise InputError(f"no edition of {edition} in the graph; edition years: {', '.join(map(str, years)) or 'none'}")
+    message = note(every, edition)
+    if len(chosen) == len(every):
+        return full, message
+    return RdflibEngine(restrict(load_graph(build_dir), [e.document for e in chosen])), message
+
+
+def entry_allowed(member: dict[str, Any], edition: str) -> bool:
+    """Whether a search-index member (see index._doc_info) belongs to the chosen edition."""
+    if edition == "all":
+        return True
+    if edition == "latest":
+        return bool(member.get("latest", True))  # indexes built before editions: every document is latest
+    return member.get("edition_year") == int(edition)
+
+
+def index_note(entries: Sequence[dict[str, Any]], edition: str) -> str | None:
+    """The stderr note for search: only when some municipality has more than one edition indexed."""
+    if edition != "latest" or not any(not m.get("latest", True) for e in entries for m in e["members"]):
+        return None
+    return "latest edition of each municipality; --edition all|YEAR searches others"
+
+
+_LATEST: dict[int, tuple[Graph, Graph]] = {}
+
+
+def latest_graph(graph: Graph) -> Graph:
+    """`graph` restricted to the latest editions, made once per graph (the server's compare)."""
+    cached = _LATEST.get(id(graph))
+    if cached is None or cached[0] is not graph:
+        _LATEST.clear()
+        chosen = [e.document for e in editions(graph) if e.latest]
+        cached = _LATEST[id(graph)] = (graph, restrict(graph, chosen))
+    return cached[1]
