@@ -346,7 +346,9 @@ def main() -> None:
         for n in args.n:
             r = phase_passages(n, args.work / f"n{n}", args.seed)
             ratio = r["embedded_before"] / r["embedded_after"]
-            print(f"| {n} | {r['passages']} | {r['embedded_before']} | {r['embedded_after']} | {ratio:.2f}× |", flush=True)
+            print(
+                f"| {n} | {r['passages']} | {r['embedded_before']} | {r['embedded_after']} | {ratio:.2f}× |", flush=True
+            )
         return
     results = []
     for n in args.n:
