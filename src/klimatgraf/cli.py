@@ -758,7 +758,6 @@ def serve(
     import uvicorn
 
     from .serve import create_app, load_service
-
     from .serve_guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
 
     configure_logging()
