@@ -291,6 +291,16 @@ def _engine_or_endpoint(engine: EngineChoice | None, endpoint: str | None) -> No
 
 
 def _print_result(result: Any, fmt: SparqlFormat) -> None:
+    """Print a result; text that cannot be written (a lone surrogate) is the query's fault: exit 2."""
+    from .sparql_guard import evaluation_message
+
+    try:
+        _write_result(result, fmt)
+    except UnicodeEncodeError as exc:
+        raise QueryError(evaluation_message(exc)) from None
+
+
+def _write_result(result: Any, fmt: SparqlFormat) -> None:
     from .sparql import to_csv, to_json, to_tsv
 
     if result.kind == "ASK":

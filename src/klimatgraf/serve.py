@@ -694,14 +694,8 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Fast
                     service.searcher._resolve_municipalities([name])
                 except InputError as exc:
                     raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
-        if not service.search_lock.acquire(timeout=service.runner.timeout):
-            raise HTTPError(
-                503, f"the server is busy with other searches; try again (timeout {service.runner.timeout:g} s)"
-            )
-        try:
+        with service.search_lock:
             return _search(q, k, group, towns, type, retriever)
-        finally:
-            service.search_lock.release()
 
     def _search(q: str, k: int, group: str, towns: list[str] | None, type: str | None, retriever: str) -> Response:
         if group == "municipality":

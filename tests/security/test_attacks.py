@@ -131,3 +131,15 @@ def test_a_listener_counts_what_it_receives() -> None:
 
 def test_the_canary_received_nothing(listener: Listener) -> None:
     assert listener.connections == 0
+
+
+@pytest.mark.parametrize("name", ["regex_open_paren.rq", "lone_surrogate.rq", "year_of_garbage.rq", "sum_of_iris.rq"])
+def test_cli_query_faults_are_one_line_and_exit_2(name: str, served_build: Path, tmp_path: Path) -> None:
+    """The rdflib engine's faults (oxigraph answers these with unbound values) as one plain line."""
+    query_file = tmp_path / name
+    query_file.write_text((CASES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    for fmt in ("table", "json"):
+        result = run_cli("sparql", str(query_file), "--build-dir", str(served_build), "--engine", "rdflib", "-f", fmt)
+        assert result.returncode == 2 and result.stdout == "", result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "SPARQL evaluation failed" in lines[0] and not INTERNALS.search(lines[0])
