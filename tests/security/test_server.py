@@ -30,9 +30,24 @@ MAX_CONNECTIONS = 8
 LOWERED_NOFILE = 512
 
 
-def _lower_open_files() -> None:  # in the server's process, before it starts
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(LOWERED_NOFILE, hard), hard))
+def _start(build: Path, log: Path, soft: int, hard: int | None, *flags: str) -> serve_fixtures.Server:
+    """start_server with the open-file limits set in the server's process before it starts."""
+
+    def limits() -> None:
+        current_hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        new_hard = current_hard if hard is None else min(hard, current_hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, new_hard), new_hard))
+
+    original = serve_fixtures.subprocess.Popen
+
+    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return original(*args, preexec_fn=limits, **kwargs)
+
+    serve_fixtures.subprocess.Popen = popen  # type: ignore[misc]
+    try:
+        return serve_fixtures.start_server(build, log, *flags)
+    finally:
+        serve_fixtures.subprocess.Popen = original  # type: ignore[misc]
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +55,7 @@ def server(served_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     log = tmp_path_factory.mktemp("guarded") / "stderr.log"
     flags = ["--header-timeout", str(HEADER_TIMEOUT), "--keep-alive", str(KEEP_ALIVE),
              "--max-connections", str(MAX_CONNECTIONS)]  # fmt: skip
-    original = serve_fixtures.subprocess.Popen
-
-    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return original(*args, preexec_fn=_lower_open_files, **kwargs)
-
-    serve_fixtures.subprocess.Popen = popen  # type: ignore[misc]
-    try:
-        running = serve_fixtures.start_server(served_build, log, *flags)
-    finally:
-        serve_fixtures.subprocess.Popen = original  # type: ignore[misc]
+    running = _start(served_build, log, LOWERED_NOFILE, None, *flags)
     try:
         yield running
     finally:
@@ -168,3 +174,43 @@ def test_a_query_cannot_forge_a_log_line(server: serve_fixtures.Server) -> None:
     text = server.log.read_text(encoding="utf-8", errors="replace")
     assert "\x1b" not in text
     assert not any(line.startswith(forged) for line in text.splitlines())
+
+
+FD_LIMIT = 192  # the server's hard open-file limit in the next test: its clients run it out
+
+
+def test_out_of_file_descriptors_logs_little_and_healthz_recovers(
+    served_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    log = tmp_path_factory.mktemp("fds") / "stderr.log"
+    server = _start(served_build, log, FD_LIMIT, FD_LIMIT, "--header-timeout", "2", "--max-connections", "1000")
+    held: list[socket.socket] = []
+    try:
+        before = log.stat().st_size
+        started = time.monotonic()
+        for _ in range(FD_LIMIT + 100):  # more idle connections than the server has descriptors
+            try:
+                held.append(socket.create_connection(_address(server), timeout=0.5))
+            except OSError:
+                break  # the backlog is full
+        # while the clients still hold every socket, the header timeout frees the server's side
+        deadline = time.monotonic() + 20
+        healthy = False
+        while not healthy and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{server.url}/healthz", timeout=3) as response:
+                    healthy = json.load(response)["status"] == "ok"
+            except OSError:
+                time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        text = log.read_text(encoding="utf-8", errors="replace")[before:]
+        floods = text.count("out of system resource")
+        print(f"{len(held)} idle connections vs {FD_LIMIT} descriptors: /healthz again after {elapsed:.1f} s, "
+              f"{log.stat().st_size - before} bytes of log, {floods} accept errors logged")  # fmt: skip
+        assert healthy, text[-2000:]
+        assert len(held) > FD_LIMIT // 2
+        assert floods <= elapsed + 2 and log.stat().st_size - before < 64 * 1024
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()
