@@ -38,16 +38,7 @@ def _start(build: Path, log: Path, soft: int, hard: int | None, *flags: str) -> 
         new_hard = current_hard if hard is None else min(hard, current_hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, new_hard), new_hard))
 
-    original = serve_fixtures.subprocess.Popen
-
-    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return original(*args, preexec_fn=limits, **kwargs)
-
-    serve_fixtures.subprocess.Popen = popen  # type: ignore[misc]
-    try:
-        return serve_fixtures.start_server(build, log, *flags)
-    finally:
-        serve_fixtures.subprocess.Popen = original  # type: ignore[misc]
+    return serve_fixtures.start_server(build, log, *flags, preexec_fn=limits)
 
 
 @pytest.fixture(scope="module")
