@@ -540,8 +540,12 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Fast
     async def _fault(request: Request, exc: Exception) -> JSONResponse:
         import logging
 
+        from .serve_guard import SECURITY_HEADERS
+
         logging.getLogger("klimatgraf.serve").error("internal error on %s", request.url.path, exc_info=exc)
-        return error(500, "internal error; see the server log")
+        response = error(500, "internal error; see the server log")  # sent outside the middleware: add its headers
+        response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+        return response
 
     def error(status: int, message: str, suggestions_: list[str] | None = None) -> JSONResponse:
         body: dict[str, Any] = {"error": " ".join(message.split())}

@@ -261,3 +261,20 @@ def test_open_file_limit_is_raised_to_the_hard_limit() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == hard
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_route_fault_is_500_without_internals_and_with_headers(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from klimatgraf.serve import create_app
+
+    class Broken(list):  # type: ignore[type-arg]
+        def __len__(self) -> int:
+            raise KeyError("secret internal detail")
+
+    monkeypatch.setattr(service, "documents", Broken())
+    client = TestClient(create_app(service, HOSTS), base_url="http://127.0.0.1:8000", raise_server_exceptions=False)
+    response = client.get("/healthz")
+    assert response.status_code == 500
+    assert "KeyError" not in response.text and "secret" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
