@@ -34,10 +34,17 @@ _UPDATE_START = re.compile(
 
 
 def _no_fetching() -> None:
-    """rdflib loads FROM graphs from the web unless told not to: never (defence behind `check`)."""
+    """rdflib loads FROM graphs from the web unless told not to: never (defence behind `check`).
+
+    Its loggers go to ERROR too: a malformed literal in a query logs a warning with a traceback
+    each (1,800 of them were 767 KB of log), and a CLI prints one line, never a traceback.
+    """
+    import logging
+
     import rdflib.plugins.sparql as rdflib_sparql
 
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
 
 
 def is_update(query: str) -> bool:

@@ -205,3 +205,12 @@ def test_out_of_file_descriptors_logs_little_and_healthz_recovers(
         for sock in held:
             sock.close()
         server.stop()
+
+
+def test_the_default_allowed_hosts_of_the_cli(server: serve_fixtures.Server) -> None:
+    """Started without --allowed-host on 127.0.0.1: its address and localhost are answered, another name 421."""
+    host, port = _address(server)
+    for name, status in ((f"{host}:{port}", b"200"), (f"localhost:{port}", b"200"), ("rebound.example", b"421")):
+        with socket.create_connection((host, port), timeout=5) as conn:
+            conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode())
+            assert conn.recv(65536).startswith(b"HTTP/1.1 " + status), name
