@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,8 +60,10 @@ class Server:
                 self.process.wait()
 
 
-def start_server(build_dir: Path, log: Path, *extra: str) -> Server:
-    """Start the console script on a free port (--port 0) and wait until /healthz answers."""
+def start_server(build_dir: Path, log: Path, *extra: str, preexec_fn: Callable[[], None] | None = None) -> Server:
+    """Start the console script on a free port (--port 0) and wait until /healthz answers.
+
+    `preexec_fn` runs in the server's process before it starts (e.g. to set resource limits)."""
     exe = Path(sys.executable).parent / "klimatgraf"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with log.open("wb") as sink:
@@ -71,6 +73,7 @@ def start_server(build_dir: Path, log: Path, *extra: str) -> Server:
             stderr=sink,
             cwd=ROOT,
             env=env,
+            preexec_fn=preexec_fn,
         )
     deadline = time.monotonic() + STARTUP_SECONDS
     url = None

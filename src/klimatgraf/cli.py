@@ -21,7 +21,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from .config import default_build_dir, default_data_dir
-from .errors import InputError, KlimatgrafError
+from .errors import InputError, KlimatgrafError, QueryError
 from .output import Format, render
 
 app = typer.Typer(
@@ -272,12 +272,48 @@ def _local_engine(build_dir: Path | None, engine: EngineChoice | None) -> Any:
     return open_engine(build_dir or default_build_dir(), engine.value if engine else DEFAULT_ENGINE)
 
 
+AllowServiceOpt = Annotated[
+    bool,
+    typer.Option("--allow-service", help="Let the query call other endpoints with SERVICE (refused by default)."),
+]  # fmt: skip
+
+
+def _run_local(
+    build_dir: Path | None, engine: EngineChoice | None, text: str, allow_service: bool, *, edition: str | None = None
+) -> Any:
+    """Run `text` on the local build (for a named query: on the chosen editions, see `_edition_engine`);
+    a refused SERVICE names the flag that allows it (see sparql_guard)."""
+    from .sparql_guard import SERVICE_CLI_HINT, SERVICE_REFUSED
+
+    source = (
+        _edition_engine("query", build_dir, engine, edition)
+        if edition is not None
+        else _local_engine(build_dir, engine)
+    )
+    try:
+        return source.run(text, allow_service=allow_service)
+    except QueryError as exc:
+        if str(exc) == SERVICE_REFUSED:
+            raise QueryError(SERVICE_REFUSED + SERVICE_CLI_HINT) from None
+        raise
+
+
 def _engine_or_endpoint(engine: EngineChoice | None, endpoint: str | None) -> None:
     if engine is not None and endpoint is not None:
         raise InputError("--engine picks the engine for the local build; leave it out with --endpoint")
 
 
 def _print_result(result: Any, fmt: SparqlFormat) -> None:
+    """Print a result; text that cannot be written (a lone surrogate) is the query's fault: exit 2."""
+    from .sparql_guard import evaluation_message
+
+    try:
+        _write_result(result, fmt)
+    except UnicodeEncodeError as exc:
+        raise QueryError(evaluation_message(exc)) from None
+
+
+def _write_result(result: Any, fmt: SparqlFormat) -> None:
     from .sparql import to_csv, to_json, to_tsv
 
     if result.kind == "ASK":
@@ -358,6 +394,7 @@ def sparql(
     graph: GraphOpt = None,
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
+    allow_service: AllowServiceOpt = False,
 ) -> None:
     """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
     from .sparql import resolve_query_text
@@ -368,7 +405,7 @@ def sparql(
         _print_result(_remote_result(endpoint, text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    result = _local_engine(build_dir, engine).run(text)
+    result = _run_local(build_dir, engine, text, allow_service)
     _print_result(result, fmt)
 
 
@@ -403,6 +440,7 @@ def query(
     user: UserOpt = None,
     password_env: PasswordEnvOpt = None,
     edition: EditionOpt = None,
+    allow_service: AllowServiceOpt = False,
 ) -> None:
     """Run a named competency question (queries/NAME.rq) over the built graph (or a store's, with --endpoint)."""
     from .sparql import list_queries, named_query
@@ -417,7 +455,7 @@ def query(
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    _print_result(_edition_engine("query", build_dir, engine, edition).run(named.text), fmt)
+    _print_result(_run_local(build_dir, engine, named.text, allow_service, edition=edition or "latest"), fmt)
 
 
 # ----------------------------------------------------------------------------- push
@@ -802,6 +840,35 @@ def serve(
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=1, help="Most rows (or triples) a SPARQL answer may have.")
     ] = 10_000,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1024, help="Most bytes a SPARQL answer may have (413 past it).")
+    ] = 32 * 1024 * 1024,
+    max_memory: Annotated[
+        int, typer.Option("--max-memory", min=64, help="MiB of memory each SPARQL query process may add.")
+    ] = 1024,
+    max_client_queries: Annotated[
+        int,
+        typer.Option(
+            "--max-client-queries", min=1, help="SPARQL queries one client address may run at once (429 past it)."
+        ),
+    ] = 2,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", min=1, help="Open connections at most (503 past it).")
+    ] = 200,
+    keep_alive: Annotated[
+        int, typer.Option("--keep-alive", min=1, help="Seconds an idle keep-alive connection stays open.")
+    ] = 5,
+    header_timeout: Annotated[
+        float, typer.Option("--header-timeout", min=0.1, help="Seconds a client may take to send a request's headers.")
+    ] = 10.0,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name the server answers for (repeatable; '*' for any).",
+            show_default="the --host address and localhost",
+        ),
+    ] = None,
 ) -> None:
     """Serve the graph and the search over HTTP: SPARQL endpoint, JSON API and the web page (read-only)."""
     import errno
@@ -810,8 +877,14 @@ def serve(
     import uvicorn
 
     from .serve import create_app, load_service
+    from .serve_guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
 
-    service = load_service(build_dir or default_build_dir(), data_dir or default_data_dir(), timeout, max_rows)
+    configure_logging()
+    raise_open_file_limit()
+    service = load_service(
+        build_dir or default_build_dir(), data_dir or default_data_dir(), timeout, max_rows, max_bytes, max_memory,
+        max_client_queries,
+    )  # fmt: skip
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -828,7 +901,11 @@ def serve(
     manifest = service.searcher.index.manifest
     _err().print(
         f"klimatgraf serve: http://{shown}:{bound}/ ({len(service.graph)} triples, {len(service.documents)} documents, "
-        f"{manifest.passages} passages; SPARQL at /sparql, API docs at /docs); Ctrl-C stops"
+        f"{manifest.passages} passages; SPARQL at /sparql, API description at /openapi.json); Ctrl-C stops"
     )
-    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+    hosts = allowed_host or default_allowed_hosts(host)
+    config = uvicorn.Config(
+        create_app(service, hosts), log_level="warning", access_log=False, lifespan="off", log_config=None,
+        http=guarded_h11(header_timeout), limit_concurrency=max_connections, timeout_keep_alive=keep_alive,
+    )  # fmt: skip
     uvicorn.Server(config).run(sockets=[sock])

@@ -22,7 +22,6 @@ import difflib
 import json
 import multiprocessing
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,6 +50,9 @@ WEB_DIR = PACKAGE_DIR / "web"
 PARSE_LOCK = threading.Lock()
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # an answer larger than this is refused (413)
+DEFAULT_MAX_MEMORY_MB = 1024  # address space each query child may add (RLIMIT_AS)
+DEFAULT_MAX_CLIENT_QUERIES = 2  # SPARQL queries one client address may run at once
 MAX_QUERY_BYTES = 100_000  # a SPARQL text longer than this is refused before parsing
 MAX_SEARCH_CHARS = 1000
 
@@ -129,16 +131,44 @@ def _not_acceptable(accept: str | None, offered: tuple[str, ...], kind: str) -> 
     return Answer.error(406, f"cannot answer a {kind} query as {accept!r}; ask for one of {', '.join(offered)}")
 
 
-def evaluate(graph: Graph, query: str, accept: str | None, max_rows: int) -> Answer:
+def evaluate(graph: Graph, query: str, accept: str | None, max_rows: int, max_bytes: int = 0) -> Answer:
     """Run one query and serialise it as the client asked (runs inside the child process)."""
-    from . import sparql
+    from . import sparql, sparql_guard
 
     try:
         result = sparql.run(graph, query)
     except QueryError as exc:
-        if _is_update(query):
+        if str(exc) == sparql_guard.UPDATE_REFUSED:
             return Answer.error(403, "SPARQL Update is refused: this endpoint is read-only (rebuild the graph instead)")
         return Answer.error(400, str(exc))
+    return render(result, accept, max_rows, max_bytes)
+
+
+def render(result: Any, accept: str | None, max_rows: int, max_bytes: int = 0) -> Answer:
+    """A query's result serialised as the client asked; a fault while serialising is the query's (400)."""
+    from . import sparql_guard
+
+    try:
+        answer = _render(result, accept, max_rows)
+    except Exception as exc:  # e.g. a lone surrogate cannot be encoded
+        return Answer.error(400, sparql_guard.evaluation_message(exc))
+    if max_bytes and len(answer.body) > max_bytes:
+        return _too_large(len(answer.body), max_bytes)
+    return answer
+
+
+def _too_large(size: int | None, limit: int) -> Answer:
+    what = f"is {size} bytes" if size is not None else "is larger than that"
+    return Answer.error(
+        413,
+        f"the answer {what}, more than the server's limit of {limit} bytes (--max-bytes); "
+        "add a LIMIT or select fewer or shorter values",
+    )
+
+
+def _render(result: Any, accept: str | None, max_rows: int) -> Answer:
+    from . import sparql
+
     if result.kind == "ASK":
         media = negotiate(accept, ASK_TYPES)
         if media is None:
@@ -173,79 +203,137 @@ def _too_many(count: int, limit: int, what: str) -> Answer:
 
 def _is_update(query: str) -> bool:
     """True when the text is a SPARQL Update (which rdflib's query parser rejects as a syntax error)."""
-    from rdflib.plugins.sparql.parser import parseUpdate
+    from .sparql_guard import is_update
 
-    if re.search(
-        r"^\s*(?:(?:PREFIX|BASE)[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", query, re.I
-    ):
-        return True
-    try:
-        parseUpdate(query)
-    except Exception:
-        return False
-    return True
+    return is_update(query)
 
 
-def _child(graph: Graph, query: str, accept: str | None, max_rows: int, conn: Connection) -> None:
-    """Body of the query child: evaluate, send the answer, exit without running the parent's atexit."""
+def _child(graph: Graph, query: str, accept: str | None, limits: tuple[int, int, int], conn: Connection) -> None:
+    """Body of the query child: cap its memory, evaluate, send the answer (a header, then the body),
+    exit without running the parent's atexit."""
+    import logging
+
+    from . import sparql_guard
+    from .serve_guard import child_memory_cap
+
+    max_rows, max_bytes, max_memory_mb = limits
     try:
-        answer = evaluate(graph, query, accept, max_rows)
-    except Exception as exc:  # a bug must still reach the client as one line
-        answer = Answer.error(500, f"internal error: {type(exc).__name__}: {exc}")
+        child_memory_cap(max_memory_mb)
+        answer = evaluate(graph, query, accept, max_rows, max_bytes)
+    except MemoryError as exc:  # past --max-memory outside the evaluation proper (serialising, encoding)
+        answer = Answer.error(400, sparql_guard.evaluation_message(exc))
+    except Exception:  # a bug of the server: logged (escaped, one line), answered without internals
+        logging.getLogger("klimatgraf.serve").exception("query process failed")
+        answer = Answer.error(500, "internal error while answering the query; see the server log")
     try:
-        conn.send((answer.status, answer.media_type, answer.body))
+        conn.send_bytes(json.dumps([answer.status, answer.media_type, len(answer.body)]).encode())
+        conn.send_bytes(answer.body)
+    except Exception:  # the parent gave up waiting, or no memory left to send
+        pass
     finally:
         conn.close()
         os._exit(0)
 
 
 class QueryRunner:
-    """Runs each query in a forked child with a deadline; a child past it is killed (SIGKILL)."""
+    """Runs each query in a forked child with a deadline; a child past it is killed (SIGKILL).
 
-    def __init__(self, graph: Graph, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+    Every wait (a per-client slot, a query slot, the parse lock, the answer) counts against the
+    one deadline of the request; the parent reads at most `max_bytes` of an answer.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+        max_client_queries: int = DEFAULT_MAX_CLIENT_QUERIES,
+    ) -> None:
+        from .serve_guard import ClientLimiter
+
         self.graph = graph
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.max_memory_mb = max_memory_mb
+        self.clients = ClientLimiter(max_client_queries)
         self._context = multiprocessing.get_context("fork")
         # at most this many queries at once: each one is a process on its own core
         self._slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
-    def run(self, query: str, accept: str | None) -> Answer:
+    def run(self, query: str, accept: str | None, client: str = "") -> Answer:
         if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
             return Answer.error(413, f"the query is longer than {MAX_QUERY_BYTES} bytes; send a shorter query")
         if not query.strip():
             return Answer.error(400, "empty query; send a SPARQL query in the query parameter")
         started = time.monotonic()
-        if not self._slots.acquire(timeout=self.timeout):
-            return Answer.error(503, f"the server is busy with other queries; try again (timeout {self.timeout:g} s)")
-        try:
-            receiver, sender = self._context.Pipe(duplex=False)
-            child = self._context.Process(
-                target=_child, args=(self.graph, query, accept, self.max_rows, sender), daemon=True
+
+        def left() -> float:
+            return max(0.0, self.timeout - (time.monotonic() - started))
+
+        if not self.clients.acquire(client, self.timeout):
+            return Answer.error(
+                429,
+                f"this client already runs {self.clients.limit} queries (the server's --max-client-queries); "
+                "wait for them to finish",
             )
-            with PARSE_LOCK:
-                child.start()
-            sender.close()
-            try:
-                remaining = max(0.0, self.timeout - (time.monotonic() - started))
-                if receiver.poll(remaining):
-                    try:
-                        status, media, body = receiver.recv()
-                        return Answer(status, media, body)
-                    except EOFError:
-                        return Answer.error(500, "the query process died without an answer; see the server log")
+        try:
+            if not self._slots.acquire(timeout=left()):
                 return Answer.error(
-                    503,
-                    f"the query was stopped after {self.timeout:g} s (the server's --timeout); "
-                    "narrow it or add a LIMIT",
+                    503, f"the server is busy with other queries; try again (timeout {self.timeout:g} s)"
                 )
+            try:
+                return self._fork(query, accept, left)
             finally:
-                receiver.close()
-                if child.is_alive():
-                    child.kill()
-                child.join()
+                self._slots.release()
         finally:
-            self._slots.release()
+            self.clients.release(client)
+
+    def _fork(self, query: str, accept: str | None, left: Any) -> Answer:
+        receiver, sender = self._context.Pipe(duplex=False)
+        limits = (self.max_rows, self.max_bytes, self.max_memory_mb)
+        child = self._context.Process(target=_child, args=(self.graph, query, accept, limits, sender), daemon=True)
+        if not PARSE_LOCK.acquire(timeout=left()):
+            receiver.close()
+            sender.close()
+            return self._stopped()
+        try:
+            child.start()
+        finally:
+            PARSE_LOCK.release()
+        sender.close()
+        try:
+            if not receiver.poll(left()):
+                return self._stopped()
+            try:
+                status, media, size = json.loads(receiver.recv_bytes(4096))
+                if size > self.max_bytes:
+                    return _too_large(size, self.max_bytes)
+                if not receiver.poll(left()):
+                    return self._stopped()
+                # recv_bytes reads the length first and refuses, unread, a message over maxlength
+                return Answer(int(status), str(media), receiver.recv_bytes(self.max_bytes + 1))
+            except OSError:
+                return _too_large(None, self.max_bytes)
+            except (EOFError, ValueError, TypeError):
+                return Answer.error(
+                    400,
+                    "SPARQL evaluation failed: the query process ended without an answer "
+                    "(most often: it needed more memory than the server's --max-memory)",
+                )
+        finally:
+            receiver.close()
+            if child.is_alive():
+                child.kill()
+            child.join()
+
+    def _stopped(self) -> Answer:
+        return Answer.error(
+            503,
+            f"the query was stopped after {self.timeout:g} s (the server's --timeout); narrow it or add a LIMIT",
+        )
 
 
 # ----------------------------------------------------------------------------- loaded state
@@ -264,6 +352,7 @@ class Service:
     queries: dict[str, dict[str, str]]
     gazetteer: Any
     network: dict[str, Any] = field(default_factory=dict)
+    fixed: Any = None  # serve_cache.FixedAnswers: compare and the named queries, computed at start
     warmed: threading.Event = field(default_factory=threading.Event)
     # one search at a time: the searcher's query-vector cache and the model are not shared between threads
     search_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -274,11 +363,19 @@ class Service:
 
 
 def load_service(
-    build_dir: Path, data_dir: Path, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS
+    build_dir: Path,
+    data_dir: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+    max_client_queries: int = DEFAULT_MAX_CLIENT_QUERIES,
 ) -> Service:
     """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
+    from . import serve_cache
     from .build import reading
     from .corpus import load_gazetteer
+    from .editions import latest_graph
     from .search import Searcher
     from .sparql import list_queries, load_graph
 
@@ -286,6 +383,13 @@ def load_service(
         raise InputError(f"--timeout must be positive, not {timeout:g}")
     if max_rows < 1:
         raise InputError(f"--max-rows must be at least 1, not {max_rows}")
+    for flag, value, least in (
+        ("--max-bytes", max_bytes, 1024),
+        ("--max-memory", max_memory_mb, 64),
+        ("--max-client-queries", max_client_queries, 1),
+    ):
+        if value < least:
+            raise InputError(f"{flag} must be at least {least}, not {value}")
     # one reader scope for graph, index and build.json: a build committing meanwhile cannot give
     # the server a graph of one build and the index or document list of the next
     with reading(build_dir):
@@ -313,7 +417,7 @@ def load_service(
         build_dir=build_dir,
         graph=graph,
         searcher=searcher,
-        runner=QueryRunner(graph, timeout, max_rows),
+        runner=QueryRunner(graph, timeout, max_rows, max_bytes, max_memory_mb, max_client_queries),
         documents=documents,
         paragraphs=_paragraphs(graph),
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
@@ -321,6 +425,10 @@ def load_service(
     )
     service.network = _network_json(graph)
     _prime(graph)
+    # compare and the named queries read the latest edition of each municipality, as the CLI does (issue 14)
+    service.fixed = serve_cache.compute(
+        latest_graph(graph), {n: q["query"] for n, q in service.queries.items()}, service.gazetteer
+    )
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
 
@@ -412,28 +520,38 @@ def suggestions(name: str, known: list[str], n: int = 5) -> list[str]:
 # ----------------------------------------------------------------------------- the application
 
 
-def create_app(service: Service) -> FastAPI:
-    """The FastAPI application over a loaded `Service` (routes documented in the README)."""
-    from . import __version__
-    from .compare import compare as run_compare
-    from .diff import diff as run_diff
-    from .editions import latest_graph, municipality_editions
+def create_app(service: Service, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The FastAPI application over a loaded `Service` (routes documented in the README).
 
-    # named queries read the latest edition of each municipality, as `klimatgraf query` does (issue 14);
-    # the same runner when no municipality has an earlier edition
-    latest = latest_graph(service.graph)
-    named_runner = (
-        service.runner
-        if latest is service.graph
-        else QueryRunner(latest, service.runner.timeout, service.runner.max_rows)
-    )
+    `allowed_hosts`: the Host names answered (None: any; `klimatgraf serve` always passes its
+    --allowed-host list). /docs and /redoc are off: they load scripts and fonts from outside.
+    """
+    from . import __version__
+    from .diff import diff as run_diff
+    from .editions import municipality_editions
+    from .serve_guard import GuardMiddleware
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="klimatgraf",
         version=__version__,
         description="Swedish municipal climate contracts: SPARQL over the knowledge graph, hybrid search, "
         "comparison and the network. Read-only.",
     )
+
+    app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
+
+    @app.exception_handler(Exception)
+    async def _fault(request: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        from .serve_guard import SECURITY_HEADERS
+
+        logging.getLogger("klimatgraf.serve").error("internal error on %s", request.url.path, exc_info=exc)
+        response = error(500, "internal error; see the server log")  # sent outside the middleware: add its headers
+        response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+        return response
 
     def error(status: int, message: str, suggestions_: list[str] | None = None) -> JSONResponse:
         body: dict[str, Any] = {"error": " ".join(message.split())}
@@ -490,18 +608,18 @@ def create_app(service: Service) -> FastAPI:
 
     # ------------------------------------------------------------------ SPARQL protocol
 
-    def protocol(query: str | None, update: str | None, accept: str | None) -> Response:
+    def protocol(query: str | None, update: str | None, accept: str | None, client: str = "") -> Response:
         if update is not None:
             raise HTTPError(403, "SPARQL Update is refused: this endpoint is read-only (rebuild the graph instead)")
         if query is None:
             raise HTTPError(
                 400, "missing query; send ?query=… (GET), a form field query=… or an application/sparql-query body"
             )
-        return answer(service.runner.run(query, accept))
+        return answer(service.runner.run(query, accept, client))
 
     @app.get("/sparql", summary="SPARQL 1.1 Protocol query (read-only)")
     def sparql_get(request: Request, query: str | None = None, update: str | None = None) -> Response:
-        return protocol(query, update, request.headers.get("accept"))
+        return protocol(query, update, request.headers.get("accept"), _client(request))
 
     @app.post("/sparql", summary="SPARQL 1.1 Protocol query by POST (form or application/sparql-query)")
     async def sparql_post(request: Request) -> Response:
@@ -532,7 +650,7 @@ def create_app(service: Service) -> FastAPI:
             )
         if query is None and update is None:
             query = request.query_params.get("query")
-        return await run_in_threadpool(protocol, query, update, request.headers.get("accept"))
+        return await run_in_threadpool(protocol, query, update, request.headers.get("accept"), _client(request))
 
     # ------------------------------------------------------------------ named queries
 
@@ -546,7 +664,14 @@ def create_app(service: Service) -> FastAPI:
         if named is None:
             known = sorted(service.queries)
             raise HTTPError(404, f"unknown query {name!r}; see /api/query", suggestions(name, known) or known)
-        return answer(named_runner.run(named["query"], request.headers.get("accept")))
+        fixed = service.fixed.results[name]  # computed at start (serve_cache)
+        if isinstance(fixed, str):
+            raise HTTPError(400, fixed)
+        accept = request.headers.get("accept")
+        runner = service.runner
+        return answer(
+            service.fixed.rendered(name, accept, lambda r: render(r, accept, runner.max_rows, runner.max_bytes))
+        )
 
     # ------------------------------------------------------------------ search
 
@@ -618,8 +743,7 @@ def create_app(service: Service) -> FastAPI:
             except InputError as exc:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
         try:
-            with PARSE_LOCK:  # a false syntax error otherwise (see PARSE_LOCK)
-                result = run_compare(latest_graph(service.graph), None if all else m, service.gazetteer)
+            result = service.fixed.compare(None if all else m, service.gazetteer)  # computed at start
         except InputError as exc:
             raise HTTPError(404, str(exc), known) from None
         return {"columns": result.columns, "rows": result.rows}
@@ -632,19 +756,27 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/api/history/{name}", summary="A municipality's editions; `klimatgraf history NAME --format json`")
     def history(name: str) -> list[dict[str, Any]]:
-        with PARSE_LOCK:
-            return [e.to_dict() for e in _editions_call(municipality_editions, service.graph, name, service.gazetteer)]
+        return [e.to_dict() for e in _editions_call(municipality_editions, service.graph, name, service.gazetteer)]
 
     @app.get("/api/diff/{name}", summary="What changed between two editions; `klimatgraf diff NAME --format json`")
     def diff_(name: str, from_: str | None = Query(default=None, alias="from"), to: str | None = None) -> Any:
-        with PARSE_LOCK:
-            return _editions_call(run_diff, service.graph, name, service.gazetteer, from_, to).to_dict()
+        return _editions_call(run_diff, service.graph, name, service.gazetteer, from_, to).to_dict()
 
     def _editions_call(function: Any, *args: Any) -> Any:
+        """Run an editions query under the parse lock, waiting no longer than a query may run."""
+        if not PARSE_LOCK.acquire(timeout=service.runner.timeout):
+            raise HTTPError(503, f"the server is busy; no answer within {service.runner.timeout:g} s, try again")
         try:
             return function(*args)
         except InputError as exc:
             known = sorted({d["municipality"] for d in service.documents})
             raise HTTPError(404, str(exc), suggestions(args[1], known) or known) from None
+        finally:
+            PARSE_LOCK.release()
 
     return app
+
+
+def _client(request: Request) -> str:
+    """The client's address (behind a reverse proxy: the proxy's, see docs/security.md)."""
+    return request.client.host if request.client else ""

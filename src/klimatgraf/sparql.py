@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import sparql_guard
 from .config import GRAPH_NT, GRAPH_TTL, queries_dir
 from .errors import BuildCorruptError, BuildMissingError, QueryError
 
@@ -113,42 +114,28 @@ def resolve_query_text(query_or_file: str) -> str:
     return query_or_file
 
 
-def run(graph: Graph, query: str) -> Result:
-    """Parse and evaluate `query`; a syntax error becomes a QueryError with line and column. Read-only."""
-    from rdflib.plugins.sparql import prepareQuery
+def run(graph: Graph, query: str, *, allow_service: bool = False) -> Result:
+    """Parse and evaluate `query`; a syntax error becomes a QueryError with line and column. Read-only.
 
-    _refuse_update(query)
-    try:
-        prepared = prepareQuery(query)
-    except Exception as exc:  # pyparsing.ParseException and friends
-        raise QueryError(_syntax_message(query, exc)) from None
+    `sparql_guard.check` refuses updates, SERVICE (unless `allow_service`), FROM/FROM NAMED and
+    GRAPH first; a fault while evaluating becomes a QueryError with a fixed, plain message.
+    """
+    prepared = sparql_guard.check(query, allow_service=allow_service)
     try:
         result = graph.query(prepared)
-    except Exception as exc:
-        raise QueryError(f"SPARQL evaluation failed: {exc}") from None
-    if result.type == "ASK":
-        return Result("ASK", [], [], boolean=bool(result.askAnswer))
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return Result("CONSTRUCT", [], [], graph=result.graph)
-    variables = [str(v) for v in (result.vars or [])]
-    rows = [[row[i] for i in range(len(variables))] for row in result]  # type: ignore[index]
+        if result.type == "ASK":
+            return Result("ASK", [], [], boolean=bool(result.askAnswer))
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return Result("CONSTRUCT", [], [], graph=result.graph)
+        variables = [str(v) for v in (result.vars or [])]
+        rows = [[row[i] for i in range(len(variables))] for row in result]  # type: ignore[index]
+    except Exception as exc:  # evaluation is lazy: faults surface while iterating too
+        raise QueryError(sparql_guard.evaluation_message(exc)) from None
     return Result("SELECT", variables, rows)
 
 
-def _refuse_update(query: str) -> None:
-    if re.search(r"^\s*(?:PREFIX[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", query, re.I):
-        raise QueryError("SPARQL Update is not allowed here; klimatgraf's graph is read-only (rebuild it instead)")
-
-
 def _syntax_message(query: str, exc: Exception) -> str:
-    line = getattr(exc, "lineno", None) or getattr(exc, "line_number", None)
-    col = getattr(exc, "col", None) or getattr(exc, "column", None)
-    msg = getattr(exc, "msg", None) or str(exc).splitlines()[0]
-    if line is None and isinstance(getattr(exc, "loc", None), int):
-        prefix = query[: exc.loc]  # type: ignore[attr-defined]
-        line, col = prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
-    where = f" at line {line}, column {col}" if line is not None else ""
-    return f"SPARQL syntax error{where}: {msg}"
+    return sparql_guard.syntax_message(query, exc)
 
 
 # ----------------------------------------------------------------------------- engines
@@ -168,7 +155,7 @@ class Engine(Protocol):
 
     name: str
 
-    def run(self, query: str) -> Result: ...
+    def run(self, query: str, *, allow_service: bool = False) -> Result: ...
 
 
 class RdflibEngine:
@@ -179,8 +166,8 @@ class RdflibEngine:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    def run(self, query: str) -> Result:
-        return run(self.graph, query)
+    def run(self, query: str, *, allow_service: bool = False) -> Result:
+        return run(self.graph, query, allow_service=allow_service)
 
 
 class OxigraphEngine:
@@ -191,17 +178,28 @@ class OxigraphEngine:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def run(self, query: str) -> Result:
-        """Like `run`: read-only, a syntax error becomes a QueryError with line and column."""
+    def run(self, query: str, *, allow_service: bool = False) -> Result:
+        """Like `run`: read-only, a syntax error becomes a QueryError with line and column.
+
+        The same `sparql_guard.check` runs first (rdflib's parser); a query rdflib cannot parse
+        but oxigraph may is refused when any SERVICE/FROM/GRAPH keyword appears in it.
+        """
         import pyoxigraph
 
-        _refuse_update(query)
+        try:
+            sparql_guard.check(query, allow_service=allow_service)
+        except QueryError as exc:
+            if not str(exc).startswith("SPARQL syntax error"):
+                raise
+            refusal = sparql_guard.keyword_refusal(query, allow_service=allow_service)
+            if refusal:
+                raise QueryError(refusal) from None
         try:
             answer = self.store.query(query)
         except SyntaxError as exc:
             raise QueryError(_oxigraph_syntax_message(query, exc)) from None
         except Exception as exc:
-            raise QueryError(f"SPARQL evaluation failed: {exc}") from None
+            raise QueryError(sparql_guard.evaluation_message(exc)) from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return Result("ASK", [], [], boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QueryTriples):
@@ -221,7 +219,7 @@ class OxigraphEngine:
         try:
             rows = [[_from_oxigraph(solution[v]) for v in variables] for solution in answer]
         except Exception as exc:  # evaluation is lazy: errors surface while iterating
-            raise QueryError(f"SPARQL evaluation failed: {exc}") from None
+            raise QueryError(sparql_guard.evaluation_message(exc)) from None
         return Result("SELECT", variables, rows)
 
 

@@ -1,0 +1,82 @@
+"""Answers `klimatgraf serve` computes once at start: the graph is read-only for the server's life.
+
+The comparison of every municipality (`/api/compare` answers any subset from it, without a
+parse or a lock) and each named query's result (`/api/query/NAME`, which the web page uses, is
+then answered without a query child: no query slot, no per-client limit, no fork).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, QueryError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .compare import Comparison
+    from .reference import Gazetteer
+    from .sparql import Result
+
+
+@dataclass
+class FixedAnswers:
+    """The comparison of all municipalities and the named queries' results (or their one-line error)."""
+
+    comparison: Comparison | None
+    comparison_error: str | None
+    results: dict[str, Result | str]
+    _rendered: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def compare(self, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
+        """What `compare(graph, names, gazetteer)` returns, taken from the full comparison."""
+        from .compare import Comparison, resolve_names
+
+        if self.comparison is None:
+            raise InputError(self.comparison_error or "no comparison")
+        full = self.comparison
+        if not names:
+            return full
+        selected = resolve_names(names, full.municipalities, gazetteer)
+        rows = [
+            {"attribute": row["attribute"], **{m: row.get(m, "") for m in selected}}
+            for row in full.rows
+            if any(row.get(m, "") != "" for m in selected)
+        ]
+        return Comparison(selected, rows)
+
+    def rendered(self, name: str, accept: str | None, render: Callable[[Result], Any]) -> Any:
+        """`render(result)` of a named query, memoised per Accept header (a few distinct values)."""
+        key = (name, accept)
+        with self._lock:
+            if key in self._rendered:
+                return self._rendered[key]
+        result = self.results[name]
+        assert not isinstance(result, str), "an error is answered before rendering"
+        value = render(result)
+        if len(self._rendered) < 256:
+            with self._lock:
+                self._rendered[key] = value
+        return value
+
+
+def compute(graph: Graph, queries: dict[str, str], gazetteer: Gazetteer) -> FixedAnswers:
+    """Run the comparison and every named query once (in the server process, before it serves)."""
+    from .compare import compare
+    from .sparql import run
+
+    try:
+        comparison, comparison_error = compare(graph, None, gazetteer), None
+    except (InputError, QueryError) as exc:
+        comparison, comparison_error = None, str(exc)
+    results: dict[str, Result | str] = {}
+    for name, text in queries.items():
+        try:
+            results[name] = run(graph, text)
+        except QueryError as exc:
+            results[name] = str(exc)
+    return FixedAnswers(comparison, comparison_error, results)
