@@ -267,7 +267,7 @@ def api(editions_build: tuple[Path, Path]) -> object:
     from fastapi.testclient import TestClient
 
     from klimatgraf.corpus import load_gazetteer
-    from klimatgraf.serve import QueryRunner, Service, create_app
+    from klimatgraf.serve import QueryRunner, Service, create_app, fixed_answers
     from klimatgraf.sparql import list_queries, load_graph
 
     data, build_dir = editions_build
@@ -282,6 +282,7 @@ def api(editions_build: tuple[Path, Path]) -> object:
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data),
     )
+    service.fixed = fixed_answers(service)  # as load_service does
     return TestClient(create_app(service))
 
 

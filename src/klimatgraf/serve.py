@@ -372,10 +372,8 @@ def load_service(
     max_client_queries: int = DEFAULT_MAX_CLIENT_QUERIES,
 ) -> Service:
     """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
-    from . import serve_cache
     from .build import reading
     from .corpus import load_gazetteer
-    from .editions import latest_graph
     from .search import Searcher
     from .sparql import list_queries, load_graph
 
@@ -425,12 +423,19 @@ def load_service(
     )
     service.network = _network_json(graph)
     _prime(graph)
-    # compare and the named queries read the latest edition of each municipality, as the CLI does (issue 14)
-    service.fixed = serve_cache.compute(
-        latest_graph(graph), {n: q["query"] for n, q in service.queries.items()}, service.gazetteer
-    )
+    service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
+
+
+def fixed_answers(service: Service) -> Any:
+    """Compare and the named queries, answered once at start (serve_cache) over the latest edition of
+    each municipality, as the CLI reads them (issue 14)."""
+    from . import serve_cache
+    from .editions import latest_graph
+
+    queries = {n: q["query"] for n, q in service.queries.items()}
+    return serve_cache.compute(latest_graph(service.graph), queries, service.gazetteer)
 
 
 def _prime(graph: Graph) -> None:
