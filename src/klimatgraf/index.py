@@ -73,6 +73,8 @@ class IndexOptions:
     municipality_prefix: bool = False  # measured: no gain, and it makes passages depend on other documents
     item_passages: bool = True
     min_items: int = 2
+    title: bool = False  # the document's title in front of a one-document paragraph (dense context)
+    window_chars: int = 0  # > 0: a longer paragraph also gets sentence windows of at most this many characters
     ann: AnnKind = "flat"
     hnsw_m: int = 32
     ivf_nprobe: int = 16
@@ -187,6 +189,7 @@ def _doc_info(document: Document) -> dict[str, Any]:
         "municipality": document.municipality.name,
         "kommunkod": document.municipality.kommunkod,
         "doc_type": document.doc_type,
+        "title": document.title,
     }
 
 
@@ -230,6 +233,8 @@ def _context(entry: dict[str, Any], options: IndexOptions) -> str:
     municipalities = {m["municipality"] for m in entry["members"]}
     if options.municipality_prefix and len(municipalities) == 1 and not entry["boilerplate"]:
         parts.append(f"{next(iter(municipalities))} kommun")
+    if options.title and len({m["doc_id"] for m in entry["members"]}) == 1 and entry["members"][0].get("title"):
+        parts.append(entry["members"][0]["title"])
     section = [_heading(s) for s in entry["section"] if _heading(s)]
     if section and entry["kind"] != "heading":
         if options.context == "heading":
@@ -247,6 +252,22 @@ def _lead_in(entry: dict[str, Any]) -> str:
     return lead.strip().rstrip("•▪◦-–").strip()
 
 
+def _windows(text: str, size: int) -> list[str]:
+    """Consecutive sentences packed into windows of at most `size` characters, one sentence of
+    overlap, so that text beyond e5's 512 tokens is still embedded."""
+    sentences = [t for t in re.split(r"(?<=[.!?:;])\s+|\s+(?=[•▪◦])", text) if t]
+    windows: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        if current and len(" ".join([*current, sentence])) > size:
+            windows.append(" ".join(current)[:size])
+            current = current[-1:] if len(current[-1]) < size // 2 else []
+        current.append(sentence)
+    if current:
+        windows.append(" ".join(current)[:size])
+    return windows if len(windows) > 1 else []
+
+
 def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
     """Texts to index and, for each, the entry it stands for."""
     texts: list[str] = []
@@ -256,6 +277,10 @@ def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> t
         body = " ".join(entry["text"].split())
         texts.append(f"{context}. {body}" if context else body)
         owners.append(row)
+        if options.window_chars > 0 and len(body) > options.window_chars:
+            for window in _windows(body, options.window_chars):
+                texts.append(f"{context}. {window}" if context else window)
+                owners.append(row)
         if options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items:
             lead = _lead_in(entry)
             for item in entry["items"]:

@@ -445,6 +445,31 @@ class Searcher:
 
     # ------------------------------------------------------------------ public
 
+    def paragraph_rows(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> list[tuple[int, float, tuple[str, ...]]]:
+        """(entry row, score, retrievers) in the order `search` shows them."""
+        ranked = [(row, self._adjusted(row, s), found) for row, s, found, _ in self._ranked(query, retriever, allowed)]
+        ranked.sort(key=lambda t: -t[1])
+        return ranked
+
+    def municipality_rows(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> dict[str, list[tuple[int, float, tuple[str, ...], float]]]:
+        """Municipality → its own (non-template) rows as (row, score, retrievers, evidence), best score first."""
+        groups: dict[str, list[tuple[int, float, tuple[str, ...], float]]] = {}
+        for row, score, found, strength in self._ranked(query, retriever, allowed):
+            entry = self.index.entries[row]
+            if entry["boilerplate"]:
+                continue  # template text never makes a municipality an answer
+            if entry["kind"] == "heading":
+                strength = _scaled(strength, self.fusion.heading_weight)
+            member = entry["members"][allowed[row][0] if allowed[row] else 0]
+            groups.setdefault(member["municipality"], []).append((row, self._adjusted(row, score), found, strength))
+        for rows in groups.values():
+            rows.sort(key=lambda t: -t[1])
+        return groups
+
     def search(
         self,
         query: str,
@@ -458,8 +483,7 @@ class Searcher:
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
         allowed = self._allowed(municipalities, doc_type)
-        ranked = [(row, self._adjusted(row, s), found) for row, s, found, _ in self._ranked(query, retriever, allowed)]
-        ranked.sort(key=lambda t: -t[1])
+        ranked = self.paragraph_rows(query, retriever, allowed)
         return [
             self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
@@ -486,25 +510,17 @@ class Searcher:
         if evidence < 1:
             raise InputError(f"evidence must be at least 1, not {evidence}")
         allowed = self._allowed(municipalities, doc_type)
-        groups: dict[str, list[tuple[Hit, float]]] = {}
-        for row, score, found, strength in self._ranked(query, retriever, allowed):
-            entry = self.index.entries[row]
-            if entry["boilerplate"]:
-                continue  # template text never makes a municipality an answer
-            hit = self._hit(0, row, self._adjusted(row, score), found, allowed[row])
-            if entry["kind"] == "heading":
-                strength = _scaled(strength, self.fusion.heading_weight)
-            groups.setdefault(hit.municipality, []).append((hit, strength))
-        floor = self.cutoff.floor([e for hits in groups.values() for _, e in hits])
+        groups = self.municipality_rows(query, retriever, allowed)
+        floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows)
         ordered: list[tuple[list[Hit], float, bool]] = []
-        for pairs in groups.values():
-            pairs.sort(key=lambda p: -p[0].score)
-            strength = max(e for _, e in pairs)
-            passing = [h for h, e in pairs if e >= floor]
-            if full_ranking:
-                ordered.append(([h for h, _ in pairs[:evidence]], strength, bool(passing)))
-            elif passing:
-                ordered.append((passing[:evidence], strength, True))
+        for rows in groups.values():
+            strength = max(t[3] for t in rows)
+            passing = [t for t in rows if t[3] >= floor]
+            if not full_ranking and not passing:
+                continue
+            shown = rows[:evidence] if full_ranking else passing[:evidence]
+            hits = [self._hit(0, row, score, found, allowed[row]) for row, score, found, _ in shown]
+            ordered.append((hits, strength, bool(passing)))
         ordered.sort(key=lambda t: -t[0][0].score)
         return [
             MunicipalityHit(
