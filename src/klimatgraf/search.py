@@ -88,6 +88,34 @@ class CutoffConfig:
         return max(self.min_evidence, max(strengths, default=self.min_evidence) - self.max_gap)
 
 
+def tuned_configs(
+    *,
+    bm25_weight: float | None = None,
+    dense_weight: float | None = None,
+    rrf_k: float | None = None,
+    method: str | None = None,
+    min_evidence: float | None = None,
+    max_gap: float | None = None,
+) -> tuple[FusionConfig, CutoffConfig]:
+    """The tuned defaults with any of their values overridden (CLI and API options)."""
+    fusion, cutoff = FusionConfig(), CutoffConfig()
+    if method is not None:
+        if method not in ("rrf", "minmax", "z"):
+            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z")
+        fusion = replace(fusion, method=method)  # type: ignore[arg-type]
+    if bm25_weight is not None:
+        fusion = replace(fusion, bm25_weight=bm25_weight)
+    if dense_weight is not None:
+        fusion = replace(fusion, dense_weight=dense_weight)
+    if rrf_k is not None:
+        fusion = replace(fusion, rrf_k=rrf_k)
+    if min_evidence is not None:
+        cutoff = replace(cutoff, min_evidence=min_evidence)
+    if max_gap is not None:
+        cutoff = replace(cutoff, max_gap=max_gap)
+    return fusion, cutoff
+
+
 @dataclass(frozen=True)
 class Hit:
     rank: int
