@@ -325,6 +325,7 @@ function renderNearMisses(near, q) {
   renderSearch(near, 'municipality');
   const list = results.firstChild;
   list.setAttribute('aria-label', `Närmast, men nämner inte ”${q}”`);
+  for (const item of list.querySelectorAll('.result')) item.className = 'near-miss'; // not an answer
   results.replaceChildren(el('details', { class: 'near-misses' }, el('summary', {}, `visa fler (${near.length} kommuner, närmast men under gränsen)`), list));
 }
 
