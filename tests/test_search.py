@@ -13,8 +13,9 @@ from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
-from klimatgraf.search import Searcher, clean_query, expand_english, highlight
+from klimatgraf.search import CutoffConfig, Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
+from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 e5_index = search_fixtures.e5_index  # session fixtures shared with the other search tests
@@ -49,9 +50,58 @@ def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> No
     assert [e.score for e in top.evidence] == sorted((e.score for e in top.evidence), reverse=True)
     assert [g.score for g in groups] == sorted((g.score for g in groups), reverse=True)
     as_json = top.to_dict()
-    assert set(as_json) == {"municipality", "kommunkod", "score", "evidence"}
+    assert set(as_json) == {"municipality", "kommunkod", "score", "strength", "answers", "evidence"}
     assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section", "html", "document", "pid", "page"}
     assert "<mark>matsvinn" in as_json["evidence"][0]["html"].casefold()
+
+
+def test_the_cut_off_answer_is_the_full_ranking_less_the_municipalities_that_do_not_pass(searcher: Searcher) -> None:
+    for question in ("vem arbetar med matsvinn", "vilka kommuner satsar på vätgasbussar", "vem har förnybar fjärrvärme"):
+        full = searcher.search_grouped(question, k=10, full_ranking=True)
+        cut = searcher.search_grouped(question, k=10)
+        assert len(full) == 5  # every seed municipality, ranked
+        assert [g.municipality for g in cut] == [g.municipality for g in full if g.answers]
+        assert all(g.answers for g in cut) and [g.rank for g in cut] == list(range(1, len(cut) + 1))
+        passing = [g.strength for g in full if g.answers]
+        assert all(g.strength < min(passing, default=float("inf")) for g in full if not g.answers)
+
+
+def test_evidence_is_only_paragraphs_past_the_cut_off(searcher: Searcher) -> None:
+    question = "vem arbetar med matsvinn"
+    saved = searcher.cutoff
+    try:
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=0.0)  # only the single best paragraph passes
+        cut = searcher.search_grouped(question, k=10)
+        assert len(cut) == 1 and len(cut[0].evidence) == 1
+        assert cut[0].strength == max(g.strength for g in searcher.search_grouped(question, k=10, full_ranking=True))
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9)  # everything passes: the full ranking
+        everyone = searcher.search_grouped(question, k=10)
+        assert [g.municipality for g in everyone] == [
+            g.municipality for g in searcher.search_grouped(question, k=10, full_ranking=True)
+        ]
+        assert all(len(g.evidence) == 3 for g in everyone)
+        searcher.cutoff = CutoffConfig(min_evidence=1e9)
+        assert searcher.search_grouped(question, k=10) == []
+        assert len(searcher.search_grouped(question, k=10, full_ranking=True)) == 5
+    finally:
+        searcher.cutoff = saved
+
+
+def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None:
+    build = str(e5_index.path.parent)
+    base = ("search", "vem arbetar med matsvinn", "--build-dir", build, "--group", "municipality")
+    for fmt, stdout in (("json", "[]\n"), ("csv", "rank,municipality,kommunkod,score,evidence\n"), ("table", "")):
+        result = run_cli(*base, "--min-evidence", "1000", "--format", fmt)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == stdout
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Ingen kommun nämner"), result.stderr
+    everyone = run_cli(*base, "--min-evidence", "1000", "--all", "--format", "json")
+    assert everyone.returncode == 0 and everyone.stderr == ""
+    assert len(json.loads(everyone.stdout)) == 5 and not any(g["answers"] for g in json.loads(everyone.stdout))
+    answered = run_cli(*base, "--format", "json")
+    assert answered.returncode == 0 and {"Alvesta", "Avesta"} <= {g["municipality"] for g in json.loads(answered.stdout)}
+    bad = run_cli(*base, "--fusion", "max")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
 def test_template_text_is_one_hit_listing_every_document(searcher: Searcher, corpus: Corpus) -> None:
