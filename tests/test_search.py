@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 import search_fixtures
+from conftest import run_cli
 from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
 from klimatgraf.search import CutoffConfig, Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
-from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 e5_index = search_fixtures.e5_index  # session fixtures shared with the other search tests
@@ -56,7 +56,11 @@ def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> No
 
 
 def test_the_cut_off_answer_is_the_full_ranking_less_the_municipalities_that_do_not_pass(searcher: Searcher) -> None:
-    for question in ("vem arbetar med matsvinn", "vilka kommuner satsar på vätgasbussar", "vem har förnybar fjärrvärme"):
+    for question in (
+        "vem arbetar med matsvinn",
+        "vilka kommuner satsar på vätgasbussar",
+        "vem har förnybar fjärrvärme",
+    ):
         full = searcher.search_grouped(question, k=10, full_ranking=True)
         cut = searcher.search_grouped(question, k=10)
         assert len(full) == 5  # every seed municipality, ranked
@@ -99,7 +103,9 @@ def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None
     assert everyone.returncode == 0 and everyone.stderr == ""
     assert len(json.loads(everyone.stdout)) == 5 and not any(g["answers"] for g in json.loads(everyone.stdout))
     answered = run_cli(*base, "--format", "json")
-    assert answered.returncode == 0 and {"Alvesta", "Avesta"} <= {g["municipality"] for g in json.loads(answered.stdout)}
+    assert answered.returncode == 0 and {"Alvesta", "Avesta"} <= {
+        g["municipality"] for g in json.loads(answered.stdout)
+    }
     bad = run_cli(*base, "--fusion", "max")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
