@@ -7,8 +7,9 @@ passage). For each fold, every parameter is chosen on the other K−1 folds only
 choice is measured on the held-out fold; only these out-of-fold figures are reported.
 Two stages per fold: (1) the ranking (index variant × fusion method × weights) that
 maximises the mean of who hit@1, who recall@3, passage hit@1 and passage hit@5; (2) for
-that ranking, the cut-off (min_evidence × max_gap) that maximises the mean of answer-set
-F1 and the no-answer "nobody" share. Each question is embedded once (one query vector
+that ranking, the cut-off (evidence BM25 weight × min_evidence × max_gap) that maximises
+the mean answer-set F1 over who- and no-answer questions together (a no-answer question
+scores 1 when answered with nobody, else 0). Each question is embedded once (one query vector
 cache shared by every index variant), and BM25/dense scores are computed once per
 (question, index): the grid then reruns only the fusion, so it is cheap on 2 cores.
 
@@ -31,27 +32,28 @@ from typing import Any
 
 import numpy as np
 
-from klimatgraf.evaluate import KINDS, load_questions, passage_scores, who_scores
-from klimatgraf.search import CutoffConfig, FusionConfig, Searcher
+from klimatgraf.evaluate import KINDS, answer_set_arrays, load_questions, passage_scores, who_scores
+from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, z_parts
 
 RANK_OBJECTIVE = (("who", "hit@1"), ("who", "recall@3"), ("passage", "hit@1"), ("passage", "hit@5"))
 MIN_EVIDENCE = [round(x, 2) for x in np.arange(0.0, 8.01, 0.25)]
 MAX_GAP = [round(x, 2) for x in np.arange(0.25, 6.01, 0.25)] + [99.0]
+EVIDENCE_BM25 = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]
 
 
 def fusion_grid() -> dict[str, list[FusionConfig]]:
     """Every fusion configuration compared, by family."""
     base = FusionConfig()
-    grid: dict[str, list[FusionConfig]] = {"rrf": [], "minmax": [], "z": [], "z+floor": [], "minmax+floor": []}
+    grid: dict[str, list[FusionConfig]] = {"rrf": [], "minmax": [], "z": [], "z+floor": []}
     for w, k in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (5.0, 10.0, 20.0, 60.0)):
         grid["rrf"].append(replace(base, method="rrf", bm25_weight=w, dense_weight=1.0, rrf_k=k))
     for d in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
         for method in ("minmax", "z"):
             grid[method].append(replace(base, method=method, dense_weight=d, bm25_weight=round(1 - d, 2)))
-            for floor in (1.0, 2.0, 3.0, 5.0):
-                grid[f"{method}+floor"].append(
-                    replace(base, method=method, dense_weight=d, bm25_weight=round(1 - d, 2), bm25_floor=floor)
-                )
+        for floor in (1.0, 2.0, 3.0, 5.0):
+            grid["z+floor"].append(
+                replace(base, method="z", dense_weight=d, bm25_weight=round(1 - d, 2), bm25_floor=floor)
+            )
     return grid
 
 
@@ -84,7 +86,8 @@ class Run:
     index: str
     fusion: FusionConfig
     rank_scores: dict[int, dict[str, float]]  # question id → metric → value (cut-off free metrics)
-    groups: dict[int, list[tuple[str, float]]]  # who/none question id → [(municipality, strength)] ranked
+    groups: dict[int, list[str]]  # who/none question id → municipalities, ranked
+    strengths: dict[int, np.ndarray]  # who/none question id → (len(EVIDENCE_BM25), len(groups[i])) evidence
 
 
 def stratified_folds(questions: list[dict[str, Any]], k: int, seed: int) -> list[int]:
@@ -102,39 +105,63 @@ def run_config(searcher: Searcher, index: str, fusion: FusionConfig, questions: 
     searcher.fusion = fusion
     allowed = searcher._allowed(None, None)
     entries = searcher.index.entries
+    heading = np.array([e["kind"] == "heading" for e in entries])
     rank_scores: dict[int, dict[str, float]] = {}
-    groups: dict[int, list[tuple[str, float]]] = {}
+    groups: dict[int, list[str]] = {}
+    strengths: dict[int, np.ndarray] = {}
     for i, q in enumerate(questions):
         if q["_kind"] == "passage":  # the rows `search` shows, without building Hit objects
             rows = searcher.paragraph_rows(q["q"], "hybrid", allowed)[:10]
             rank_scores[i] = passage_scores([entries[r]["text"] for r, _, _ in rows], q["snippets"])[1]
-        else:  # the full ranking of `search_grouped`: municipalities by best own row, with their evidence
-            by_town = searcher.municipality_rows(q["q"], "hybrid", allowed)
-            ranked = sorted(by_town.items(), key=lambda kv: -kv[1][0][1])
-            groups[i] = [(town, max(t[3] for t in rows)) for town, rows in ranked]
-            if q["_kind"] == "who":
-                rank_scores[i] = who_scores([m for m, _ in groups[i]], [], q["expect"])[1]
-    return Run(index, fusion, rank_scores, groups)
-
-
-def answer(group: list[tuple[str, float]], cutoff: CutoffConfig) -> list[str]:
-    floor = cutoff.floor(s for _, s in group)
-    return [m for m, s in group if s >= floor]
-
-
-def cutoff_scores(run: Run, questions: list[dict[str, Any]], ids: list[int], cutoff: CutoffConfig) -> dict[str, float]:
-    f1s, prec, rec, nobody = [], [], [], []
-    for i in ids:
-        q = questions[i]
+            continue
+        # the full ranking of `search_grouped`: municipalities by their best own row
+        by_town = searcher.municipality_rows(q["q"], "hybrid", allowed)
+        ranked = sorted(by_town.items(), key=lambda kv: -kv[1][0][1])
+        groups[i] = [town for town, _ in ranked]
+        z = z_parts({"bm25": searcher._bm25_scores(q["q"]), "dense": searcher._dense_scores(q["q"])}, fusion)
+        table = np.empty((len(EVIDENCE_BM25), len(ranked)))
+        for b, weight in enumerate(EVIDENCE_BM25):
+            evidence = evidence_of(z, weight)
+            w = fusion.heading_weight  # as municipality_rows: a bare heading's evidence is scaled
+            evidence = np.where(~heading, evidence, np.where(evidence >= 0, evidence * w, evidence / w))
+            for m, (_, rows) in enumerate(ranked):
+                table[b, m] = evidence[[r for r, _, _, _ in rows]].max()
+        strengths[i] = table
         if q["_kind"] == "who":
-            s = who_scores([m for m, _ in run.groups[i]], answer(run.groups[i], cutoff), q["expect"])[1]
-            f1s.append(s["f1"])
-            prec.append(s["precision"])
-            rec.append(s["recall"])
-        elif q["_kind"] == "none":
-            nobody.append(float(not answer(run.groups[i], cutoff)))
-    mean = lambda xs: float(np.mean(xs)) if xs else 0.0  # noqa: E731
-    return {"precision": mean(prec), "recall": mean(rec), "f1": mean(f1s), "nobody": mean(nobody)}
+            rank_scores[i] = who_scores(groups[i], [], q["expect"])[1]
+    return Run(index, fusion, rank_scores, groups, strengths)
+
+
+def answer(run: Run, i: int, cutoff: CutoffConfig) -> list[str]:
+    """The municipalities of question `i` that pass `cutoff` (as `search_grouped` decides)."""
+    strength = run.strengths[i][EVIDENCE_BM25.index(cutoff.bm25_weight)]
+    floor = cutoff.floor(strength.tolist())
+    return [m for m, s in zip(run.groups[i], strength, strict=True) if s >= floor]
+
+
+def cutoff_objective(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean answer-set F1 over the who- and no-answer questions in `ids` (a no-answer question
+    scores 1 when answered with nobody) for every (bm25 weight, min_evidence, max_gap); and
+    the no-answer share alone. Arrays of shape (len(EVIDENCE_BM25), len(MIN_EVIDENCE), len(MAX_GAP))."""
+    ids = [i for i in ids if questions[i]["_kind"] != "passage"]
+    towns = sorted({m for i in ids for m in run.groups[i]})
+    s = np.full((len(EVIDENCE_BM25), len(ids), len(towns)), -np.inf)
+    expected = np.zeros((len(ids), len(towns)), dtype=bool)
+    for n, i in enumerate(ids):
+        cols = [towns.index(m) for m in run.groups[i]]
+        s[:, n, cols] = run.strengths[i]
+        wanted = {e.casefold() for e in questions[i]["expect"]}
+        expected[n] = [t.casefold() in wanted for t in towns]
+    lo = np.array(MIN_EVIDENCE)[None, :, None, None]
+    gap = np.array(MAX_GAP)[None, None, :, None]
+    best = s.max(-1)[:, None, None, :]
+    floor = np.maximum(lo, best - gap)  # (B, L, G, Q): CutoffConfig.floor
+    answers = s[:, None, None, :, :] >= floor[..., None]
+    scores = answer_set_arrays(answers, expected)
+    none = ~expected.any(-1)
+    per_question = np.where(none, scores["nobody"], scores["f1"])
+    nobody = scores["nobody"][..., none].mean(-1) if none.any() else np.zeros(per_question.shape[:-1])
+    return per_question.mean(-1), nobody
 
 
 def rank_metrics(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> dict[str, dict[str, float]]:
@@ -152,14 +179,9 @@ def rank_objective(run: Run, questions: list[dict[str, Any]], ids: list[int]) ->
 
 
 def best_cutoff(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> CutoffConfig:
-    best, best_value = CutoffConfig(), -1.0
-    for lo, gap in itertools.product(MIN_EVIDENCE, MAX_GAP):
-        cutoff = CutoffConfig(min_evidence=lo, max_gap=gap)
-        s = cutoff_scores(run, questions, ids, cutoff)
-        value = (s["f1"] + s["nobody"]) / 2
-        if value > best_value + 1e-9:
-            best, best_value = cutoff, value
-    return best
+    value, _ = cutoff_objective(run, questions, ids)
+    b, lo, gap = np.unravel_index(int(np.argmax(value)), value.shape)  # first maximum wins ties
+    return CutoffConfig(min_evidence=MIN_EVIDENCE[lo], max_gap=MAX_GAP[gap], bm25_weight=EVIDENCE_BM25[b])
 
 
 def choose(runs: list[Run], questions: list[dict[str, Any]], ids: list[int]) -> tuple[Run, CutoffConfig]:
@@ -182,10 +204,9 @@ def out_of_fold(runs: list[Run], questions: list[dict[str, Any]], folds: list[in
             if q["_kind"] == "passage":
                 per_question[i] = run.rank_scores[i]
             elif q["_kind"] == "who":
-                ranking = [m for m, _ in run.groups[i]]
-                per_question[i] = who_scores(ranking, answer(run.groups[i], cutoff), q["expect"])[1]
+                per_question[i] = who_scores(run.groups[i], answer(run, i, cutoff), q["expect"])[1]
             else:
-                per_question[i] = {"nobody": float(not answer(run.groups[i], cutoff))}
+                per_question[i] = {"nobody": float(not answer(run, i, cutoff))}
     metrics = {}
     for kind, names in KINDS.items():
         rows = [per_question[i] for i in per_question if questions[i]["_kind"] == kind]

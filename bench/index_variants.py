@@ -1,6 +1,6 @@
 """Build the search index with other passage options, for bench/cv.py to compare.
 
-    python bench/index_variants.py [data_dir] [out_dir]
+    python bench/index_variants.py [data_dir] [out_dir] [variant ...]
 
 Writes `<out_dir>/<variant>/index` for each variant below (the default build's index is
 `build/index`). Embeddings come from the shared cache in `<out_dir>/cache`, so passages that
@@ -17,6 +17,8 @@ from klimatgraf.embed import get_embedder
 from klimatgraf.index import IndexOptions, build_index
 
 VARIANTS = {
+    "plain": IndexOptions(context="none", item_passages=False),
+    "plain-items": IndexOptions(context="none"),
     "heading": IndexOptions(),
     "path": IndexOptions(context="path"),
     "path-title": IndexOptions(context="path", title=True),
@@ -30,7 +32,10 @@ def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else Path("build/variants")
     corpus = load_corpus(data)
     embedder = get_embedder("e5")
+    wanted = set(argv[2:]) or set(VARIANTS)
     for name, options in VARIANTS.items():
+        if name not in wanted:
+            continue
         manifest = build_index(
             corpus.paragraphs,
             corpus.documents,

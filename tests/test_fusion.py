@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from klimatgraf.errors import InputError
-from klimatgraf.evaluate import answer_set_scores, load_questions, passage_scores, who_scores
+from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import IndexOptions, _windows, make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, fuse, tuned_configs
 
@@ -40,16 +40,19 @@ def test_minmax_scales_each_retriever_over_its_candidates() -> None:
     assert scores[3] == pytest.approx(0.5 * (0.2 / 0.6))
 
 
-def test_z_fusion_is_the_evidence_and_counts_no_bm25_match_as_zero() -> None:
+def test_z_fusion_and_evidence_count_no_bm25_match_as_zero() -> None:
     bm25 = np.array([3.0, INF, INF, INF])
     dense = np.array([0.5, 0.9, 0.5, 0.5])
-    out = fuse({"bm25": bm25, "dense": dense}, FusionConfig(method="z", bm25_weight=0.25, dense_weight=0.75), OK)
+    config = FusionConfig(method="z", bm25_weight=0.25, dense_weight=0.75)
+    out = fuse({"bm25": bm25, "dense": dense}, config, OK, evidence_bm25=1 / 3)  # evidence = .75 zd + .25 zb
     zb = (np.array([3.0, 0, 0, 0]) - 0.75) / np.array([3.0, 0, 0, 0]).std()
     zd = (dense - dense.mean()) / dense.std()
     expected = 0.25 * zb + 0.75 * zd
     for row, score, _, evidence in out:
         assert score == pytest.approx(expected[row]) and evidence == pytest.approx(expected[row])
     assert rows(out)[0] == 1
+    dense_only = fuse({"bm25": bm25, "dense": dense}, config, OK, evidence_bm25=0.0)
+    assert {r: e for r, _, _, e in dense_only} == pytest.approx({r: zd[r] for r in range(4)})
 
 
 def test_a_bm25_match_that_does_not_stand_out_is_left_out_per_query() -> None:
@@ -90,6 +93,14 @@ def test_answer_set_metrics() -> None:
         {"precision": 2 / 3, "recall": 1.0, "f1": 0.8}
     )
     assert answer_set_scores([], ["Avesta"]) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    towns = ["Alvesta", "Avesta", "Skellefteå"]
+    answers = np.array([[True, True, True], [False, False, False], [False, True, False]])
+    expected = np.array([True, True, False])
+    batch = answer_set_arrays(answers, expected)
+    for i, row in enumerate(answers):
+        one = answer_set_scores([t for t, a in zip(towns, row, strict=True) if a], ["Alvesta", "Avesta"])
+        assert {k: batch[k][i] for k in one} == pytest.approx(one)
+    assert batch["nobody"].tolist() == [0.0, 1.0, 0.0]
     first, scores = who_scores(["Skellefteå", "Avesta", "Alvesta"], ["Avesta"], ["Alvesta", "Avesta"])
     assert first == 2 and scores["recall@3"] == 1.0 and scores["mrr"] == 0.5 and scores["f1"] == pytest.approx(2 / 3)
     first, scores = passage_scores(["a b", "x  99 % FÖRNYBAR y"], ["99 % förnybar"])

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError
 from .search import Retriever, Searcher
 
@@ -125,6 +127,18 @@ def answer_set_scores(answer: Sequence[str], expected: Sequence[str]) -> dict[st
     recall = right / len(wanted) if wanted else 0.0
     f1 = 2 * precision * recall / (precision + recall) if right else 0.0
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def answer_set_arrays(answers: np.ndarray, expected: np.ndarray) -> dict[str, np.ndarray]:
+    """`answer_set_scores` for many answers at once: boolean masks over municipalities (last
+    axis), `expected` broadcast against `answers`; empty answer → precision 0."""
+    right = (answers & expected).sum(-1)
+    got, wanted = answers.sum(-1), expected.sum(-1)
+    precision = np.divide(right, got, out=np.zeros(right.shape), where=got > 0)
+    recall = np.divide(right, wanted, out=np.zeros(right.shape), where=wanted > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros(right.shape), where=right > 0)
+    return {"precision": precision, "recall": recall, "f1": f1, "nobody": (got == 0).astype(float)}
 
 
 def who_scores(

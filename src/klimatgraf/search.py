@@ -77,11 +77,14 @@ class FusionConfig:
 @dataclass(frozen=True)
 class CutoffConfig:
     """Which municipalities answer a who-question: evidence ≥ `min_evidence` (absolute) and
-    ≥ best evidence − `max_gap` (relative to the best hit). Evidence is the z-fused score of
-    a municipality's own paragraph (see FusionConfig); calibrated by cross-validation."""
+    ≥ best evidence − `max_gap` (relative to the best hit). A paragraph's evidence is how far
+    it stands out from the corpus for this question: its dense and BM25 z-scores, weighed by
+    `bm25_weight` (a bare heading's scaled by the heading weight). Calibrated by
+    cross-validation on the question bank (docs/benchmarks.md)."""
 
     min_evidence: float = 3.0
     max_gap: float = 2.0
+    bm25_weight: float = 0.5  # evidence = (z_dense + w·z_bm25) / (1 + w)
 
     def floor(self, strengths: Iterable[float]) -> float:
         """The evidence a paragraph needs, given every candidate paragraph's evidence."""
@@ -437,7 +440,7 @@ class Searcher:
         used = RETRIEVERS if retriever == "hybrid" else (retriever,)
         ok = np.array([bool(a) for a in allowed], dtype=bool)
         signals = {name: self._bm25_scores(query) if name == "bm25" else self._dense_scores(query) for name in used}
-        return fuse(signals, self.fusion, ok)
+        return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight)
 
     def _adjusted(self, row: int, score: float) -> float:
         entry = self.index.entries[row]
@@ -583,22 +586,38 @@ def _zscores(scores: np.ndarray, missing: float | None = None) -> np.ndarray:
     return (values - values.mean()) / std if std > 0 else np.zeros(len(values), dtype=np.float64)
 
 
+def z_parts(signals: dict[str, np.ndarray], config: FusionConfig) -> dict[str, np.ndarray]:
+    """Each retriever's scores as z-scores over the entries; BM25 is all zeros for a question
+    where its best z-score is below `config.bm25_floor` (nothing distinctive found)."""
+    z = {name: _zscores(scores, 0.0 if name == "bm25" else None) for name, scores in signals.items()}
+    if "bm25" in z and len(z) > 1 and (not len(z["bm25"]) or float(z["bm25"].max()) < config.bm25_floor):
+        z["bm25"] = np.zeros(len(z["bm25"]), dtype=np.float64)
+    return z
+
+
+def evidence_of(z: dict[str, np.ndarray], bm25_weight: float) -> np.ndarray:
+    """Evidence per entry: `(z_dense + w·z_bm25) / (1 + w)`, or the one retriever's z-score."""
+    if "dense" not in z:
+        return z["bm25"]
+    if "bm25" not in z:
+        return z["dense"]
+    return (z["dense"] + bm25_weight * z["bm25"]) / (1.0 + bm25_weight)
+
+
 def fuse(
-    signals: dict[str, np.ndarray], config: FusionConfig, ok: np.ndarray
+    signals: dict[str, np.ndarray], config: FusionConfig, ok: np.ndarray, evidence_bm25: float = 0.5
 ) -> list[tuple[int, float, tuple[str, ...], float]]:
     """Rank entries from per-retriever scores (BM25 and/or dense, −inf = not scored).
 
-    Returns (entry row, fused score, retrievers that found it, evidence), best first. Pure
-    numpy, so cross-validation can rerun every configuration on stored scores.
+    Returns (entry row, fused score, retrievers that found it, evidence), best first; the
+    evidence weighs BM25 by `evidence_bm25` (CutoffConfig.bm25_weight). Pure numpy, so
+    cross-validation can rerun every configuration on stored scores.
     """
-    z = {name: _zscores(scores, 0.0 if name == "bm25" else None) for name, scores in signals.items()}
+    z = z_parts(signals, config)
+    evidence = evidence_of(z, evidence_bm25)
     weights = {"bm25": config.bm25_weight, "dense": config.dense_weight}
-    if "bm25" in z and len(signals) > 1 and (not len(z["bm25"]) or float(z["bm25"].max()) < config.bm25_floor):
+    if "bm25" in z and len(z) > 1 and not z["bm25"].any():
         weights["bm25"] = 0.0  # BM25 found nothing distinctive for this question
-    total = sum(weights[name] for name in signals) or 1.0
-    evidence = np.zeros(len(ok), dtype=np.float64)
-    for name in signals:
-        evidence += weights[name] * z[name] / total
     orders: dict[str, np.ndarray] = {}
     for name, scores in signals.items():
         candidates = np.flatnonzero(ok & np.isfinite(scores))
@@ -607,8 +626,11 @@ def fuse(
         name, scores = next(iter(signals.items()))
         return [(int(r), float(scores[r]), (name,), float(evidence[r])) for r in orders[name]]
     fused = np.zeros(len(ok), dtype=np.float64)
+    total = sum(weights[name] for name in signals) or 1.0
     found: dict[int, list[str]] = {}
     for name, order in orders.items():
+        if config.method == "z":
+            fused += weights[name] * z[name] / total
         if not len(order):
             continue
         if config.method == "rrf":
@@ -619,8 +641,6 @@ def fuse(
             fused[order] += weights[name] * ((top - top[-1]) / span if span > 0 else np.ones(len(top)))
         for row in order.tolist():
             found.setdefault(row, []).append(name)
-    if config.method == "z":
-        fused = evidence
     rows = sorted(found, key=lambda r: -fused[r])
     return [(r, float(fused[r]), tuple(found[r]), float(evidence[r])) for r in rows]
 
