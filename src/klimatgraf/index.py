@@ -4,11 +4,11 @@ What is indexed is not always the bare paragraph, because a reader matches more 
 - Paragraphs with the same (whitespace-normalised, casefolded) text in several documents are
   one *entry* that lists every document holding it — the shared template is indexed once
   and collapsed at search time instead of crowding the top ranks five times over.
-- Each entry is searched through *passages*: the paragraph with its nearest heading (and
-  its municipality's name, when it belongs to one municipality) in front, because a bullet
-  or a short paragraph often does not repeat the topic its heading names; and for list
-  paragraphs one extra passage per item (lead-in + item), so that one relevant bullet in a
-  long list is not drowned by the others. Passages map back to their entry; an entry scores
+- Each entry is searched through *passages*: the paragraph itself (optionally with its
+  heading or heading path, document title and sentence windows in front — `IndexOptions`;
+  cross-validation on the question bank found the bare paragraph best for e5); and for
+  list paragraphs one extra passage per item (lead-in + item), so that one relevant bullet
+  in a long list is not drowned by the others. Passages map back to their entry; an entry scores
   as its best passage.
 
 The directory is written next to its final place and renamed into it, so a failed build
@@ -69,7 +69,7 @@ ENGLISH_STOPWORDS = frozenset([
 class IndexOptions:
     """How passages are formed and searched; stored in the manifest so search uses the same."""
 
-    context: Literal["none", "heading", "path"] = "heading"
+    context: Literal["none", "heading", "path"] = "none"  # chosen by CV: e5 does best on the bare paragraph
     municipality_prefix: bool = False  # measured: no gain, and it makes passages depend on other documents
     item_passages: bool = True
     min_items: int = 2

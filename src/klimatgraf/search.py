@@ -1,10 +1,10 @@
 """Hybrid search over the index: ranked paragraphs, or municipalities with their evidence.
 
-Ranking is weighted reciprocal-rank fusion of BM25 and dense ranks,
-`score = Σ w_r / (k + rank_r)`, over *entries* (distinct paragraph texts). Plain RRF with
-equal weights lets BM25 — which ranks paraphrased answers in the hundreds — drag good
-dense hits down, so the dense side weighs more; the defaults come from `klimatgraf eval`
-on the development questions (see docs/benchmarks.md).
+Ranking fuses BM25 and dense scores over *entries* (distinct paragraph texts): by default
+`0.8·dense' + 0.2·bm25'`, each scaled min-max over its top candidates (weighted RRF and
+z-score fusion are the alternatives, `FusionConfig.method`). The defaults, the passage form
+and the who cut-off were chosen by 5-fold cross-validation on bench/questions/bank.json
+(bench/cv.py; out-of-fold figures in docs/benchmarks.md).
 
 Shared template text is one collapsed hit listing all its documents; its score is scaled by
 `boilerplate_weight` so it ranks below a municipality's own text of similar relevance, and
@@ -63,10 +63,10 @@ class FusionConfig:
     out-of-fold figures behind the defaults are in docs/benchmarks.md ("Search quality").
     """
 
-    method: FusionMethod = "rrf"
-    bm25_weight: float = 0.5
-    dense_weight: float = 1.0
-    rrf_k: float = 10.0
+    method: FusionMethod = "minmax"
+    bm25_weight: float = 0.2
+    dense_weight: float = 0.8
+    rrf_k: float = 10.0  # only for "rrf"
     bm25_floor: float = 0.0
     boilerplate_weight: float = 0.5
     heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
@@ -82,9 +82,9 @@ class CutoffConfig:
     `bm25_weight` (a bare heading's scaled by the heading weight). Calibrated by
     cross-validation on the question bank (docs/benchmarks.md)."""
 
-    min_evidence: float = 3.0
-    max_gap: float = 2.0
-    bm25_weight: float = 0.5  # evidence = (z_dense + w·z_bm25) / (1 + w)
+    min_evidence: float = 1.75
+    max_gap: float = 0.5
+    bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
 
     def floor(self, strengths: Iterable[float]) -> float:
         """The evidence a paragraph needs, given every candidate paragraph's evidence."""
