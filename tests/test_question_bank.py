@@ -93,6 +93,18 @@ def test_no_two_questions_are_the_same(bank: dict[str, Any]) -> None:
     assert [q for q, n in counts.items() if n > 1] == []
 
 
+def test_no_two_questions_are_near_duplicates(bank: dict[str, Any]) -> None:
+    """No two questions share more than 60 % of their content words (Jaccard), across both lists."""
+    words = [(item["q"], content_words(item["q"])) for item in _questions(bank)]
+    close = [
+        (q1, q2)
+        for i, (q1, w1) in enumerate(words)
+        for q2, w2 in words[i + 1 :]
+        if w1 and w2 and len(w1 & w2) / len(w1 | w2) > 0.6
+    ]
+    assert close == []
+
+
 def test_passage_snippets_lie_inside_one_own_paragraph(
     bank: dict[str, Any], paragraphs: list[tuple[str, str, bool]], raw_texts: dict[str, str]
 ) -> None:
