@@ -144,6 +144,13 @@ def test_who_answers_are_municipalities_with_their_own_evidence(
     assert problems == []
 
 
+def test_every_municipality_is_asked_about(bank: dict[str, Any], paragraphs: list[tuple[str, str, bool]]) -> None:
+    names = {m for m, _, _ in paragraphs}
+    in_who = {m for item in bank["who"] for m in item["expect"]}
+    in_passage = {m for item in bank["passage"] for s in item["snippets"] for m, _, _ in _answering(s, paragraphs)}
+    assert in_who == names and in_passage == names
+
+
 def _answer_texts(item: dict[str, Any], paragraphs: list[tuple[str, str, bool]]) -> list[str]:
     snippets = item.get("snippets") or item.get("evidence") or []
     return [text for s in snippets for _, text, _ in _answering(s, paragraphs)]
