@@ -93,6 +93,18 @@ def test_no_two_questions_are_the_same(bank: dict[str, Any]) -> None:
     assert [q for q, n in counts.items() if n > 1] == []
 
 
+def test_no_two_questions_are_near_duplicates(bank: dict[str, Any]) -> None:
+    """No two questions share more than 60 % of their content words (Jaccard), across both lists."""
+    words = [(item["q"], content_words(item["q"])) for item in _questions(bank)]
+    close = [
+        (q1, q2)
+        for i, (q1, w1) in enumerate(words)
+        for q2, w2 in words[i + 1 :]
+        if w1 and w2 and len(w1 & w2) / len(w1 | w2) > 0.6
+    ]
+    assert close == []
+
+
 def test_passage_snippets_lie_inside_one_own_paragraph(
     bank: dict[str, Any], paragraphs: list[tuple[str, str, bool]], raw_texts: dict[str, str]
 ) -> None:
@@ -130,6 +142,13 @@ def test_who_answers_are_municipalities_with_their_own_evidence(
         if backed != expected:
             problems.append(f"{item['q']}: expects {sorted(expected)}, evidence from {sorted(backed)}")
     assert problems == []
+
+
+def test_every_municipality_is_asked_about(bank: dict[str, Any], paragraphs: list[tuple[str, str, bool]]) -> None:
+    names = {m for m, _, _ in paragraphs}
+    in_who = {m for item in bank["who"] for m in item["expect"]}
+    in_passage = {m for item in bank["passage"] for s in item["snippets"] for m, _, _ in _answering(s, paragraphs)}
+    assert in_who == names and in_passage == names
 
 
 def _answer_texts(item: dict[str, Any], paragraphs: list[tuple[str, str, bool]]) -> list[str]:
