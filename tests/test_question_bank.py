@@ -85,7 +85,11 @@ def test_format_and_counts(bank: dict[str, Any]) -> None:
 def test_the_evaluation_reads_the_bank() -> None:
     loaded = load_questions(BANK)
     data = json.loads(BANK.read_text(encoding="utf-8"))
-    assert len(loaded["who"]) == len(data["who"]) and len(loaded["passage"]) == len(data["passage"])
+    # evaluate splits the who-questions expecting nobody into their own "none" set
+    assert len(loaded["who"]) + len(loaded["none"]) == len(data["who"]) and len(loaded["passage"]) == len(
+        data["passage"]
+    )
+    assert len(loaded["none"]) == sum(1 for item in data["who"] if not item["expect"])
 
 
 def test_no_two_questions_are_the_same(bank: dict[str, Any]) -> None:
