@@ -10,7 +10,7 @@ import pytest
 import search_fixtures
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import evaluate, load_questions
-from klimatgraf.search import Searcher
+from klimatgraf.search import CutoffConfig, Searcher
 
 pytestmark = pytest.mark.slow
 e5_index = search_fixtures.e5_index  # session fixtures shared with the other search tests
@@ -21,7 +21,7 @@ DEV = Path(__file__).resolve().parent / "dev_queries.json"
 def test_dev_questions_meet_the_quality_bar_with_hybrid(searcher: Searcher) -> None:
     report = evaluate(searcher, DEV)
     assert set(report.metrics) == {"bm25", "dense", "hybrid"}
-    assert report.counts == {"who": 6, "passage": 4}
+    assert report.counts == {"who": 6, "none": 0, "passage": 4}
     hybrid = report.metrics["hybrid"]
     assert hybrid["who"]["hit@1"] == 1.0 and hybrid["who"]["mrr"] == 1.0
     assert hybrid["passage"]["hit@5"] == 1.0
@@ -31,6 +31,9 @@ def test_dev_questions_meet_the_quality_bar_with_hybrid(searcher: Searcher) -> N
         ("who (6)", "hit@1"),
         ("who (6)", "recall@3"),
         ("who (6)", "mrr"),
+        ("who (6)", "precision"),
+        ("who (6)", "recall"),
+        ("who (6)", "f1"),
         ("passage (4)", "hit@1"),
         ("passage (4)", "hit@5"),
         ("passage (4)", "mrr@10"),
@@ -44,18 +47,35 @@ def test_exact_numbers_and_failures_on_a_small_question_set(searcher: Searcher) 
         "who": [
             {"q": "vem arbetar med matsvinn", "expect": ["Alvesta", "Avesta"]},
             {"q": "vem arbetar med matsvinn", "expect": ["Ingenstans"]},
+            {"q": "vem arbetar med matsvinn?", "expect": []},
         ],
         "passage": [
             {"q": "hur stor andel av fjärrvärmen är förnybar i Alvesta", "snippets": ["99  %   FÖRNYBAR"]},
             {"q": "hur stor andel av fjärrvärmen är förnybar i Alvesta", "snippets": ["text som inte finns"]},
         ],
     }
-    report = evaluate(searcher, questions, retrievers=("hybrid",))
+    saved = searcher.cutoff
+    try:
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9)  # every municipality answers
+        report = evaluate(searcher, questions, retrievers=("hybrid",))
+        searcher.cutoff = CutoffConfig(min_evidence=1e9)  # nobody answers
+        nobody = evaluate(searcher, questions, retrievers=("hybrid",))
+    finally:
+        searcher.cutoff = saved
+    assert report.counts == {"who": 2, "none": 1, "passage": 2}
     who, passage = report.metrics["hybrid"]["who"], report.metrics["hybrid"]["passage"]
-    assert who == {"hit@1": 0.5, "recall@3": 0.5, "mrr": 0.5}
+    # answer = all five municipalities: P 2/5, R 1, F1 4/7 for the first question, 0 for the second
+    assert who == pytest.approx(
+        {"hit@1": 0.5, "recall@3": 0.5, "mrr": 0.5, "precision": 0.2, "recall": 0.5, "f1": 2 / 7}
+    )
     assert passage == {"hit@1": 0.5, "hit@5": 0.5, "mrr@10": 0.5}
+    assert report.metrics["hybrid"]["none"] == {"nobody": 0.0}
     failures = report.failures()
-    assert len(failures) == 2 and "Ingenstans" in failures[0] and "text som inte finns" in failures[1]
+    assert len(failures) == 3 and "Ingenstans" in failures[0] and "expected nobody" in failures[1]
+    assert "text som inte finns" in failures[2]
+    assert nobody.metrics["hybrid"]["none"] == {"nobody": 1.0}
+    assert nobody.metrics["hybrid"]["who"]["f1"] == 0.0 and nobody.metrics["hybrid"]["who"]["hit@1"] == 0.5
+    assert ("none (1)", "nobody") in [(r["set"], r["metric"]) for r in report.rows()]
 
 
 @pytest.mark.parametrize(

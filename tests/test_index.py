@@ -59,7 +59,7 @@ def test_identical_template_text_is_one_entry_listing_every_document(corpus: Cor
 
 def test_list_items_get_their_own_passage_with_lead_in_and_heading(corpus: Corpus) -> None:
     entries = make_entries(corpus.paragraphs, corpus.documents)
-    texts, owners = make_passages(entries, IndexOptions())
+    texts, owners = make_passages(entries, IndexOptions(context="heading"))
     row = next(i for i, e in enumerate(entries) if e["kind"] == "list" and len(e["items"]) >= 3)
     mine = [t for t, o in zip(texts, owners, strict=True) if o == row]
     entry = entries[row]

@@ -103,6 +103,25 @@ def test_search_json_is_the_clis(served: str, served_build: Path, group: str, ex
 
 
 @pytest.mark.slow
+def test_search_all_and_nobody_are_the_clis(served: str, served_build: Path) -> None:
+    for question, extra, query in (
+        ("vem arbetar med matsvinn?", ("--all",), [("all", "true")]),
+        ("xyzzy qwerty", (), []),
+    ):
+        cli = run_cli(
+            "search", question, "--build-dir", str(served_build), "--group", "municipality", *extra, "--format", "json"
+        )
+        status, api = get_json(
+            f"{served}/api/search?{urllib.parse.urlencode([('q', question), ('group', 'municipality'), *query])}"
+        )
+        assert status == 200 and api == json.loads(cli.stdout)
+        assert cli.returncode == (0 if api else 1)
+    assert api == []  # nobody: an empty list, not an error
+    status, everyone = get_json(f"{served}/api/search?q=xyzzy+qwerty&group=municipality&all=true")
+    assert status == 200 and everyone and not any(g["answers"] for g in everyone)
+
+
+@pytest.mark.slow
 def test_sparql_protocol_formats_match_the_cli(served: str, served_build: Path) -> None:
     for fmt, accept, media in (
         ("json", "application/sparql-results+json", "application/sparql-results+json"),

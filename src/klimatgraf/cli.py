@@ -598,6 +598,12 @@ class GroupBy(str, Enum):
     municipality = "municipality"
 
 
+class FusionChoice(str, Enum):
+    rrf = "rrf"
+    minmax = "minmax"
+    z = "z"
+
+
 class Retriever(str, Enum):
     hybrid = "hybrid"
     bm25 = "bm25"
@@ -622,27 +628,44 @@ def search(
     model: Annotated[
         str | None, typer.Option("--model", help="Embedding model; must match the index (default: the index's).")
     ] = None,
-    bm25_weight: Annotated[float, typer.Option("--bm25-weight", min=0, help="Weight of BM25 in the fusion.")] = 0.5,
+    bm25_weight: Annotated[
+        float | None, typer.Option("--bm25-weight", min=0, help="Weight of BM25 in the fusion (default: tuned).")
+    ] = None,
     dense_weight: Annotated[
-        float, typer.Option("--dense-weight", min=0, help="Weight of dense vectors in the fusion.")
-    ] = 1.0,
-    rrf_k: Annotated[float, typer.Option("--rrf-k", min=1, help="Reciprocal-rank-fusion constant k.")] = 10.0,
+        float | None,
+        typer.Option("--dense-weight", min=0, help="Weight of dense vectors in the fusion (default: tuned)."),
+    ] = None,
+    rrf_k: Annotated[float | None, typer.Option("--rrf-k", min=1, help="Reciprocal-rank-fusion constant k.")] = None,
+    fusion_method: Annotated[
+        FusionChoice | None, typer.Option("--fusion", help="rrf, minmax or z (default: tuned).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="With --group municipality: every municipality ranked, no cut-off.")
+    ] = False,
+    min_evidence: Annotated[
+        float | None, typer.Option("--min-evidence", help="Cut-off: evidence a municipality's paragraph needs.")
+    ] = None,
+    max_gap: Annotated[
+        float | None, typer.Option("--max-gap", min=0, help="Cut-off: at most this far below the best evidence.")
+    ] = None,
     fmt: FormatOpt = Format.table,
     edition: EditionOpt = None,
 ) -> None:
-    """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X"."""
-    from dataclasses import replace
+    """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X".
 
-    from .search import FusionConfig, Searcher, highlight
+    With --group municipality only municipalities whose own text answers are listed (a calibrated
+    cut-off); when nobody does, the output is empty and the exit code is 1. --all lists them all."""
+    from .search import Searcher, highlight, tuned_configs
 
-    fusion = FusionConfig()  # its defaults were chosen by evaluation; options override single values
-    if bm25_weight is not None:
-        fusion = replace(fusion, bm25_weight=bm25_weight)
-    if dense_weight is not None:
-        fusion = replace(fusion, dense_weight=dense_weight)
-    if rrf_k is not None:
-        fusion = replace(fusion, rrf_k=rrf_k)
-    searcher = Searcher((build_dir or default_build_dir()) / "index", model=model, fusion=fusion)
+    fusion, cutoff = tuned_configs(
+        bm25_weight=bm25_weight,
+        dense_weight=dense_weight,
+        rrf_k=rrf_k,
+        method=fusion_method.value if fusion_method else None,
+        min_evidence=min_evidence,
+        max_gap=max_gap,
+    )
+    searcher = Searcher((build_dir or default_build_dir()) / "index", model=model, fusion=fusion, cutoff=cutoff)
     towns, kind, how = municipality or None, doc_type.value if doc_type else None, retriever.value
     from .editions import index_note, parse_edition
 
@@ -650,10 +673,24 @@ def search(
     if note := index_note(searcher.index.entries, chosen):
         _err().print(f"search: {note}", markup=False, highlight=False)
     if group is GroupBy.municipality:
-        groups = searcher.search_grouped(text, k=k, municipalities=towns, doc_type=kind, retriever=how, edition=chosen)  # type: ignore[arg-type]
+        groups = searcher.search_grouped(
+            text,
+            k=k,
+            municipalities=towns,
+            doc_type=kind,
+            retriever=how,  # type: ignore[arg-type]
+            full_ranking=all_,
+            edition=chosen,
+        )
+        if not groups:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
+            sys.stderr.write(
+                f"Ingen kommun nämner det i sin egen text (no municipality answers {text!r}); --all visar alla\n"
+            )
+            if fmt in (Format.table, Format.markdown):
+                raise typer.Exit(1)
         if fmt is Format.json:
             sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
-            return
+            raise typer.Exit(0 if groups else 1)
         rows = [
             {
                 "rank": i,
@@ -667,7 +704,7 @@ def search(
             for i, g in enumerate(groups, start=1)
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
-        return
+        raise typer.Exit(0 if groups else 1)
     hits = searcher.search(text, k=k, municipalities=towns, doc_type=kind, retriever=how, edition=chosen)  # type: ignore[arg-type]
     if fmt is Format.json:
         sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")

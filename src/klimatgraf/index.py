@@ -4,11 +4,11 @@ What is indexed is not always the bare paragraph, because a reader matches more 
 - Paragraphs with the same (whitespace-normalised, casefolded) text in several documents are
   one *entry* that lists every document holding it — the shared template is indexed once
   and collapsed at search time instead of crowding the top ranks five times over.
-- Each entry is searched through *passages*: the paragraph with its nearest heading (and
-  its municipality's name, when it belongs to one municipality) in front, because a bullet
-  or a short paragraph often does not repeat the topic its heading names; and for list
-  paragraphs one extra passage per item (lead-in + item), so that one relevant bullet in a
-  long list is not drowned by the others. Passages map back to their entry; an entry scores
+- Each entry is searched through *passages*: the paragraph itself (optionally with its
+  heading or heading path, document title and sentence windows in front — `IndexOptions`;
+  cross-validation on the question bank found the bare paragraph best for e5); and for
+  list paragraphs one extra passage per item (lead-in + item), so that one relevant bullet
+  in a long list is not drowned by the others. Passages map back to their entry; an entry scores
   as its best passage.
 
 The directory is written next to its final place and renamed into it, so a failed build
@@ -71,10 +71,12 @@ ENGLISH_STOPWORDS = frozenset([
 class IndexOptions:
     """How passages are formed and searched; stored in the manifest so search uses the same."""
 
-    context: Literal["none", "heading", "path"] = "heading"
+    context: Literal["none", "heading", "path"] = "none"  # chosen by CV: e5 does best on the bare paragraph
     municipality_prefix: bool = False  # measured: no gain, and it makes passages depend on other documents
     item_passages: bool = True
     min_items: int = 2
+    title: bool = False  # the document's title in front of a one-document paragraph (dense context)
+    window_chars: int = 0  # > 0: a longer paragraph also gets sentence windows of at most this many characters
     ann: AnnKind = "flat"
     hnsw_m: int = 32
     ivf_nprobe: int = 16
@@ -193,6 +195,7 @@ def _doc_info(document: Document, latest: bool = True) -> dict[str, Any]:
         "version": document.version,  # editions (issue 14): search filters on these, see editions.entry_allowed
         "edition_year": document.edition_year,
         "latest": latest,
+        "title": document.title,
     }
 
 
@@ -238,6 +241,8 @@ def _context(entry: dict[str, Any], options: IndexOptions) -> str:
     municipalities = {m["municipality"] for m in entry["members"]}
     if options.municipality_prefix and len(municipalities) == 1 and not entry["boilerplate"]:
         parts.append(f"{next(iter(municipalities))} kommun")
+    if options.title and len({m["doc_id"] for m in entry["members"]}) == 1 and entry["members"][0].get("title"):
+        parts.append(entry["members"][0]["title"])
     section = [_heading(s) for s in entry["section"] if _heading(s)]
     if section and entry["kind"] != "heading":
         if options.context == "heading":
@@ -255,6 +260,22 @@ def _lead_in(entry: dict[str, Any]) -> str:
     return lead.strip().rstrip("•▪◦-–").strip()
 
 
+def _windows(text: str, size: int) -> list[str]:
+    """Consecutive sentences packed into windows of at most `size` characters, one sentence of
+    overlap, so that text beyond e5's 512 tokens is still embedded."""
+    sentences = [t for t in re.split(r"(?<=[.!?:;])\s+|\s+(?=[•▪◦])", text) if t]
+    windows: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        if current and len(" ".join([*current, sentence])) > size:
+            windows.append(" ".join(current)[:size])
+            current = current[-1:] if len(current[-1]) < size // 2 else []
+        current.append(sentence)
+    if current:
+        windows.append(" ".join(current)[:size])
+    return windows if len(windows) > 1 else []
+
+
 def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
     """Texts to index and, for each, the entry it stands for."""
     texts: list[str] = []
@@ -264,6 +285,10 @@ def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> t
         body = " ".join(entry["text"].split())
         texts.append(f"{context}. {body}" if context else body)
         owners.append(row)
+        if options.window_chars > 0 and len(body) > options.window_chars:
+            for window in _windows(body, options.window_chars):
+                texts.append(f"{context}. {window}" if context else window)
+                owners.append(row)
         if options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items:
             lead = _lead_in(entry)
             for item in entry["items"]:

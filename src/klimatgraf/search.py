@@ -1,10 +1,10 @@
 """Hybrid search over the index: ranked paragraphs, or municipalities with their evidence.
 
-Ranking is weighted reciprocal-rank fusion of BM25 and dense ranks,
-`score = Σ w_r / (k + rank_r)`, over *entries* (distinct paragraph texts). Plain RRF with
-equal weights lets BM25 — which ranks paraphrased answers in the hundreds — drag good
-dense hits down, so the dense side weighs more; the defaults come from `klimatgraf eval`
-on the development questions (see docs/benchmarks.md).
+Ranking fuses BM25 and dense scores over *entries* (distinct paragraph texts): by default
+`0.8·dense' + 0.2·bm25'`, each scaled min-max over its top candidates (weighted RRF and
+z-score fusion are the alternatives, `FusionConfig.method`). The defaults, the passage form
+and the who cut-off were chosen by 5-fold cross-validation on bench/questions/bank.json
+(bench/cv.py; out-of-fold figures in docs/benchmarks.md).
 
 Shared template text is one collapsed hit listing all its documents; its score is scaled by
 `boilerplate_weight` so it ranks below a municipality's own text of similar relevance, and
@@ -47,26 +47,77 @@ _LEAD = re.compile(
 )
 
 
+FusionMethod = Literal["rrf", "minmax", "z"]
+
+
 @dataclass(frozen=True)
 class FusionConfig:
-    """Weighted RRF, `score = Σ w_r / (rrf_k + rank_r)`; defaults chosen by evaluation.
+    """How BM25 and dense scores become one ranking; defaults chosen by cross-validation.
 
-    Grid bm25_weight ∈ {0, .25, .5, .75, 1} × rrf_k ∈ {5, 10, 20, 60} (dense_weight 1) on the
-    dev questions plus bench/tuning_queries.json (22 who, 14 passage): dense alone (weight 0)
-    gets who hit@1 0.77; plain RRF (1, 60) 0.91 before the English term expansion and 0.95
-    after; bm25_weight 0.5–0.75 with rrf_k 5–20 gives 0.95 (MRR 0.97) with or without it, so
-    the default sits in the middle of that plateau. Passage hit@5 is 1.0 everywhere except
-    BM25 alone. Boilerplate and heading weights (0.3–1.0) did not move these numbers; 0.5 keeps
-    template text and bare headings below a municipality's own paragraphs of equal rank.
+    - "rrf": weighted reciprocal-rank fusion, `Σ w_r / (rrf_k + rank_r)`;
+    - "minmax": `Σ w_r · s_r'`, each retriever's scores min-max scaled over the entries;
+    - "z": `Σ w_r · z_r`, each retriever's scores as z-scores over the entries (no BM25
+      match counts as 0), so the fused score also says how far a paragraph stands out from
+      the rest of the corpus for this question — the *evidence* the who-cut-off reads.
+    `bm25_floor` (per-query weights): when BM25's best z-score is below it, BM25 found
+    nothing distinctive and is left out of this question's ranking. The grid and the
+    out-of-fold figures behind the defaults are in docs/benchmarks.md ("Search quality").
     """
 
-    bm25_weight: float = 0.5
-    dense_weight: float = 1.0
-    rrf_k: float = 10.0
+    method: FusionMethod = "minmax"
+    bm25_weight: float = 0.2
+    dense_weight: float = 0.8
+    rrf_k: float = 10.0  # only for "rrf"
+    bm25_floor: float = 0.0
     boilerplate_weight: float = 0.5
     heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
     depth: int = 200  # ranks per retriever that take part in fusion
     strip_question: bool = False  # measured: e5 does slightly better on the whole question
+
+
+@dataclass(frozen=True)
+class CutoffConfig:
+    """Which municipalities answer a who-question: evidence ≥ `min_evidence` (absolute) and
+    ≥ best evidence − `max_gap` (relative to the best hit). A paragraph's evidence is how far
+    it stands out from the corpus for this question: its dense and BM25 z-scores, weighed by
+    `bm25_weight` (a bare heading's scaled by the heading weight). Calibrated by
+    cross-validation on the question bank (docs/benchmarks.md)."""
+
+    min_evidence: float = 1.75
+    max_gap: float = 0.5
+    bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
+
+    def floor(self, strengths: Iterable[float]) -> float:
+        """The evidence a paragraph needs, given every candidate paragraph's evidence."""
+        return max(self.min_evidence, max(strengths, default=self.min_evidence) - self.max_gap)
+
+
+def tuned_configs(
+    *,
+    bm25_weight: float | None = None,
+    dense_weight: float | None = None,
+    rrf_k: float | None = None,
+    method: str | None = None,
+    min_evidence: float | None = None,
+    max_gap: float | None = None,
+) -> tuple[FusionConfig, CutoffConfig]:
+    """The tuned defaults with any of their values overridden (CLI and API options)."""
+    fusion, cutoff = FusionConfig(), CutoffConfig()
+    if method is not None:
+        if method not in ("rrf", "minmax", "z"):
+            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z")
+        fusion = replace(fusion, method=method)  # type: ignore[arg-type]
+    if bm25_weight is not None:
+        fusion = replace(fusion, bm25_weight=bm25_weight)
+    if dense_weight is not None:
+        fusion = replace(fusion, dense_weight=dense_weight)
+    if rrf_k is not None:
+        fusion = replace(fusion, rrf_k=rrf_k)
+    if min_evidence is not None:
+        cutoff = replace(cutoff, min_evidence=min_evidence)
+    if max_gap is not None:
+        cutoff = replace(cutoff, max_gap=max_gap)
+    return fusion, cutoff
 
 
 @dataclass(frozen=True)
@@ -103,12 +154,16 @@ class MunicipalityHit:
     kommunkod: str
     score: float
     evidence: tuple[Hit, ...] = field(default=())
+    strength: float = 0.0  # evidence (z-fused score) of its best own paragraph; see CutoffConfig
+    answers: bool = True  # passes the cut-off (always true unless the full ranking was asked for)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "municipality": self.municipality,
             "kommunkod": self.kommunkod,
             "score": self.score,
+            "strength": self.strength,
+            "answers": self.answers,
             "evidence": [
                 {
                     "paragraph": e.paragraph,
@@ -255,8 +310,10 @@ class Searcher:
         model: str | Embedder | None = None,
         fusion: FusionConfig | None = None,
         preload: bool = True,
+        cutoff: CutoffConfig | None = None,
     ) -> None:
         self.fusion = fusion or FusionConfig()
+        self.cutoff = cutoff or CutoffConfig()
         self._warming: threading.Thread | None = None
         self._embedder: Embedder | None = None
         if model is None and preload:
@@ -284,6 +341,7 @@ class Searcher:
         elif self._warming is None or self._embedder is None or self._embedder.model_id != built_with:
             self._embedder = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.query_cache = QUERY_CACHE
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
         self._allowed_masks: dict[tuple[frozenset[str] | None, str | None, str], list[list[int]]] = {}
@@ -326,7 +384,7 @@ class Searcher:
         vector = self._query_vectors.pop(text, None)
         if vector is None:
             vector = np.ascontiguousarray(self.embedder.embed_query(text), dtype=np.float32)
-            if len(self._query_vectors) >= QUERY_CACHE:
+            if len(self._query_vectors) >= self.query_cache:
                 self._query_vectors.popitem(last=False)
         self._query_vectors[text] = vector
         return vector
@@ -379,33 +437,21 @@ class Searcher:
 
     def _ranked(
         self, query: str, retriever: Retriever, allowed: list[list[int]]
-    ) -> list[tuple[int, float, tuple[str, ...]]]:
-        """(entry row, fused score, retrievers that found it), best first, before boilerplate scaling."""
+    ) -> list[tuple[int, float, tuple[str, ...], float]]:
+        """(entry row, fused score, retrievers that found it, evidence), best first, before boilerplate scaling."""
         if retriever not in ("hybrid", "bm25", "dense"):
             raise InputError(f"unknown retriever {retriever!r}; use hybrid, bm25 or dense")
         used = RETRIEVERS if retriever == "hybrid" else (retriever,)
         ok = np.array([bool(a) for a in allowed], dtype=bool)
-        weights = {"bm25": self.fusion.bm25_weight, "dense": self.fusion.dense_weight}
-        fused = np.zeros(len(allowed), dtype=np.float64)
-        found: dict[int, list[str]] = {}
-        for name in used:
-            scores = self._bm25_scores(query) if name == "bm25" else self._dense_scores(query)
-            candidates = np.flatnonzero(ok & np.isfinite(scores))
-            order = candidates[np.argsort(-scores[candidates], kind="stable")][: self.fusion.depth]
-            if retriever != "hybrid":
-                return [(int(row), float(scores[row]), (name,)) for row in order]
-            for rank, row in enumerate(order, start=1):
-                fused[row] += weights[name] / (self.fusion.rrf_k + rank)
-                found.setdefault(int(row), []).append(name)
-        rows = sorted(found, key=lambda r: -fused[r])
-        return [(r, float(fused[r]), tuple(found[r])) for r in rows]
+        signals = {name: self._bm25_scores(query) if name == "bm25" else self._dense_scores(query) for name in used}
+        return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight)
 
     def _adjusted(self, row: int, score: float) -> float:
         entry = self.index.entries[row]
         if entry["boilerplate"]:
-            score *= self.fusion.boilerplate_weight
+            score = _scaled(score, self.fusion.boilerplate_weight)
         if entry["kind"] == "heading":
-            score *= self.fusion.heading_weight
+            score = _scaled(score, self.fusion.heading_weight)
         return score
 
     def _hit(
@@ -434,6 +480,31 @@ class Searcher:
 
     # ------------------------------------------------------------------ public
 
+    def paragraph_rows(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> list[tuple[int, float, tuple[str, ...]]]:
+        """(entry row, score, retrievers) in the order `search` shows them."""
+        ranked = [(row, self._adjusted(row, s), found) for row, s, found, _ in self._ranked(query, retriever, allowed)]
+        ranked.sort(key=lambda t: -t[1])
+        return ranked
+
+    def municipality_rows(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> dict[str, list[tuple[int, float, tuple[str, ...], float]]]:
+        """Municipality → its own (non-template) rows as (row, score, retrievers, evidence), best score first."""
+        groups: dict[str, list[tuple[int, float, tuple[str, ...], float]]] = {}
+        for row, score, found, strength in self._ranked(query, retriever, allowed):
+            entry = self.index.entries[row]
+            if entry["boilerplate"]:
+                continue  # template text never makes a municipality an answer
+            if entry["kind"] == "heading":
+                strength = _scaled(strength, self.fusion.heading_weight)
+            member = entry["members"][allowed[row][0] if allowed[row] else 0]
+            groups.setdefault(member["municipality"], []).append((row, self._adjusted(row, score), found, strength))
+        for rows in groups.values():
+            rows.sort(key=lambda t: -t[1])
+        return groups
+
     def search(
         self,
         query: str,
@@ -448,8 +519,7 @@ class Searcher:
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
         allowed = self._allowed(municipalities, doc_type, edition)
-        ranked = [(row, self._adjusted(row, s), found) for row, s, found in self._ranked(query, retriever, allowed)]
-        ranked.sort(key=lambda t: -t[1])
+        ranked = self.paragraph_rows(query, retriever, allowed)
         return [
             self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
@@ -463,38 +533,122 @@ class Searcher:
         retriever: Retriever = "hybrid",
         evidence: int = 3,
         edition: str = "latest",
+        full_ranking: bool = False,
     ) -> list[MunicipalityHit]:
-        """Municipalities ranked by their best own paragraph, each with up to `evidence` paragraphs."""
+        """Municipalities whose own text answers, best first, each with up to `evidence`
+        paragraphs that pass the cut-off (`self.cutoff`); an empty list when nobody answers.
+
+        `full_ranking`: every municipality with any scored paragraph, ranked by its best own
+        paragraph (its top `evidence` paragraphs as evidence); `answers` says which pass.
+        """
         query = clean_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
+        if evidence < 1:
+            raise InputError(f"evidence must be at least 1, not {evidence}")
         allowed = self._allowed(municipalities, doc_type, edition)
-        groups: dict[str, list[Hit]] = {}
-        for row, score, found in self._ranked(query, retriever, allowed):
-            entry = self.index.entries[row]
-            if entry["boilerplate"]:
-                continue  # template text never makes a municipality an answer
-            score = self._adjusted(row, score)
-            hit = self._hit(0, row, score, found, allowed[row])
-            groups.setdefault(hit.municipality, []).append(hit)
-        ordered = []
-        for hits in groups.values():
-            hits.sort(key=lambda h: -h.score)
-            ordered.append(hits[:evidence])
-        ordered.sort(key=lambda hs: -hs[0].score)
-        ordered = [  # only the evidence that is shown is highlighted
-            [replace(h, html=highlight_html(h.text, query, analyzer=self.analyzer)) for h in hs] for hs in ordered[:k]
-        ]
+        groups = self.municipality_rows(query, retriever, allowed)
+        floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows)
+        ordered: list[tuple[list[Hit], float, bool]] = []
+        for rows in groups.values():
+            strength = max(t[3] for t in rows)
+            passing = [t for t in rows if t[3] >= floor]
+            if not full_ranking and not passing:
+                continue
+            shown = rows[:evidence] if full_ranking else passing[:evidence]
+            hits = [self._hit(0, row, score, found, allowed[row]) for row, score, found, _ in shown]
+            ordered.append((hits, strength, bool(passing)))
+        ordered.sort(key=lambda t: -t[0][0].score)
         return [
             MunicipalityHit(
                 rank=i,
                 municipality=hs[0].municipality,
                 kommunkod=hs[0].kommunkod,
                 score=hs[0].score,
-                evidence=tuple(_renumber(hs)),
+                evidence=tuple(  # only the evidence that is shown is highlighted
+                    _renumber(replace(h, html=highlight_html(h.text, query, analyzer=self.analyzer)) for h in hs)
+                ),
+                strength=round(strength, 4),
+                answers=answers,
             )
-            for i, hs in enumerate(ordered[:k], start=1)
+            for i, (hs, strength, answers) in enumerate(ordered[:k], start=1)
         ]
+
+
+def _scaled(score: float, weight: float) -> float:
+    """`score` lowered by `weight` (0–1); a negative z-score moves further down, not up."""
+    return score * weight if score >= 0 or weight <= 0 else score / weight
+
+
+def _zscores(scores: np.ndarray, missing: float | None = None) -> np.ndarray:
+    """Scores as z-scores over all entries; unscored entries (−inf) count as `missing`
+    (default: the lowest score seen)."""
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return np.zeros(len(scores), dtype=np.float64)
+    fill = float(scores[finite].min()) if missing is None else missing
+    values = np.where(finite, scores, fill).astype(np.float64)
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 0 else np.zeros(len(values), dtype=np.float64)
+
+
+def z_parts(signals: dict[str, np.ndarray], config: FusionConfig) -> dict[str, np.ndarray]:
+    """Each retriever's scores as z-scores over the entries; BM25 is all zeros for a question
+    where its best z-score is below `config.bm25_floor` (nothing distinctive found)."""
+    z = {name: _zscores(scores, 0.0 if name == "bm25" else None) for name, scores in signals.items()}
+    if "bm25" in z and len(z) > 1 and (not len(z["bm25"]) or float(z["bm25"].max()) < config.bm25_floor):
+        z["bm25"] = np.zeros(len(z["bm25"]), dtype=np.float64)
+    return z
+
+
+def evidence_of(z: dict[str, np.ndarray], bm25_weight: float) -> np.ndarray:
+    """Evidence per entry: `(z_dense + w·z_bm25) / (1 + w)`, or the one retriever's z-score."""
+    if "dense" not in z:
+        return z["bm25"]
+    if "bm25" not in z:
+        return z["dense"]
+    return (z["dense"] + bm25_weight * z["bm25"]) / (1.0 + bm25_weight)
+
+
+def fuse(
+    signals: dict[str, np.ndarray], config: FusionConfig, ok: np.ndarray, evidence_bm25: float = 0.5
+) -> list[tuple[int, float, tuple[str, ...], float]]:
+    """Rank entries from per-retriever scores (BM25 and/or dense, −inf = not scored).
+
+    Returns (entry row, fused score, retrievers that found it, evidence), best first; the
+    evidence weighs BM25 by `evidence_bm25` (CutoffConfig.bm25_weight). Pure numpy, so
+    cross-validation can rerun every configuration on stored scores.
+    """
+    z = z_parts(signals, config)
+    evidence = evidence_of(z, evidence_bm25)
+    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight}
+    if "bm25" in z and len(z) > 1 and not z["bm25"].any():
+        weights["bm25"] = 0.0  # BM25 found nothing distinctive for this question
+    orders: dict[str, np.ndarray] = {}
+    for name, scores in signals.items():
+        candidates = np.flatnonzero(ok & np.isfinite(scores))
+        orders[name] = candidates[np.argsort(-scores[candidates], kind="stable")][: config.depth]
+    if len(signals) == 1:
+        name, scores = next(iter(signals.items()))
+        return [(int(r), float(scores[r]), (name,), float(evidence[r])) for r in orders[name]]
+    fused = np.zeros(len(ok), dtype=np.float64)
+    total = sum(weights[name] for name in signals) or 1.0
+    found: dict[int, list[str]] = {}
+    for name, order in orders.items():
+        if config.method == "z":
+            fused += weights[name] * z[name] / total
+        if not len(order):
+            continue
+        if config.method == "rrf":
+            fused[order] += weights[name] / (config.rrf_k + np.arange(1, len(order) + 1))
+        elif config.method == "minmax":
+            top = signals[name][order].astype(np.float64)
+            span = float(top[0] - top[-1])
+            fused[order] += weights[name] * ((top - top[-1]) / span if span > 0 else np.ones(len(top)))
+        for row in order.tolist():
+            found.setdefault(row, []).append(name)
+    rows = sorted(found, key=lambda r: -fused[r])
+    return [(r, float(fused[r]), tuple(found[r]), float(evidence[r])) for r in rows]
 
 
 def _renumber(hits: Iterable[Hit]) -> list[Hit]:

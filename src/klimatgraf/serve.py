@@ -688,6 +688,7 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Fast
         m: list[str] = Query(default=[]),  # noqa: B008 - FastAPI's way to declare a repeated parameter
         type: str | None = None,
         retriever: str = "hybrid",
+        all: bool = False,
     ) -> Response:
         if not q.strip():
             raise HTTPError(400, "empty query; pass q=, e.g. /api/search?q=vem+arbetar+med+matsvinn")
@@ -710,11 +711,20 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Fast
                 except InputError as exc:
                     raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
         with service.search_lock:
-            return _search(q, k, group, towns, type, retriever)
+            return _search(q, k, group, towns, type, retriever, all)
 
-    def _search(q: str, k: int, group: str, towns: list[str] | None, type: str | None, retriever: str) -> Response:
-        if group == "municipality":
-            groups = service.searcher.search_grouped(q, k=k, municipalities=towns, doc_type=type, retriever=retriever)  # type: ignore[arg-type]
+    def _search(
+        q: str, k: int, group: str, towns: list[str] | None, type: str | None, retriever: str, full: bool = False
+    ) -> Response:
+        if group == "municipality":  # only municipalities past the cut-off ([] = nobody); all=true: every one
+            groups = service.searcher.search_grouped(
+                q,
+                k=k,
+                municipalities=towns,
+                doc_type=type,
+                retriever=retriever,  # type: ignore[arg-type]
+                full_ranking=full,
+            )
             data: list[dict[str, Any]] = [g.to_dict() for g in groups]
         else:
             hits = service.searcher.search(q, k=k, municipalities=towns, doc_type=type, retriever=retriever)  # type: ignore[arg-type]

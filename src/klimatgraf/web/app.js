@@ -241,10 +241,18 @@ async function runSearch(params) {
     if (seq !== search.seq) return;
     await loadMunicipalities().catch(() => {});
     renderSearch(body, group);
+    if (group === 'municipality' && !body.length) {
+      // nobody passes the cut-off: the near misses (the full ranking) folded under "visa fler"
+      query.set('all', 'true');
+      const near = (await api(`api/search?${query}`, { signal: search.controller.signal })).body;
+      if (seq !== search.seq) return;
+      if (near.length) renderNearMisses(near, q);
+    }
     const ms = Math.round(performance.now() - started);
     performance.measure('kg-search', `kg-search-start-${seq}`);
     const what = group === 'paragraph' ? `${body.length} stycken` : `${body.length} kommuner`;
-    const status = body.length ? `${what} för ”${q}” (${ms} ms)` : `Inga träffar för ”${q}”. Pröva andra ord.`;
+    const none = group === 'municipality' ? `Ingen kommun nämner ”${q}” i sin egen text.` : `Inga träffar för ”${q}”. Pröva andra ord.`;
+    const status = body.length ? `${what} för ”${q}” (${ms} ms)` : none;
     setStatus($('#search-status'), status);
     $('#search-results').dataset.query = q;
   } catch (err) {
@@ -310,6 +318,15 @@ function renderSearch(body, group) {
     }
   }
   $('#search-results').replaceChildren(list);
+}
+
+function renderNearMisses(near, q) {
+  const results = $('#search-results');
+  renderSearch(near, 'municipality');
+  const list = results.firstChild;
+  list.setAttribute('aria-label', `Närmast, men nämner inte ”${q}”`);
+  for (const item of list.querySelectorAll('.result')) item.className = 'near-miss'; // not an answer
+  results.replaceChildren(el('details', { class: 'near-misses' }, el('summary', {}, `visa fler (${near.length} kommuner, närmast men under gränsen)`), list));
 }
 
 // ---------------------------------------------------------------------------------------------

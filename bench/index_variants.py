@@ -1,0 +1,54 @@
+"""Build the search index with other passage options, for bench/cv.py to compare.
+
+    python bench/index_variants.py [data_dir] [out_dir] [variant ...]
+
+Writes `<out_dir>/<variant>/index` for each variant below (the default build's index is
+`build/index`). Embeddings come from the shared cache in `<out_dir>/cache`, so passages that
+two variants share are embedded once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from klimatgraf.corpus import load_corpus
+from klimatgraf.embed import get_embedder
+from klimatgraf.index import IndexOptions, build_index
+
+VARIANTS = {
+    "plain": IndexOptions(context="none", item_passages=False),
+    "plain-items": IndexOptions(context="none"),
+    "heading": IndexOptions(),
+    "path": IndexOptions(context="path"),
+    "path-title": IndexOptions(context="path", title=True),
+    "path-title-window": IndexOptions(context="path", title=True, window_chars=1200),
+    "heading-noitems": IndexOptions(item_passages=False),
+}
+
+
+def main(argv: list[str]) -> int:
+    data = Path(argv[0]) if argv else Path("data")
+    out = Path(argv[1]) if len(argv) > 1 else Path("build/variants")
+    corpus = load_corpus(data)
+    embedder = get_embedder("e5")
+    wanted = set(argv[2:]) or set(VARIANTS)
+    for name, options in VARIANTS.items():
+        if name not in wanted:
+            continue
+        manifest = build_index(
+            corpus.paragraphs,
+            corpus.documents,
+            out / name / "index",
+            embedder,
+            options=options,
+            cache_dir=out / "cache",
+        )
+        print(
+            f"{name}: {manifest.passages} passages, {manifest.embedded} embedded, {manifest.seconds} s", file=sys.stderr
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,144 @@
+"""`fuse` (rrf, min-max, z, per-query BM25 floor), the who cut-off and the answer-set metrics, on
+made-up scores: exact numbers that a wrong formula changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from klimatgraf.errors import InputError
+from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
+from klimatgraf.index import IndexOptions, _windows, make_passages
+from klimatgraf.search import CutoffConfig, FusionConfig, fuse, tuned_configs
+
+INF = -np.inf
+OK = np.ones(4, dtype=bool)
+
+
+def rows(result: list[tuple[int, float, tuple[str, ...], float]]) -> list[int]:
+    return [r for r, _, _, _ in result]
+
+
+def test_rrf_adds_weighted_reciprocal_ranks() -> None:
+    signals = {"bm25": np.array([3.0, INF, 1.0, INF]), "dense": np.array([0.1, 0.9, 0.5, 0.2])}
+    out = fuse(signals, FusionConfig(method="rrf", bm25_weight=1.0, dense_weight=1.0, rrf_k=1.0), OK)
+    scores = {r: s for r, s, _, _ in out}
+    assert scores[0] == pytest.approx(1 / 2 + 1 / 5)  # BM25 rank 1, dense rank 4
+    assert scores[2] == pytest.approx(1 / 3 + 1 / 3)
+    assert scores[1] == pytest.approx(1 / 2)
+    assert rows(out) == [0, 2, 1, 3]
+    assert dict((r, f) for r, _, f, _ in out)[1] == ("dense",)
+
+
+def test_minmax_scales_each_retriever_over_its_candidates() -> None:
+    signals = {"bm25": np.array([4.0, INF, 2.0, INF]), "dense": np.array([0.2, 0.8, 0.6, 0.4])}
+    out = fuse(signals, FusionConfig(method="minmax", bm25_weight=0.5, dense_weight=0.5), OK)
+    scores = {r: s for r, s, _, _ in out}
+    assert scores[0] == pytest.approx(0.5 * 1 + 0.5 * 0)
+    assert scores[1] == pytest.approx(0.5 * 1)
+    assert scores[2] == pytest.approx(0.5 * 0 + 0.5 * (0.4 / 0.6))
+    assert scores[3] == pytest.approx(0.5 * (0.2 / 0.6))
+
+
+def test_z_fusion_and_evidence_count_no_bm25_match_as_zero() -> None:
+    bm25 = np.array([3.0, INF, INF, INF])
+    dense = np.array([0.5, 0.9, 0.5, 0.5])
+    config = FusionConfig(method="z", bm25_weight=0.25, dense_weight=0.75)
+    out = fuse({"bm25": bm25, "dense": dense}, config, OK, evidence_bm25=1 / 3)  # evidence = .75 zd + .25 zb
+    zb = (np.array([3.0, 0, 0, 0]) - 0.75) / np.array([3.0, 0, 0, 0]).std()
+    zd = (dense - dense.mean()) / dense.std()
+    expected = 0.25 * zb + 0.75 * zd
+    for row, score, _, evidence in out:
+        assert score == pytest.approx(expected[row]) and evidence == pytest.approx(expected[row])
+    assert rows(out)[0] == 1
+    dense_only = fuse({"bm25": bm25, "dense": dense}, config, OK, evidence_bm25=0.0)
+    assert {r: e for r, _, _, e in dense_only} == pytest.approx({r: zd[r] for r in range(4)})
+
+
+def test_a_bm25_match_that_does_not_stand_out_is_left_out_per_query() -> None:
+    bm25 = np.array([1.0, 1.0, 1.0, 1.1])  # no distinctive BM25 hit: best z-score ≈ 1.7
+    dense = np.array([0.9, 0.1, 0.2, 0.3])
+    config = FusionConfig(method="z", bm25_weight=0.5, dense_weight=0.5, bm25_floor=2.0)
+    out = fuse({"bm25": bm25, "dense": dense}, config, OK)
+    zd = (dense - dense.mean()) / dense.std()
+    assert [s for _, s, _, _ in out] == pytest.approx(sorted(zd, reverse=True))
+    kept = fuse({"bm25": bm25, "dense": dense}, FusionConfig(method="z", bm25_weight=0.5, dense_weight=0.5), OK)
+    assert [s for _, s, _, _ in kept] != pytest.approx(sorted(zd, reverse=True))
+
+
+def test_filters_and_depth_limit_the_candidates() -> None:
+    signals = {"bm25": np.array([4.0, 3.0, 2.0, 1.0]), "dense": np.array([0.1, 0.2, 0.3, 0.4])}
+    ok = np.array([True, False, True, True])
+    out = fuse(signals, FusionConfig(depth=1), ok)
+    assert sorted(rows(out)) == [0, 3]  # BM25's best allowed and dense's best allowed
+
+
+def test_cut_off_floor_is_absolute_and_relative() -> None:
+    cutoff = CutoffConfig(min_evidence=2.0, max_gap=1.5)
+    assert cutoff.floor([5.0, 4.0, 1.0]) == 3.5  # relative to the best
+    assert cutoff.floor([2.5, 1.0]) == 2.0  # absolute
+    assert cutoff.floor([]) == 2.0
+
+
+def test_tuned_configs_override_single_values_and_refuse_unknown_methods() -> None:
+    fusion, cutoff = tuned_configs(bm25_weight=0.1, method="minmax", max_gap=0.5)
+    assert (fusion.bm25_weight, fusion.method, cutoff.max_gap) == (0.1, "minmax", 0.5)
+    assert fusion.dense_weight == FusionConfig().dense_weight and cutoff.min_evidence == CutoffConfig().min_evidence
+    with pytest.raises(InputError, match="unknown fusion"):
+        tuned_configs(method="max")
+
+
+def test_answer_set_metrics() -> None:
+    assert answer_set_scores(["Alvesta", "Avesta", "Skellefteå"], ["avesta", "Alvesta"]) == pytest.approx(
+        {"precision": 2 / 3, "recall": 1.0, "f1": 0.8}
+    )
+    assert answer_set_scores([], ["Avesta"]) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    towns = ["Alvesta", "Avesta", "Skellefteå"]
+    answers = np.array([[True, True, True], [False, False, False], [False, True, False]])
+    expected = np.array([True, True, False])
+    batch = answer_set_arrays(answers, expected)
+    for i, row in enumerate(answers):
+        one = answer_set_scores([t for t, a in zip(towns, row, strict=True) if a], ["Alvesta", "Avesta"])
+        assert {k: batch[k][i] for k in one} == pytest.approx(one)
+    assert batch["nobody"].tolist() == [0.0, 1.0, 0.0]
+    first, scores = who_scores(["Skellefteå", "Avesta", "Alvesta"], ["Avesta"], ["Alvesta", "Avesta"])
+    assert first == 2 and scores["recall@3"] == 1.0 and scores["mrr"] == 0.5 and scores["f1"] == pytest.approx(2 / 3)
+    first, scores = passage_scores(["a b", "x  99 % FÖRNYBAR y"], ["99 % förnybar"])
+    assert first == 2 and scores == {"hit@1": 0.0, "hit@5": 1.0, "mrr@10": 0.5}
+
+
+def test_no_answer_questions_are_their_own_set() -> None:
+    data = load_questions(
+        {
+            "who": [{"q": "a", "expect": ["Avesta"]}, {"q": "b", "expect": []}],
+            "passage": [{"q": "c", "snippets": ["x"]}],
+        }
+    )
+    assert [len(data[k]) for k in ("who", "none", "passage")] == [1, 1, 1]
+    with pytest.raises(InputError, match="snippet"):
+        load_questions({"passage": [{"q": "c", "snippets": []}]})
+
+
+def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> None:
+    text = " ".join(f"Mening nummer {i} handlar om klimat." for i in range(40))
+    windows = _windows(text, 200)
+    assert len(windows) > 5 and all(len(w) <= 200 for w in windows)
+    assert windows[0].startswith("Mening nummer 0") and "nummer 39" in windows[-1]
+    assert _windows("Kort. Text.", 200) == []
+    member = {"doc_id": "d1", "municipality": "A", "title": "Klimatkontrakt för A"}
+    own = {
+        "text": text,
+        "section": ["Mål"],
+        "kind": "paragraph",
+        "items": [],
+        "boilerplate": False,
+        "members": [member],
+    }
+    shared = dict(own, boilerplate=True, members=[member, dict(member, doc_id="d2")])
+    texts, owners = make_passages([own, shared], IndexOptions(context="heading", title=True, window_chars=300))
+    assert texts[0].startswith("Klimatkontrakt för A. Mål. Mening")
+    assert owners.count(0) == 1 + len(_windows(" ".join(text.split()), 300)) and owners.count(1) > 1
+    assert all(not t.startswith("Klimatkontrakt") for t, o in zip(texts, owners, strict=True) if o == 1)
+    plain, _ = make_passages([own], IndexOptions())
+    assert plain == [text]  # the default: the bare paragraph
+    assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]
