@@ -28,10 +28,29 @@ app = typer.Typer(
     name="klimatgraf",
     help="Swedish municipal climate contracts as a validated knowledge graph and a Swedish search engine.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"klimatgraf {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Swedish municipal climate contracts as a validated knowledge graph and a Swedish search engine."""
+
+
 export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 

@@ -1,5 +1,8 @@
 """Where things live: data, build output and the project's own resources (queries, shapes).
 
+The resources are read through `klimatgraf.resources` (importlib.resources), so an installed
+wheel finds them from any directory; no path is guessed from the current directory.
+
 Defaults follow the current directory (`data/`, `build/`) and can be moved with the
 environment variables KLIMATGRAF_DATA and KLIMATGRAF_BUILD, or per command with options.
 """
@@ -8,6 +11,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from .resources import resource_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -21,23 +26,25 @@ def default_build_dir() -> Path:
 
 
 def project_root() -> Path:
-    """The checkout holding queries/, shapes/ and ontology/ (the package is installed editable)."""
-    for candidate in (PACKAGE_DIR.parent.parent, Path.cwd()):
-        if (candidate / "shapes").is_dir() and (candidate / "queries").is_dir():
-            return candidate
+    """The checkout this package runs from, when it runs from one (for development files only)."""
     return PACKAGE_DIR.parent.parent
 
 
 def queries_dir() -> Path:
-    return Path(os.environ.get("KLIMATGRAF_QUERIES", project_root() / "queries"))
+    return Path(os.environ.get("KLIMATGRAF_QUERIES", resource_path("queries")))
 
 
 def shapes_path() -> Path:
-    return project_root() / "shapes" / "klimatgraf.ttl"
+    return resource_path("shapes", "klimatgraf.ttl")
 
 
 def ontology_path() -> Path:
-    return project_root() / "ontology" / "klimatgraf.ttl"
+    return resource_path("ontology", "klimatgraf.ttl")
+
+
+def reference_csv() -> Path:
+    """The municipality list shipped with the package (data/reference/kommuner.csv in the checkout)."""
+    return resource_path("reference", "kommuner.csv")
 
 
 GRAPH_TTL = "graph.ttl"

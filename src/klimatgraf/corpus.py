@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import reference_csv
 from .errors import InputError
 from .ingest import SUPPORTED_SUFFIXES, read_document
 from .models import Document, Paragraph
@@ -46,7 +47,10 @@ def contract_files(data_dir: Path) -> list[Path]:
 
 
 def load_gazetteer(data_dir: Path) -> Gazetteer:
-    return Gazetteer.from_csv(data_dir / "reference" / "kommuner.csv")
+    """The data directory's own kommuner.csv when it has one (a user may add a municipality), else the
+    copy shipped inside the package, so a data directory of contracts alone is enough."""
+    own = data_dir / "reference" / "kommuner.csv"
+    return Gazetteer.from_csv(own if own.exists() else reference_csv())
 
 
 OVERRIDES = "overrides.json"
