@@ -6,8 +6,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import FOAF
 
 from klimatgraf.graph import build_graph
 from klimatgraf.models import (
@@ -90,3 +91,18 @@ def test_every_removal_of_a_provenance_triple_is_caught(gazetteer: Gazetteer) ->
             if t != triple:
                 mutated.add(t)
         assert not validate(mutated).conforms, f"removing {triple} was not caught"
+
+
+def test_municipalities_are_organisations_in_the_data_and_pages_are_iris(gazetteer: Gazetteer) -> None:
+    """Standard types stated in the data: `?x a org:Organization` finds them with no ontology or reasoner."""
+    graph = build_graph(*small_facts(gazetteer), gazetteer)
+    found = {
+        str(row.x)
+        for row in graph.query(
+            "PREFIX org: <http://www.w3.org/ns/org#> PREFIX cpov: <http://data.europa.eu/m8g/> "
+            "SELECT ?x WHERE { ?x a org:Organization, cpov:PublicOrganisation }"
+        )
+    }
+    assert found == {"https://w3id.org/klimatgraf/id/kommun/1280", "https://w3id.org/klimatgraf/id/kommun/1281"}
+    pages = list(graph.objects(None, FOAF.page))
+    assert pages and all(isinstance(page, URIRef) for page in pages)

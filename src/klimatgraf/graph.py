@@ -13,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
@@ -105,6 +106,10 @@ def _municipality(graph: Graph, gazetteer: Gazetteer, code: str) -> None:
     m = gazetteer.by_code[code]
     iri = municipality_iri(code)
     graph.add((iri, RDF.type, KG.Municipality))
+    # the standard types stated in the data too, so `?x a org:Organization` finds municipalities in any
+    # store (after `push`) without the ontology or a reasoner beside the data
+    graph.add((iri, RDF.type, ORG.Organization))
+    graph.add((iri, RDF.type, CPOV.PublicOrganisation))
     graph.add((iri, DCTERMS.identifier, Literal(m.kommunkod)))
     graph.add((iri, SKOS.prefLabel, Literal(m.name, lang="sv")))
     graph.add((iri, RDFS.label, Literal(m.name, lang="sv")))
@@ -233,7 +238,12 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = Tru
         if s.year is not None:
             graph.add((node, KG.year, Literal(s.year, datatype=XSD.integer)))
         if s.url:
-            graph.add((node, FOAF.page, Literal(s.url, datatype=XSD.anyURI)))
+            graph.add((node, FOAF.page, URIRef(quote(s.url, safe=IRI_SAFE))))
+
+
+# What may stand unescaped in an IRI (RFC 3987 reserved + unreserved, and '%' of escapes already made);
+# a space, quote or angle bracket in an extracted URL is percent-encoded, so foaf:page is always an IRI.
+IRI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 
 
 def _decimal(value: float) -> str:
