@@ -113,14 +113,20 @@ def test_build_query_validate_search_and_serve_outside_the_checkout(
         server = subprocess.Popen([kg, "serve", "--build-dir", "out", "--data-dir", str(work), "--port", "0"],
                                   cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=sink)  # fmt: skip
     try:
-        url = None
+        url, healthy = None, False
         deadline = time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
+        while not healthy and time.monotonic() < deadline:  # the address is printed, then /healthz answers
             assert server.poll() is None, log.read_text()
             match = re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text(errors="replace"))
             url = match and f"http://127.0.0.1:{match.group(1)}"
+            if url:
+                try:
+                    with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                        healthy = response.status == 200
+                except OSError:
+                    pass
             time.sleep(0.1)
-        assert url, log.read_text()
+        assert healthy, log.read_text()
         request = urllib.request.Request(
             f"{url}/sparql?query=ASK%7B%3Fs%20a%20%3Fo%7D", headers={"Accept": "application/sparql-results+json"}
         )
