@@ -55,12 +55,12 @@ store:
 	  else echo "install Virtuoso (sudo apt-get install virtuoso-opensource-7-bin)"; exit 1; fi; }
 
 test: install clients store lint
-	$(BIN)/pytest -q -m "not reliability"
+	$(BIN)/pytest -q -m "not reliability" --durations=15
 
 # Slow reliability checks that take minutes (20 SIGKILLs during builds, 60 s of HTTP load on a
 # real server); `make test` leaves them out and .ci/run calls this target after it.
 test-reliability: install clients
-	$(BIN)/pytest -q -m reliability -s
+	$(BIN)/pytest -q -m reliability -s --durations=5
 
 # docs/network.png: build/klimatgraf.gexf drawn by graphology + sigma.js in headless Chromium.
 screenshot: install
