@@ -1,6 +1,7 @@
 """k-fold cross-validation of the search's ranking and who-cut-off on a question bank.
 
     python bench/cv.py bench/questions/bank.json --index build/index [--index other/index ...]
+    python bench/cv.py bench/questions/bank.json --index build/index --default-ranking  # cut-off only
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
