@@ -80,6 +80,18 @@ def test_cut_off_floor_is_absolute_and_relative() -> None:
     assert cutoff.floor([]) == 2.0
 
 
+def test_min_cosine_is_an_absolute_test_on_top_of_the_evidence_floor() -> None:
+    cutoff = CutoffConfig(min_evidence=1.0, max_gap=9.0, min_cosine=0.8)
+    assert cutoff.passes(3.0, 0.80, 1.0) and cutoff.passes(3.0, np.inf, 1.0)  # inf: no dense retriever
+    assert not cutoff.passes(3.0, 0.79, 1.0)  # stands out, but is not similar enough
+    assert not cutoff.passes(0.5, 0.95, 1.0)  # similar, but below the evidence floor
+    assert CutoffConfig().passes(1.75, 0.0, 1.75)  # the default (0) never binds: e5 cosines are > 0.5
+    _, tuned = tuned_configs(min_similarity=0.85)
+    assert tuned.min_cosine == 0.85 and tuned.min_evidence == CutoffConfig().min_evidence
+    with pytest.raises(InputError, match="between -1 and 1"):
+        tuned_configs(min_similarity=1.5)
+
+
 def test_tuned_configs_override_single_values_and_refuse_unknown_methods() -> None:
     fusion, cutoff = tuned_configs(bm25_weight=0.1, method="minmax", max_gap=0.5)
     assert (fusion.bm25_weight, fusion.method, cutoff.max_gap) == (0.1, "minmax", 0.5)

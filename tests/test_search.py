@@ -14,7 +14,7 @@ from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
-from klimatgraf.search import CutoffConfig, Searcher, clean_query, expand_english, highlight
+from klimatgraf.search import CutoffConfig, Hit, Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
 
 pytestmark = pytest.mark.slow
@@ -95,6 +95,35 @@ def test_evidence_is_only_paragraphs_past_the_cut_off(searcher: Searcher) -> Non
         searcher.cutoff = saved
 
 
+def test_min_cosine_keeps_only_paragraphs_similar_enough_in_absolute_terms(searcher: Searcher) -> None:
+    question = "vem arbetar med matsvinn"
+    saved = searcher.cutoff
+    try:
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9)  # everything passes the evidence floor
+        everyone = searcher.search_grouped(question, k=10)
+        groups = searcher.municipality_rows(question, "hybrid", searcher._allowed(None, None))
+        cosines = sorted(t[4] for rows in groups.values() for t in rows)
+        assert 0.5 < cosines[0] < cosines[-1] < 1.0  # raw e5 cosines, not z-scores
+        best = {town: max(t[4] for t in rows) for town, rows in groups.items()}
+        middle = sorted(best.values())[len(best) // 2]
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9, min_cosine=middle)
+        cut = searcher.search_grouped(question, k=10)
+        assert {g.municipality for g in cut} == {town for town, c in best.items() if c >= middle}
+        assert 0 < len(cut) < len(everyone)
+        cosine = {t[0]: t[4] for rows in groups.values() for t in rows}
+        assert all(cosine[_row(searcher, h)] >= middle for g in cut for h in g.evidence)
+        searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9, min_cosine=1.0)
+        assert searcher.search_grouped(question, k=10) == []  # no passage is the question itself
+        assert len(searcher.search_grouped(question, k=10, full_ranking=True)) == 5
+        assert searcher.search_grouped(question, k=10, retriever="bm25") != []  # no cosine without e5
+    finally:
+        searcher.cutoff = saved
+
+
+def _row(searcher: Searcher, hit: Hit) -> int:
+    return next(i for i, e in enumerate(searcher.index.entries) if any(m["pid"] == hit.pid for m in e["members"]))
+
+
 def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None:
     build = str(e5_index.path.parent)
     base = ("search", "vem arbetar med matsvinn", "--build-dir", build, "--group", "municipality")
@@ -108,6 +137,10 @@ def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None
     assert len(json.loads(everyone.stdout)) == 5 and not any(g["answers"] for g in json.loads(everyone.stdout))
     answered = run_cli(*base, "--format", "json")
     assert answered.returncode == 0 and "Alvesta" in {g["municipality"] for g in json.loads(answered.stdout)}
+    strict = run_cli(*base, "--min-similarity", "1", "--format", "json")  # no paragraph is that similar
+    assert strict.returncode == 1 and strict.stdout == "[]\n", strict.stderr
+    out_of_range = run_cli(*base, "--min-similarity", "2")
+    assert out_of_range.returncode == 2 and "Traceback" not in out_of_range.stderr
     bad = run_cli(*base, "--fusion", "max")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 

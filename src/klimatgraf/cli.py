@@ -667,6 +667,10 @@ def search(
     max_gap: Annotated[
         float | None, typer.Option("--max-gap", min=0, help="Cut-off: at most this far below the best evidence.")
     ] = None,
+    min_similarity: Annotated[
+        float | None,
+        typer.Option("--min-similarity", min=-1, max=1, help="Cut-off: raw e5 cosine an answering paragraph needs."),
+    ] = None,
     fmt: FormatOpt = Format.table,
     edition: EditionOpt = None,
 ) -> None:
@@ -683,6 +687,7 @@ def search(
         method=fusion_method.value if fusion_method else None,
         min_evidence=min_evidence,
         max_gap=max_gap,
+        min_similarity=min_similarity,
     )
     searcher = Searcher((build_dir or default_build_dir()) / "index", model=model, fusion=fusion, cutoff=cutoff)
     towns, kind, how = municipality or None, doc_type.value if doc_type else None, retriever.value

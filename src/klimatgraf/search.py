@@ -80,12 +80,20 @@ class CutoffConfig:
     """Which municipalities answer a who-question: evidence ≥ `min_evidence` (absolute) and
     ≥ best evidence − `max_gap` (relative to the best hit). A paragraph's evidence is how far
     it stands out from the corpus for this question: its dense and BM25 z-scores, weighed by
-    `bm25_weight` (a bare heading's scaled by the heading weight). Calibrated by
+    `bm25_weight` (a bare heading's scaled by the heading weight). Evidence is relative, so
+    some paragraph always stands out; `min_cosine` adds an absolute test: a paragraph passes
+    only if its raw e5 query–passage cosine (comparable across questions, unlike z-scores)
+    is ≥ `min_cosine` too (not applied when the dense retriever is not used). Calibrated by
     cross-validation on the question bank (docs/benchmarks.md)."""
 
     min_evidence: float = 1.75
     max_gap: float = 0.5
     bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
+    min_cosine: float = 0.0  # e5 cosines of Swedish text lie in about 0.7–0.95; 0 = off
+
+    def passes(self, evidence: float, cosine: float, floor: float) -> bool:
+        """Whether a paragraph with this evidence and raw cosine answers, given the floor."""
+        return evidence >= floor and cosine >= self.min_cosine
 
     def floor(self, strengths: Iterable[float]) -> float:
         """The evidence a paragraph needs, given every candidate paragraph's evidence."""
@@ -100,6 +108,7 @@ def tuned_configs(
     method: str | None = None,
     min_evidence: float | None = None,
     max_gap: float | None = None,
+    min_similarity: float | None = None,
 ) -> tuple[FusionConfig, CutoffConfig]:
     """The tuned defaults with any of their values overridden (CLI and API options)."""
     fusion, cutoff = FusionConfig(), CutoffConfig()
@@ -117,6 +126,10 @@ def tuned_configs(
         cutoff = replace(cutoff, min_evidence=min_evidence)
     if max_gap is not None:
         cutoff = replace(cutoff, max_gap=max_gap)
+    if min_similarity is not None:
+        if not -1.0 <= min_similarity <= 1.0:
+            raise InputError(f"min similarity is a cosine between -1 and 1, not {min_similarity}")
+        cutoff = replace(cutoff, min_cosine=min_similarity)
     return fusion, cutoff
 
 
@@ -439,12 +452,18 @@ class Searcher:
         self, query: str, retriever: Retriever, allowed: list[list[int]]
     ) -> list[tuple[int, float, tuple[str, ...], float]]:
         """(entry row, fused score, retrievers that found it, evidence), best first, before boilerplate scaling."""
+        return self._ranked_signals(query, retriever, allowed)[0]
+
+    def _ranked_signals(
+        self, query: str, retriever: Retriever, allowed: list[list[int]]
+    ) -> tuple[list[tuple[int, float, tuple[str, ...], float]], np.ndarray | None]:
+        """`_ranked`, and the raw dense cosine per entry (None when the dense retriever is not used)."""
         if retriever not in ("hybrid", "bm25", "dense"):
             raise InputError(f"unknown retriever {retriever!r}; use hybrid, bm25 or dense")
         used = RETRIEVERS if retriever == "hybrid" else (retriever,)
         ok = np.array([bool(a) for a in allowed], dtype=bool)
         signals = {name: self._bm25_scores(query) if name == "bm25" else self._dense_scores(query) for name in used}
-        return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight)
+        return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight), signals.get("dense")
 
     def _adjusted(self, row: int, score: float) -> float:
         entry = self.index.entries[row]
@@ -490,17 +509,22 @@ class Searcher:
 
     def municipality_rows(
         self, query: str, retriever: Retriever, allowed: list[list[int]]
-    ) -> dict[str, list[tuple[int, float, tuple[str, ...], float]]]:
-        """Municipality → its own (non-template) rows as (row, score, retrievers, evidence), best score first."""
-        groups: dict[str, list[tuple[int, float, tuple[str, ...], float]]] = {}
-        for row, score, found, strength in self._ranked(query, retriever, allowed):
+    ) -> dict[str, list[tuple[int, float, tuple[str, ...], float, float]]]:
+        """Municipality → its own (non-template) rows as (row, score, retrievers, evidence,
+        raw dense cosine — +inf when the dense retriever is not used), best score first."""
+        groups: dict[str, list[tuple[int, float, tuple[str, ...], float, float]]] = {}
+        ranked, dense = self._ranked_signals(query, retriever, allowed)
+        for row, score, found, strength in ranked:
             entry = self.index.entries[row]
             if entry["boilerplate"]:
                 continue  # template text never makes a municipality an answer
             if entry["kind"] == "heading":
                 strength = _scaled(strength, self.fusion.heading_weight)
             member = entry["members"][allowed[row][0] if allowed[row] else 0]
-            groups.setdefault(member["municipality"], []).append((row, self._adjusted(row, score), found, strength))
+            cosine = float(dense[row]) if dense is not None else np.inf
+            groups.setdefault(member["municipality"], []).append(
+                (row, self._adjusted(row, score), found, strength, cosine)
+            )
         for rows in groups.values():
             rows.sort(key=lambda t: -t[1])
         return groups
@@ -552,11 +576,11 @@ class Searcher:
         ordered: list[tuple[list[Hit], float, bool]] = []
         for rows in groups.values():
             strength = max(t[3] for t in rows)
-            passing = [t for t in rows if t[3] >= floor]
+            passing = [t for t in rows if self.cutoff.passes(t[3], t[4], floor)]
             if not full_ranking and not passing:
                 continue
             shown = rows[:evidence] if full_ranking else passing[:evidence]
-            hits = [self._hit(0, row, score, found, allowed[row]) for row, score, found, _ in shown]
+            hits = [self._hit(0, row, score, found, allowed[row]) for row, score, found, _, _ in shown]
             ordered.append((hits, strength, bool(passing)))
         ordered.sort(key=lambda t: -t[0][0].score)
         return [
