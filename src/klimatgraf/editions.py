@@ -251,14 +251,10 @@ def index_note(entries: Sequence[dict[str, Any]], edition: str) -> str | None:
     return "latest edition of each municipality; --edition all|YEAR searches others"
 
 
-_LATEST: dict[int, tuple[Graph, Graph]] = {}
-
-
 def latest_graph(graph: Graph) -> Graph:
-    """`graph` restricted to the latest editions, made once per graph (the server's compare)."""
-    cached = _LATEST.get(id(graph))
-    if cached is None or cached[0] is not graph:
-        _LATEST.clear()
-        chosen = [e.document for e in editions(graph) if e.latest]
-        cached = _LATEST[id(graph)] = (graph, restrict(graph, chosen))
-    return cached[1]
+    """`graph` restricted to the latest editions; `graph` itself when it has no earlier edition (no copy).
+
+    The server calls it once at start (serve.fixed_answers), so nothing is memoised here."""
+    every = editions(graph)
+    chosen = [e.document for e in every if e.latest]
+    return graph if len(chosen) == len(every) else restrict(graph, chosen)
