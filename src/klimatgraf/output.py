@@ -10,16 +10,11 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any, TextIO
 
+from .vocabulary import Format
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
-    markdown = "markdown"
+__all__ = ["Format", "markdown_table", "render", "text_table"]
 
 
 def _cell(value: Any) -> str:
