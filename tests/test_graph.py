@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from klimatgraf.models import (
     Theme,
     TwinRelation,
 )
+from klimatgraf.namespaces import QUDT
 from klimatgraf.reference import Gazetteer
 from klimatgraf.validate import validate
 
@@ -106,3 +108,57 @@ def test_municipalities_are_organisations_in_the_data_and_pages_are_iris(gazette
     assert found == {"https://w3id.org/klimatgraf/id/kommun/1280", "https://w3id.org/klimatgraf/id/kommun/1281"}
     pages = list(graph.objects(None, FOAF.page))
     assert pages and all(isinstance(page, URIRef) for page in pages)
+
+
+def _unit_facts(gazetteer: Gazetteer) -> list[Facts]:
+    """The small facts with one target in every unit and an emission figure per person."""
+    (facts,), _ = small_facts(gazetteer)
+    targets = (
+        ClimateTarget("geographic", "reduction", 2035, "lund-avsikt/1", 1990, 70.0, "percent"),
+        ClimateTarget("geographic", "annual_reduction", 2045, "lund-avsikt/1", None, 15.0, "percent/year"),
+        ClimateTarget("organisation", "cap", 2030, "lund-avsikt/1", None, 250_000.0, "tCO2e"),
+        ClimateTarget("consumption", "cap", 2040, "lund-avsikt/1", None, 3.0, "tCO2e/person"),
+    )
+    emissions = (
+        EmissionFigure(2022, 1_200_000.0, "växthusgasutsläpp", "lund-avsikt/1"),
+        EmissionFigure(2022, 6.5, "konsumtionsbaserade utsläpp per invånare", "lund-avsikt/1", "tCO2e/person"),
+    )
+    return [replace(facts, targets=targets, emissions=emissions)]
+
+
+def test_units_are_qudt_units_with_quantity_kinds(gazetteer: Gazetteer) -> None:
+    """unit:TONNE/unit:PERCENT from QUDT; CO2e, per person and per year are the quantity kind, never a unit of ours."""
+    _, paragraphs = small_facts(gazetteer)
+    graph = build_graph(_unit_facts(gazetteer), paragraphs, gazetteer)
+    rows = graph.query(
+        "PREFIX qudt: <http://qudt.org/schema/qudt/> "
+        "SELECT ?v ?u ?k WHERE { ?f qudt:numericValue ?v ; qudt:unit ?u OPTIONAL { ?f qudt:hasQuantityKind ?k } }"
+    )
+    found = {(float(r.v), str(r.u).rsplit("/", 1)[-1], str(r.k).rsplit("/", 1)[-1] if r.k else None) for r in rows}  # type: ignore[union-attr]
+    assert found == {
+        (70.0, "PERCENT", None),
+        (15.0, "PERCENT", "ontology#AnnualReductionRate"),
+        (250_000.0, "TONNE", "CO2Equivalent"),
+        (3.0, "TONNE", "ontology#CO2EquivalentPerCapita"),
+        (1_200_000.0, "TONNE", "CO2Equivalent"),
+        (6.5, "TONNE", "ontology#CO2EquivalentPerCapita"),
+    }
+    assert all(str(u).startswith("http://qudt.org/vocab/unit/") for u in graph.objects(None, QUDT.unit))
+    assert validate(graph).conforms
+
+
+def test_named_queries_read_every_unit_back(gazetteer: Gazetteer) -> None:
+    """queries/targets.rq and emissions.rq give back the extracted unit names from the QUDT terms."""
+    from klimatgraf.sparql import named_query, run
+
+    _, paragraphs = small_facts(gazetteer)
+    graph = build_graph(_unit_facts(gazetteer), paragraphs, gazetteer)
+    targets = run(graph, named_query("targets").text).plain_rows()
+    assert sorted((float(r["value"]), r["unit"]) for r in targets) == [
+        (3.0, "tCO2e/person"),
+        (15.0, "percent/year"),
+        (70.0, "percent"),
+        (250_000.0, "tCO2e"),
+    ]
+    emissions = run(graph, named_query("emissions").text).plain_rows()
+    assert sorted((float(r["value"]), r["unit"]) for r in emissions) == [(6.5, "tCO2e/person"), (1_200_000.0, "tCO2e")]

@@ -47,13 +47,32 @@ SHAPE_CASES = {
         "base-year-after-target-year",
         "reduction-over-100-percent",
     ],
-    "EmissionFigureShape": ["emission-in-unknown-unit"],
+    "EmissionFigureShape": ["emission-in-unknown-unit", "emission-without-quantity-kind"],
+    "QuantityShape": ["emission-in-unknown-unit", "tonnes-as-an-annual-rate", "percent-as-co2-equivalent"],
     "ThemeFocusShape": ["theme-outside-scheme"],
     "OrganisationMentionShape": ["organisation-of-unknown-kind"],
     "SteeringDocumentShape": ["steering-document-url-not-http"],
     "ConceptShape": ["concept-without-label"],
     "EditionVersionShape": ["two-editions-share-a-version"],
 }
+
+
+# The unit cases and the one message each must give (QUDT units with quantity kinds, docs/decisions.md).
+UNIT_CASES = {
+    "emission-in-unknown-unit": "An emission figure is in tonnes (unit:TONNE).",
+    "emission-without-quantity-kind": "An emission figure is CO2 equivalent",
+    "tonnes-as-an-annual-rate": "Tonnes are CO2 equivalent (total or per person)",
+    "percent-as-co2-equivalent": "Tonnes are CO2 equivalent (total or per person)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNIT_CASES))
+def test_unit_case_is_reported_for_its_unit(name: str) -> None:
+    result = validate(Graph().parse(CASES / "invalid" / f"{name}.ttl"))
+    assert not result.conforms
+    assert any(UNIT_CASES[name] in (r["message"] or "") for r in result.results), result.report_text
+    # only the quantity is wrong in these cases: every violation is about the value's unit or kind
+    assert all("/f" in (r["focus"] or "") for r in result.results), result.report_text
 
 
 def test_every_node_shape_has_a_failing_case() -> None:

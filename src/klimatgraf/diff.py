@@ -33,8 +33,12 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX qudt: <http://qudt.org/schema/qudt/>
+PREFIX unit: <http://qudt.org/vocab/unit/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 """
+# a value's unit as Swedish prose writes it: QUDT's unit, and the quantity kind where the unit alone does not say
+UNIT = """BIND(COALESCE(STR(?q), "") AS ?kind) BIND(IF(?u = unit:TONNE,
+        IF(?kind = STR(kg:CO2EquivalentPerCapita), "t/person", "t"), IF(?kind = STR(kg:AnnualReductionRate), "%/år", "%")) AS ?unit)"""
 # one pattern per category; each binds ?group (what is matched), ?value (what is compared)
 CATEGORIES: dict[str, str] = {
     "party": """?f a kg:PartyStatement ; kg:party/skos:prefLabel ?group . BIND("" AS ?value)""",
@@ -42,12 +46,17 @@ CATEGORIES: dict[str, str] = {
         BIND(STR(?n) AS ?group) BIND(?label AS ?shown) BIND("" AS ?value)""",
     "target": """?f a kg:ClimateTarget ; kg:targetKind ?k ; kg:scope ?s ; kg:targetYear ?y .
         OPTIONAL { ?f qudt:numericValue ?v } OPTIONAL { ?f qudt:unit ?u } OPTIONAL { ?f kg:baseYear ?b }
+        OPTIONAL { ?f qudt:hasQuantityKind ?q } """
+    + UNIT
+    + """
         BIND(CONCAT(STRAFTER(STR(?k), "target-kind/"), " ", STRAFTER(STR(?s), "scope/")) AS ?group)
-        BIND(CONCAT(STR(?y), IF(BOUND(?v), CONCAT(" ", STR(?v), " ", REPLACE(STR(?u), "^.*[/#]", "")), ""),
+        BIND(CONCAT(STR(?y), IF(BOUND(?v), CONCAT(" ", STR(?v), " ", ?unit), ""),
                     IF(BOUND(?b), CONCAT(" (bas ", STR(?b), ")"), "")) AS ?value)""",
     "emission": """?f a kg:EmissionFigure ; qudt:numericValue ?v ; qudt:unit ?u ; dcterms:description ?d .
-        OPTIONAL { ?f kg:year ?y }
-        BIND(CONCAT(IF(BOUND(?y), STR(?y), "–"), " ", REPLACE(STR(?u), "^.*[/#]", "")) AS ?group)
+        OPTIONAL { ?f kg:year ?y } OPTIONAL { ?f qudt:hasQuantityKind ?q } """
+    + UNIT
+    + """
+        BIND(CONCAT(IF(BOUND(?y), STR(?y), "–"), " ", ?unit) AS ?group)
         BIND(STR(?v) AS ?value) BIND(STR(?d) AS ?shown)""",
     "organisation": """?f a kg:OrganisationMention ; kg:organisation ?o . ?o rdfs:label ?group ; kg:organisationKind ?value""",
     "theme": """?f a kg:ThemeFocus ; kg:theme/skos:prefLabel ?group . BIND("" AS ?value)""",
@@ -120,9 +129,8 @@ def _pretty(category: str, value: str) -> str:
         return f"{format_number(float(value))} t"
     if category == "target":
         # the value as Swedish prose writes it ("3", "2,5"), whatever lexical form the engine gives ("3.0")
-        value = re.sub(r"(?<= )\d+(?:\.\d+)?(?= )", lambda m: format_number(float(m.group(0))), value)
-        return value.replace("PercentPerYear", "%/år").replace("PERCENT", "%").replace("TonneCO2ePerCapita", "t/person")
-    return value.replace("TonneCO2e", "t")
+        return re.sub(r"(?<= )\d+(?:\.\d+)?(?= )", lambda m: format_number(float(m.group(0))), value)
+    return value
 
 
 def compare_items(old: Sequence[Item], new: Sequence[Item]) -> list[dict[str, Any]]:
@@ -149,7 +157,7 @@ def compare_items(old: Sequence[Item], new: Sequence[Item]) -> list[dict[str, An
 def _row(change: str, category: str, old: Item | None, new: Item | None) -> dict[str, Any]:
     some = new or old
     assert some is not None
-    group = some.group.replace("TonneCO2ePerCapita", "t/person").replace("TonneCO2e", "t")
+    group = some.group
     item = group if not some.shown else f"{group}: {some.shown}"
     return {
         "change": change,

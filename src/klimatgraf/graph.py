@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from .editions import latest_editions
 from .models import Facts, Paragraph
-from .namespaces import CPOV, ID, KG, QUDT, SCHEMA, UNIT
+from .namespaces import CPOV, ID, KG, QUANTITYKIND, QUDT, SCHEMA, UNIT
 from .reference import Gazetteer
 
 DOC_TYPES = {
@@ -39,11 +39,14 @@ KINDS = {
     "annual_reduction": ("Årlig minskning", "Annual reduction rate"),
     "cap": ("Tak", "Cap"),
 }
-UNITS = {
-    "percent": UNIT.PERCENT,
-    "percent/year": KG.PercentPerYear,
-    "tCO2e": KG.TonneCO2e,
-    "tCO2e/person": KG.TonneCO2ePerCapita,
+# extracted unit → (QUDT unit, quantity kind). The units are QUDT's own; CO2 equivalence is the
+# quantity kind (quantitykind:CO2Equivalent, in QUDT since 2024), "per person" and "per year" are
+# kg quantity kinds because QUDT has none (docs/decisions.md, "QUDT units and quantity kinds").
+UNITS: dict[str, tuple[URIRef, URIRef | None]] = {
+    "percent": (UNIT.PERCENT, None),
+    "percent/year": (UNIT.PERCENT, KG.AnnualReductionRate),
+    "tCO2e": (UNIT.TONNE, QUANTITYKIND.CO2Equivalent),
+    "tCO2e/person": (UNIT.TONNE, KG.CO2EquivalentPerCapita),
 }
 
 
@@ -67,8 +70,16 @@ def _fact_iri(kind: str, doc_id: str, *parts: object) -> URIRef:
 
 def _bind(graph: Graph) -> None:
     for prefix, ns in (("kg", KG._NS), ("id", ID), ("cpov", CPOV._NS), ("qudt", QUDT._NS), ("unit", UNIT._NS),
-                       ("dcterms", DCTERMS), ("skos", SKOS), ("prov", PROV), ("org", ORG), ("foaf", FOAF), ("schema", SCHEMA)):  # fmt: skip
+                       ("quantitykind", QUANTITYKIND._NS), ("dcterms", DCTERMS), ("skos", SKOS), ("prov", PROV),
+                       ("org", ORG), ("foaf", FOAF), ("schema", SCHEMA)):  # fmt: skip
         graph.bind(prefix, ns, override=True)
+
+
+def _unit(graph: Graph, node: URIRef, unit: str) -> None:
+    qudt_unit, kind = UNITS[unit]
+    graph.add((node, QUDT.unit, qudt_unit))
+    if kind is not None:
+        graph.add((node, QUDT.hasQuantityKind, kind))
 
 
 def _concept(graph: Graph, iri: URIRef, scheme: URIRef, sv: str, en: str | None = None) -> None:
@@ -207,13 +218,13 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = Tru
             graph.add((node, KG.baseYear, Literal(t.base_year, datatype=XSD.integer)))
         if t.value is not None:
             graph.add((node, QUDT.numericValue, Literal(_decimal(t.value), datatype=XSD.decimal)))
-            graph.add((node, QUDT.unit, UNITS[t.unit or "percent"]))
+            _unit(graph, node, t.unit or "percent")
     for e in f.emissions:
         node = fact("emission", KG.EmissionFigure, e.evidence, e.year, e.value, e.unit, e.description)
         if e.year is not None:
             graph.add((node, KG.year, Literal(e.year, datatype=XSD.integer)))
         graph.add((node, QUDT.numericValue, Literal(_decimal(e.value), datatype=XSD.decimal)))
-        graph.add((node, QUDT.unit, UNITS[e.unit]))
+        _unit(graph, node, e.unit)
         graph.add((node, DCTERMS.description, Literal(e.description, lang="sv")))
     for theme in f.themes:
         concept = ID[f"theme/{slug(theme.label)}"]

@@ -68,10 +68,9 @@ class KG(DefinedNamespace):
     baseYear: URIRef
     year: URIRef
     organisationKind: URIRef
-    # units
-    TonneCO2e: URIRef
-    TonneCO2ePerCapita: URIRef
-    PercentPerYear: URIRef
+    # quantity kinds QUDT lacks (the units are QUDT's own: unit:TONNE, unit:PERCENT)
+    CO2EquivalentPerCapita: URIRef
+    AnnualReductionRate: URIRef
 
 
 class CPOV(DefinedNamespace):
@@ -93,6 +92,8 @@ class QUDT(DefinedNamespace):
     unit: URIRef
     Unit: URIRef
     symbol: URIRef
+    hasQuantityKind: URIRef
+    QuantityKind: URIRef
 
 
 class UNIT(DefinedNamespace):
@@ -102,6 +103,16 @@ class UNIT(DefinedNamespace):
     _fail = True
 
     PERCENT: URIRef
+    TONNE: URIRef
+
+
+class QUANTITYKIND(DefinedNamespace):
+    """QUDT quantity kinds (the terms used here)."""
+
+    _NS = Namespace("http://qudt.org/vocab/quantitykind/")
+    _fail = True
+
+    CO2Equivalent: URIRef
 
 
 ID = Namespace("https://w3id.org/klimatgraf/id/")
