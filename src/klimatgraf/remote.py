@@ -40,9 +40,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 TIMEOUT_S = 120.0
 IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
-UPDATE_RE = re.compile(
-    r"^\s*(?:(?:PREFIX|BASE)[^\n]*\n\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I
-)
+UPDATE_REFUSED = "SPARQL Update is not allowed here; use `klimatgraf push` to change the store's graph"
 
 
 @dataclass(frozen=True)
@@ -193,9 +191,11 @@ def _query_kind(text: str) -> str:
     from rdflib.plugins.sparql import prepareQuery
 
     from .sparql import _syntax_message
+    from .sparql_guard import is_update
 
-    if UPDATE_RE.search(text):
-        raise QueryError("SPARQL Update is not allowed here; use `klimatgraf push` to change the store's graph")
+    # the one update detector (sparql_guard, as the CLI and the server use), before any request
+    if is_update(text):
+        raise QueryError(UPDATE_REFUSED)
     try:
         prepared = prepareQuery(text)
     except Exception as exc:  # pyparsing.ParseException and friends
