@@ -14,7 +14,7 @@ from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
-from klimatgraf.search import CutoffConfig, Hit, Searcher, clean_query, expand_english, highlight
+from klimatgraf.search import MAX_QUERY_CHARS, CutoffConfig, Hit, Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
 
 pytestmark = pytest.mark.slow
@@ -249,11 +249,40 @@ def test_control_characters_are_ignored(searcher: Searcher) -> None:
     assert hits and clean_query("a\x00b\u200bc") == "a b c"
 
 
-def test_a_ten_thousand_character_query_is_cut_not_fatal(searcher: Searcher) -> None:
+def test_a_question_over_the_limit_is_refused_not_cut(searcher: Searcher) -> None:
+    """One rule with the server (400 past 1000 characters): an InputError naming the limit, never a silent cut."""
     query = ("matsvinn och återbruk " * 500)[:10_000]
-    assert len(clean_query(query)) <= 1000
-    assert searcher.search(query, k=3)
-    assert searcher.search_grouped(query, k=3, full_ranking=True)
+    assert searcher.max_query_chars == MAX_QUERY_CHARS == 1000
+    with pytest.raises(InputError, match=r"^the query is 10000 characters; ask in at most 1000 \(--max-query-chars\)$"):
+        searcher.search(query, k=3)
+    with pytest.raises(InputError, match="at most 1000"):
+        searcher.search_grouped(query, k=3, full_ranking=True)
+    at_limit = query[:1000].strip()
+    assert len(clean_query(at_limit, 1000)) == len(at_limit) and searcher.search(at_limit, k=3)
+    # the limit counts the cleaned question: collapsed whitespace is not held against it
+    assert clean_query("matsvinn" + " " * 2000 + "skola", 20) == "matsvinn skola"
+    assert clean_query(query) == " ".join(query.split())  # no limit given: none applied (highlighting)
+
+
+def test_cli_refuses_a_question_over_the_limit_in_one_line(e5_index: E5Index) -> None:
+    question = " ".join(["matsvinn"] * 120)  # 1079 characters
+    result = run_cli("search", question, "--build-dir", str(e5_index.path.parent), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"klimatgraf: error: the query is {len(question)} characters; ask in at most 1000 (--max-query-chars)"
+    ]
+
+
+def test_max_query_chars_is_a_setting_of_the_searcher(searcher: Searcher, e5_index: E5Index) -> None:
+    query = "vilka kommuner arbetar med matsvinn i skolor och förskolor"
+    short = Searcher(e5_index.path, model=searcher._embedder, max_query_chars=20)
+    with pytest.raises(InputError, match=f"the query is {len(query)} characters; ask in at most 20"):
+        short.search(query)
+    assert short.search("matsvinn", k=1)
+    long_query = ("matsvinn och återbruk " * 100).strip()
+    assert Searcher(e5_index.path, model=searcher._embedder, max_query_chars=5000).search(long_query, k=3)
+    with pytest.raises(InputError, match="--max-query-chars must be at least 1, not 0"):
+        Searcher(e5_index.path, model=searcher._embedder, max_query_chars=0)
 
 
 def test_k_must_be_positive(searcher: Searcher) -> None:

@@ -37,7 +37,7 @@ RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 QUERY_CACHE = 256  # query vectors kept per Searcher
 FILTER_MASKS = 16  # filter masks kept per Searcher (one is ≈ 0.7 MB at 300 documents)
-MAX_QUERY_CHARS = 1000  # e5 reads 512 tokens; a longer question adds nothing but latency
+MAX_QUERY_CHARS = 1000  # default --max-query-chars: e5 reads 512 tokens; a longer question is refused, never cut
 
 # Leading question phrases that say "who/which municipality" rather than what the topic is.
 _LEAD = re.compile(
@@ -193,14 +193,19 @@ class MunicipalityHit:
         }
 
 
-def clean_query(query: str) -> str:
-    """Control characters out, whitespace collapsed, very long questions cut at a word."""
+def clean_query(query: str, max_chars: int | None = None) -> str:
+    """Control characters out, whitespace collapsed; a question longer than `max_chars` is an InputError.
+
+    The Searcher passes its `max_query_chars` (CLI `--max-query-chars`, default MAX_QUERY_CHARS), as the
+    server refuses a longer `q` with a 400: one rule, never a silent cut. None: no limit (for text the
+    Searcher has already accepted, e.g. the question a hit is highlighted for).
+    """
     if not isinstance(query, str):
         raise InputError("the query must be text")
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in unicodedata.normalize("NFC", query))
     text = " ".join(text.split())
-    if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+    if max_chars is not None and len(text) > max_chars:
+        raise InputError(f"the query is {len(text)} characters; ask in at most {max_chars} (--max-query-chars)")
     if not text:
         raise InputError('empty query; ask in words, e.g. klimatgraf search "vem arbetar med matsvinn"')
     if not any(c.isalnum() for c in text):
@@ -324,7 +329,11 @@ class Searcher:
         fusion: FusionConfig | None = None,
         preload: bool = True,
         cutoff: CutoffConfig | None = None,
+        max_query_chars: int = MAX_QUERY_CHARS,
     ) -> None:
+        if max_query_chars < 1:
+            raise InputError(f"--max-query-chars must be at least 1, not {max_query_chars}")
+        self.max_query_chars = max_query_chars  # longer questions are refused (clean_query)
         self.fusion = fusion or FusionConfig()
         self.cutoff = cutoff or CutoffConfig()
         self._warming: threading.Thread | None = None
@@ -539,7 +548,7 @@ class Searcher:
         edition: str = "latest",
     ) -> list[Hit]:
         """Ranked paragraph hits; identical text from several documents is one hit."""
-        query = clean_query(query)
+        query = clean_query(query, self.max_query_chars)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
         allowed = self._allowed(municipalities, doc_type, edition)
@@ -565,7 +574,7 @@ class Searcher:
         `full_ranking`: every municipality with any scored paragraph, ranked by its best own
         paragraph (its top `evidence` paragraphs as evidence); `answers` says which pass.
         """
-        query = clean_query(query)
+        query = clean_query(query, self.max_query_chars)
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
         if evidence < 1:
