@@ -53,6 +53,7 @@ OLD_KEYS = {
     "documents", "paragraphs", "boilerplate", "triples", "facts", "seconds", "graph", "index", "embedded",
     "superseded", "from_cache", "klimatgraf", "built", "documents_detail", "files",
 }  # fmt: skip
+NEW_KEYS = {"format_version", "manifest_sha256"}
 
 
 def final_files(build: Path) -> dict[str, str]:
@@ -223,13 +224,14 @@ def test_build_manifest_round_trip(tmp_path: Path) -> None:
     (tmp_path / BUILD_MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     assert BuildManifest.read(tmp_path) == manifest
     data = json.loads(manifest.to_json())
-    assert set(data) == OLD_KEYS | {"format_version"} and data["format_version"] == FORMAT_VERSION
+    assert set(data) == OLD_KEYS | NEW_KEYS and data["format_version"] == FORMAT_VERSION
     assert "Växjö" in manifest.to_json()  # UTF-8, not \\u escapes, as before
 
 
 def test_the_build_writes_the_old_keys_plus_format_version(seed_build: Path) -> None:
     data = json.loads((seed_build / BUILD_MANIFEST).read_text(encoding="utf-8"))
-    assert set(data) == OLD_KEYS | {"format_version"}
+    assert set(data) == OLD_KEYS | NEW_KEYS
+    del data["manifest_sha256"]
     manifest = BuildManifest.read(seed_build)
     assert manifest.format_version == FORMAT_VERSION
     assert manifest.documents == len(manifest.documents_detail) > 0
@@ -240,7 +242,7 @@ def test_the_build_writes_the_old_keys_plus_format_version(seed_build: Path) -> 
 
 def test_a_build_json_without_format_version_still_reads(tmp_path: Path, seed_build: Path) -> None:
     data = json.loads((seed_build / BUILD_MANIFEST).read_text(encoding="utf-8"))
-    del data["format_version"]  # as the previous version wrote it
+    del data["format_version"], data["manifest_sha256"]  # as the previous version wrote it
     (tmp_path / BUILD_MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     manifest = BuildManifest.read(tmp_path)
     assert manifest.format_version == 1
@@ -258,6 +260,8 @@ def test_a_build_json_without_format_version_still_reads(tmp_path: Path, seed_bu
         lambda text: text.replace('"kommunkod": "', '"kommunkod": 1, "x": "'),  # a wrong type
         lambda text: text.replace('"triples": ', '"triples": "many", "y": '),
         lambda text: text.replace(f'"format_version": {FORMAT_VERSION}', '"format_version": 99'),  # a newer format
+        lambda text: text.replace(".txt", ".tx;", 1),  # still valid JSON, values all of the right type
+        lambda text: text.replace('"sha256": "', '"sha256": "0', 1),
     ],
 )
 def test_a_malformed_build_json_is_one_line_naming_it(tmp_path: Path, seed_build: Path, damage: Any) -> None:
@@ -269,6 +273,18 @@ def test_a_malformed_build_json_is_one_line_naming_it(tmp_path: Path, seed_build
         BuildManifest.read(tmp_path)
     message = str(err.value)
     assert "\n" not in message and str(tmp_path / BUILD_MANIFEST) in message and "klimatgraf build" in message
+
+
+def test_a_build_json_changed_but_valid_json_fails_the_graph_check_too(tmp_path: Path, seed_build: Path) -> None:
+    """query/export read only build.json's checksums of the graph files; damage elsewhere in it is still an error."""
+    from klimatgraf.sparql import load_graph
+
+    build = tmp_path / "build"
+    shutil.copytree(seed_build, build)
+    text = (build / BUILD_MANIFEST).read_text(encoding="utf-8")
+    (build / BUILD_MANIFEST).write_text(text.replace('"kommunkod": "0', '"kommunkod": "9', 1), encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match=r"build\.json is unreadable or lists no file checksums"):
+        load_graph(build)
 
 
 def test_a_missing_build_json_is_build_missing(tmp_path: Path) -> None:
@@ -315,18 +331,17 @@ def test_a_writer_cannot_commit_while_a_snapshot_is_opened(tmp_path: Path, build
     old_manifest = BuildManifest.read(build)
     script = textwrap.dedent(
         """
-        import json, sys
+        import dataclasses, sys
         from pathlib import Path
-        from klimatgraf.store import BUILD_MANIFEST, GRAPH_NT, build_lock, commit, digest_of, staging_file
+        from klimatgraf.store import BUILD_MANIFEST, GRAPH_NT, BuildManifest, build_lock, commit, digest_of, staging_file
         build = Path(sys.argv[1])
         with build_lock(build):
             graph = staging_file(build / GRAPH_NT)
             graph.write_text((build / GRAPH_NT).read_text(encoding="utf-8") + "<urn:a> <urn:b> <urn:c> .\\n")
-            data = json.loads((build / BUILD_MANIFEST).read_text(encoding="utf-8"))
-            data["files"][GRAPH_NT] = dict(digest_of(graph))
-            data["triples"] += 1
+            old = BuildManifest.read(build)
+            files = {**old.files, GRAPH_NT: digest_of(graph)}
             manifest = staging_file(build / BUILD_MANIFEST)
-            manifest.write_text(json.dumps(data), encoding="utf-8")
+            manifest.write_text(dataclasses.replace(old, files=files, triples=old.triples + 1).to_json())
             print("committing", flush=True)
             commit(build, [(graph, build / GRAPH_NT), (manifest, build / BUILD_MANIFEST)])
         """

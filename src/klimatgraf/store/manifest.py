@@ -2,7 +2,10 @@
 
 `BuildManifest.read` is the one reader of build.json; a missing file is `BuildMissingError`, a
 malformed one `BuildCorruptError`, each one line. The JSON keys are those build.json has always
-had, plus `format_version` (1; a build.json without it, written before the key existed, reads as 1).
+had, plus `format_version` (1; a build.json without it, written before the key existed, reads as 1)
+and `manifest_sha256`, the sha256 of all the other keys: build.json checks the graph files, and
+this checks build.json, so damage that leaves valid JSON (a changed letter in a file name or a
+checksum) is an error too, not a wrong listing. A build.json without it (older) is read unchecked.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ..errors import BuildCorruptError, BuildMissingError
-from .digest import FileDigest, check_digests
+from .digest import FileDigest, check_digests, sha256_bytes
 from .paths import BUILD_MANIFEST, FIX
 
 __all__ = ["FORMAT_VERSION", "BuildManifest", "DocumentRecord", "verify_graph_files"]
 
 FORMAT_VERSION = 1
+SELF_DIGEST = "manifest_sha256"
 
 T = TypeVar("T")
 
@@ -105,7 +109,9 @@ class BuildManifest:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+        """build.json's text: `to_dict()` and its `manifest_sha256`."""
+        data = self.to_dict()
+        return json.dumps({**data, SELF_DIGEST: _self_digest(data)}, ensure_ascii=False, indent=2)
 
     @classmethod
     def from_dict(cls, data: object) -> BuildManifest:
@@ -150,7 +156,7 @@ class BuildManifest:
         if not path.is_file():
             raise BuildMissingError(f"{path} is missing; run `klimatgraf build` first")
         try:
-            manifest = cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            manifest = cls.from_dict(_load(path))
         except (OSError, ValueError, KeyError, TypeError):
             raise BuildCorruptError(f"{path} is unreadable; {FIX}") from None
         if manifest.format_version > FORMAT_VERSION:
@@ -169,12 +175,27 @@ def verify_graph_files(build_dir: Path) -> None:
     if not path.exists():
         return
     try:
-        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        files = _load(path)["files"]
         if not isinstance(files, dict):
             raise TypeError
     except (OSError, ValueError, KeyError, TypeError):
         raise BuildCorruptError(f"{path} is unreadable or lists no file checksums; {FIX}") from None
     check_digests(build_dir, files, BUILD_MANIFEST, FIX)
+
+
+def _self_digest(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return sha256_bytes(canonical.encode("utf-8"))
+
+
+def _load(path: Path) -> Any:
+    """build.json parsed, its `manifest_sha256` checked and removed; ValueError when damaged."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and SELF_DIGEST in data:
+        recorded = data.pop(SELF_DIGEST)
+        if recorded != _self_digest(data):
+            raise ValueError(f"{path} does not match its {SELF_DIGEST}")
+    return data
 
 
 # ----------------------------------------------------------------------------- checked JSON values
