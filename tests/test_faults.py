@@ -382,6 +382,7 @@ def test_a_commit_cut_short_is_finished_by_the_next_reader(
 ) -> None:
     """A build killed between two renames of its commit: readers see the new build whole, not a mix."""
     import klimatgraf.build as build_module
+    import klimatgraf.store.journal as journal_module
 
     build = tmp_path / "build"
     shutil.copytree(indexed_build, build)
@@ -398,10 +399,10 @@ def test_a_commit_cut_short_is_finished_by_the_next_reader(
             renames.append(Path(dst).name)
         real_replace(src, dst)
 
-    monkeypatch.setattr(build_module.os, "replace", dying_replace)
+    monkeypatch.setattr(journal_module.os, "replace", dying_replace)
     with pytest.raises(KeyboardInterrupt):
         build_module.build(data, build)
-    monkeypatch.setattr(build_module.os, "replace", real_replace)
+    monkeypatch.setattr(journal_module.os, "replace", real_replace)
     assert len(renames) == 1  # exactly one artefact of the new build was in place when it "died"
     assert (build / ".commit.json").exists()
     twins = run_cli("query", "twins", "--build-dir", str(build), "--format", "json")

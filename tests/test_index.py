@@ -16,13 +16,13 @@ from klimatgraf.index import (
     Analyzer,
     IndexOptions,
     build_index,
-    file_digests,
     load_index,
     make_entries,
     make_passages,
     read_manifest,
 )
 from klimatgraf.search import Searcher
+from klimatgraf.store import file_digests
 from klimatgraf.templatekey import embedding_texts, own_municipality
 from search_fixtures import CountingEmbedder
 

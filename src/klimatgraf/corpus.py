@@ -17,6 +17,7 @@ from .ingest import SUPPORTED_SUFFIXES, read_document
 from .models import Document, Paragraph
 from .reference import Gazetteer
 from .segment import mark_boilerplate, segment
+from .store import write_atomically
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,8 @@ def load_overrides(data_dir: Path) -> dict[str, dict[str, str]]:
 def save_override(data_dir: Path, file_name: str, *, municipality: str, doc_type: str) -> None:
     overrides = load_overrides(data_dir)
     overrides[file_name] = {"municipality": municipality, "type": doc_type}
-    path = data_dir / OVERRIDES
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(overrides, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(overrides, ensure_ascii=False, indent=2, sort_keys=True)
+    write_atomically(data_dir / OVERRIDES, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:

@@ -15,11 +15,9 @@ copies that differ only by their municipality's name embed one masked text
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from .errors import BuildCorruptError, InputError
+from .store import sha256_bytes, write_atomically
 
 Progress = Callable[[int, int], None]
 
@@ -178,7 +177,7 @@ def get_embedder(spec: str = "e5") -> Embedder:
 
 
 def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_bytes(text.encode("utf-8"))
 
 
 def _slug(model_id: str) -> str:
@@ -220,7 +219,7 @@ class EmbeddingCache:
             return
         if keys.ndim != 1 or vectors.shape != (len(keys), self.dim) or vectors.dtype != np.float32:
             return
-        if meta.get("sha256") != hashlib.sha256(vectors.tobytes()).hexdigest():
+        if meta.get("sha256") != sha256_bytes(vectors.tobytes()):
             return  # damaged values with an intact shape would silently give wrong vectors
         self._rows = {str(k): i for i, k in enumerate(keys)}
         self._vectors = np.ascontiguousarray(vectors)
@@ -250,23 +249,15 @@ class EmbeddingCache:
     def save(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         keys = np.array(sorted(self._rows, key=self._rows.__getitem__), dtype=str)
-        digest = hashlib.sha256(self._vectors.tobytes()).hexdigest()
+        digest = sha256_bytes(self._vectors.tobytes())
         meta = json.dumps({"format": CACHE_FORMAT, "model_id": self.model_id, "dim": self.dim, "sha256": digest})
-        _atomic_write(
-            self.path, lambda f: np.savez(f, keys=keys, vectors=self._vectors, meta=np.array(meta), allow_pickle=False)
-        )
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as handle:  # a file object: np.savez would add ".npz" to a path
+                np.savez(handle, keys=keys, vectors=self._vectors, meta=np.array(meta), allow_pickle=False)
+
+        write_atomically(self.path, write)
         self._saved = len(self._rows)
-
-
-def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Embedded(NamedTuple):

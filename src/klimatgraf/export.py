@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .store import write_atomically
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -223,8 +224,6 @@ def to_graphml(net: Network) -> bytes:
 
 def write_csv(net: Network, directory: Path) -> tuple[Path, Path]:
     """Gephi's spreadsheet import: nodes.csv (Id, Label, …) and edges.csv (Source, Target, Type, …)."""
-    from .build import write_atomically
-
     degree = net.degree()
 
     def nodes(tmp: Path) -> None:

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +36,7 @@ from .editions import latest_editions
 from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
+from .store import FileDigest, check_digests, embedding_cache_dir, file_digests, reading, replace_dir, staging_dir
 from .templatekey import own_municipality
 
 Progress = Callable[[int, int], None]
@@ -96,7 +95,7 @@ class IndexManifest:
     from_cache: int = 0  # distinct passage texts whose vector came from the cache
     options: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → size and sha256, checked on load
+    files: dict[str, FileDigest] = field(default_factory=dict)  # name → size and sha256, checked on load
     format: int = FORMAT_VERSION
 
     @property
@@ -396,7 +395,7 @@ def build_index(
         checkpoint_every=checkpoint_every,
     )
     try:
-        _replace_dir(staged, Path(index_dir))
+        replace_dir(staged, Path(index_dir))
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -427,7 +426,7 @@ def stage_index(
             raise InputError(f"unknown index kind {kind!r}; use flat, hnsw or ivf")
         options = replace(options, ann=kind)
     index_dir = Path(index_dir)
-    cache_dir = cache_dir if cache_dir is not None else index_dir.parent / "cache" / "embeddings"
+    cache_dir = cache_dir if cache_dir is not None else embedding_cache_dir(index_dir.parent)
     entries = make_entries(corpus_paragraphs, documents)
     texts, owners = make_passages(entries, options)
     names = [own_municipality(entries[owner]) for owner in owners]  # template copies share one vector
@@ -436,7 +435,7 @@ def stage_index(
     )
     analyzer = Analyzer(Analyzer.vocabulary_of(texts))
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.", suffix=".tmp", dir=index_dir.parent))
+    tmp = staging_dir(index_dir)
     try:
         faiss = _faiss()
         faiss.write_index(_faiss_index(vectors, options), str(tmp / VECTORS))
@@ -466,55 +465,8 @@ def stage_index(
     return tmp, manifest
 
 
-def file_digests(root: Path, exclude: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file under `root` (relative POSIX paths), for checks on load."""
-    skip = set(exclude)
-    out: dict[str, dict[str, Any]] = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        name = path.relative_to(root).as_posix()
-        if name not in skip:
-            out[name] = {"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    return out
-
-
-def check_digests(root: Path, files: dict[str, dict[str, Any]], listed_in: str, fix: str) -> None:
-    """Every file listed with its size and sha256 is present and unchanged, else one line naming it.
-
-    A truncated or overwritten file can still parse (a faiss index cut at a vector boundary, an
-    N-Triples file cut at a line end) and then answers wrongly; the checksum turns that into an
-    error. Cost: one sha256 pass over the files (≈ 2 ms per MB).
-    """
-    for name, expected in files.items():
-        path = root / name
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise BuildCorruptError(f"{path} is missing although {listed_in} lists it; {fix}") from None
-        if size != expected.get("size"):
-            raise BuildCorruptError(
-                f"{path} has {size} bytes, {listed_in} says {expected.get('size')} (truncated or overwritten); {fix}"
-            )
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            raise BuildCorruptError(f"{path} is unreadable; {fix}") from None
-        if digest != expected.get("sha256"):
-            raise BuildCorruptError(f"{path} does not match its checksum in {listed_in} (corrupted); {fix}")
-
-
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":")), encoding="utf-8")
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Swap `new` into `target`; the window without a `target` is two renames long."""
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-        os.replace(target, old / "index")
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
 
 
 # ----------------------------------------------------------------------------- load
@@ -555,16 +507,16 @@ def load_index(index_dir: Path) -> LoadedIndex:
     """Read and cross-check every file; any problem is one line naming the file and the fix.
 
     Reads under the build directory's reader lock, so a build committing at the same moment
-    cannot swap the directory between two of the files (see `build.reading`).
+    cannot swap the directory between two of the files (see `store.reading`).
     """
-    from .build import reading
-
     index_dir = Path(index_dir)
     with reading(index_dir.parent):
-        return _load_index(index_dir)
+        return read_index(index_dir)
 
 
-def _load_index(index_dir: Path) -> LoadedIndex:
+def read_index(index_dir: Path) -> LoadedIndex:
+    """`load_index` without taking the reader lock: for a caller that holds it (`store.open_snapshot`)."""
+    index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     for name in (ENTRIES, PASSAGES, VECTORS, BM25_DIR, VOCAB):
         if not (index_dir / name).exists():

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import sparql_guard
-from .config import GRAPH_NT, GRAPH_TTL, queries_dir
+from .config import queries_dir
 from .errors import BuildCorruptError, BuildMissingError, QueryError
+from .store import GRAPH_NT, GRAPH_TTL, OXIGRAPH_DIR, reading, staging_dir, verify_graph_files
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -54,16 +55,16 @@ def load_graph(build_dir: Path) -> Graph:
     """The last complete build's graph (N-Triples parse fastest; Turtle is the fallback).
 
     Read under the build's reader lock after checking the files against build.json, so a
-    concurrent build or a damaged file never yields a wrong answer (see build.py).
+    concurrent build or a damaged file never yields a wrong answer (see klimatgraf.store).
     """
-    from .build import reading, verify_graph_files
-
     with reading(build_dir):
         verify_graph_files(build_dir)
-        return _load_graph(build_dir)
+        return read_graph(build_dir)
 
 
-def _load_graph(build_dir: Path) -> Graph:
+def read_graph(build_dir: Path) -> Graph:
+    """The graph file parsed, without the reader lock or the checksum check: for a caller that did
+    both (`store.open_snapshot(build_dir, load_graph=read_graph, ...)`)."""
     from rdflib import Graph
 
     for name, fmt in ((GRAPH_NT, "nt"), (GRAPH_TTL, "turtle")):
@@ -234,8 +235,6 @@ def open_engine(build_dir: Path, engine: str = DEFAULT_ENGINE, *, memory: bool =
         return RdflibEngine(load_graph(build_dir))
     if engine != "oxigraph":
         raise QueryError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
-    from .build import reading, verify_graph_files
-
     with reading(build_dir):  # the same reader lock and checksums as load_graph
         verify_graph_files(build_dir)
         return _open_oxigraph(build_dir, memory)
@@ -259,9 +258,6 @@ def _open_oxigraph(build_dir: Path, memory: bool) -> Engine:
     raise BuildMissingError(f"no graph in {build_dir}/; run `klimatgraf build` first")
 
 
-OXIGRAPH_DIR = ".oxigraph"
-
-
 def _bulk_load(store: Any, path: Path, fmt: Any) -> None:
     try:
         store.bulk_load(path=str(path), format=fmt)
@@ -281,7 +277,6 @@ def _persistent_store(build_dir: Path, path: Path, fmt: Any) -> Any | None:
     Returns None when the build directory cannot be written.
     """
     import shutil
-    import tempfile
 
     import pyoxigraph
 
@@ -296,7 +291,7 @@ def _persistent_store(build_dir: Path, path: Path, fmt: Any) -> Any | None:
             shutil.rmtree(target, ignore_errors=True)  # damaged: make it again
     try:
         cache.mkdir(exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache))
+        tmp = staging_dir(target)
     except OSError:
         return None
     try:
