@@ -7,8 +7,9 @@ graph build, the search index and the tests, so they all see the same paragraphs
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .config import reference_csv
@@ -102,6 +103,21 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
     flagged = mark_boilerplate(by_doc, gazetteer, {d.doc_id: d.municipality.kommunkod for d in documents})
     paragraphs = tuple(p for d in documents for p in flagged[d.doc_id])
     return Corpus(tuple(documents), paragraphs, gazetteer, tuple(superseded))
+
+
+def edition_order(document: Document) -> tuple[int, date, str]:
+    """Editions sort by edition year (the version's first year), then signing date, then id."""
+    return (document.edition_year or 0, document.signed or date.min, document.doc_id)
+
+
+def latest_editions(documents: Iterable[Document]) -> set[str]:
+    """doc_ids of the latest edition of each municipality and document type."""
+    latest: dict[tuple[str, str], Document] = {}
+    for d in documents:
+        key = (d.municipality.kommunkod, d.doc_type)
+        if key not in latest or edition_order(d) > edition_order(latest[key]):
+            latest[key] = d
+    return {d.doc_id for d in latest.values()}
 
 
 def newest_versions(

@@ -18,11 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .models import Document
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -33,21 +31,6 @@ if TYPE_CHECKING:
 EDITION_HELP = (
     "latest (default): each municipality's latest edition; all: every edition; YEAR: the editions of that year."
 )
-
-
-def edition_order(document: Document) -> tuple[int, date, str]:
-    """Editions sort by edition year (the version's first year), then signing date, then id."""
-    return (document.edition_year or 0, document.signed or date.min, document.doc_id)
-
-
-def latest_editions(documents: Iterable[Document]) -> set[str]:
-    """doc_ids of the latest edition of each municipality and document type."""
-    latest: dict[tuple[str, str], Document] = {}
-    for d in documents:
-        key = (d.municipality.kommunkod, d.doc_type)
-        if key not in latest or edition_order(d) > edition_order(latest[key]):
-            latest[key] = d
-    return {d.doc_id for d in latest.values()}
 
 
 def parse_edition(value: str | None) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
-from .editions import latest_editions
+from .corpus import latest_editions
 from .models import Facts, Paragraph
 from .namespaces import CPOV, ID, KG, QUANTITYKIND, QUDT, SCHEMA, UNIT
 from .reference import Gazetteer

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .editions import latest_editions
+from .corpus import latest_editions
 from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
