@@ -17,6 +17,7 @@ from .ingest import SUPPORTED_SUFFIXES, read_document
 from .models import Document, Paragraph
 from .reference import Gazetteer
 from .segment import mark_boilerplate, segment
+from .vocabulary import DocType
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
             path,
             gazetteer,
             municipality=override.get("municipality"),
-            doc_type=override.get("type"),  # type: ignore[arg-type]
+            doc_type=_override_type(override.get("type"), path.name),
         )
         read.append((document, path.stat().st_mtime))
     documents, superseded = newest_versions(read)
@@ -103,6 +104,18 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
     flagged = mark_boilerplate(by_doc, gazetteer, {d.doc_id: d.municipality.kommunkod for d in documents})
     paragraphs = tuple(p for d in documents for p in flagged[d.doc_id])
     return Corpus(tuple(documents), paragraphs, gazetteer, tuple(superseded))
+
+
+def _override_type(value: str | None, file_name: str) -> DocType | None:
+    """The document type an override names (ingest --type), checked against the vocabulary."""
+    if value is None:
+        return None
+    try:
+        return DocType(value)
+    except ValueError:
+        raise InputError(
+            f"{OVERRIDES}: {file_name} has the unknown type {value!r}; use one of {', '.join(DocType)}"
+        ) from None
 
 
 def newest_versions(

@@ -38,6 +38,7 @@ from .editions import latest_editions
 from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
+from .swedish import fold as normalise_text  # the key under which identical paragraphs collapse
 from .templatekey import own_municipality
 
 Progress = Callable[[int, int], None]
@@ -114,11 +115,6 @@ class IndexManifest:
 
 
 # ----------------------------------------------------------------------------- analysis (BM25)
-
-
-def normalise_text(text: str) -> str:
-    """Whitespace-normalised, casefolded: the key under which identical paragraphs collapse."""
-    return " ".join(text.split()).casefold()
 
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

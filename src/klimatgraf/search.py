@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +31,9 @@ from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
+from .swedish import fold
+from .vocabulary import FusionMethod, Retriever
 
-Retriever = Literal["hybrid", "bm25", "dense"]
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 QUERY_CACHE = 256  # query vectors kept per Searcher
@@ -45,9 +46,6 @@ _LEAD = re.compile(
     r"municipalit(?:y|ies)|cit(?:y|ies)|towns?))?(?:\s+(?:är\s+det\s+som|is|are|does|do))?)\s+",
     re.IGNORECASE,
 )
-
-
-FusionMethod = Literal["rrf", "minmax", "z"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class FusionConfig:
     out-of-fold figures behind the defaults are in docs/benchmarks.md ("Search quality").
     """
 
-    method: FusionMethod = "minmax"
+    method: FusionMethod = FusionMethod.minmax
     bm25_weight: float = 0.2
     dense_weight: float = 0.8
     rrf_k: float = 10.0  # only for "rrf"
@@ -115,7 +113,7 @@ def tuned_configs(
     if method is not None:
         if method not in ("rrf", "minmax", "z"):
             raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z")
-        fusion = replace(fusion, method=method)  # type: ignore[arg-type]
+        fusion = replace(fusion, method=FusionMethod(method))
     if bm25_weight is not None:
         fusion = replace(fusion, bm25_weight=bm25_weight)
     if dense_weight is not None:
@@ -302,9 +300,7 @@ def _warm(embedder: Embedder) -> None:
 
 def fold_name(name: str) -> str:
     """Municipality name as matched by filters: any case, å/ä/ö optional, "kommun" optional."""
-    text = " ".join(name.split()).casefold().removesuffix(" kommun")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(name, strip_accents=True).removesuffix(" kommun")
 
 
 def topic_of(query: str) -> str:
@@ -535,7 +531,7 @@ class Searcher:
         k: int = 10,
         municipalities: Sequence[str] | None = None,
         doc_type: str | None = None,
-        retriever: Retriever = "hybrid",
+        retriever: Retriever = Retriever.hybrid,
         edition: str = "latest",
     ) -> list[Hit]:
         """Ranked paragraph hits; identical text from several documents is one hit."""
@@ -554,7 +550,7 @@ class Searcher:
         k: int = 10,
         municipalities: Sequence[str] | None = None,
         doc_type: str | None = None,
-        retriever: Retriever = "hybrid",
+        retriever: Retriever = Retriever.hybrid,
         evidence: int = 3,
         edition: str = "latest",
         full_ranking: bool = False,
