@@ -675,20 +675,32 @@ def _renumber(hits: Iterable[Hit]) -> list[Hit]:
     return [replace(h, rank=i) for i, h in enumerate(hits, start=1)]
 
 
-def highlight(
-    text: str, query: str, *, width: int = 240, mark: tuple[str, str] = ("**", "**"), analyzer: Analyzer | None = None
-) -> str:
-    """A snippet of about `width` characters around the first query word, matches marked.
+def highlight_spans(text: str, query: str, analyzer: Analyzer | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every word of `text` that answers the query, in order: the one matcher
+    behind the terminal (`highlight`) and web (`highlight_html`) renderings.
 
-    Matching is by Swedish stem (and compound part), so "matsvinnet" lights up for "matsvinn".
+    A word matches when it shares an analysed token with the query: the Swedish stem (so
+    "matsvinnet" for "matsvinn"), a compound part (with an index's analyzer, which knows the
+    corpus's words: "möbelåterbruk" for "återbruk"), or the Swedish term for an English
+    climate term in the query ("food waste" marks "matsvinn"), as the BM25 retriever reads it.
     """
     analyzer = analyzer or _default_analyzer()
     try:
-        wanted = set(analyzer.tokens(clean_query(query), query=True))
+        wanted = set(analyzer.tokens(expand_english(clean_query(query)), query=True))
     except InputError:
-        wanted = set()
+        return []
+    if not wanted:
+        return []
+    return [m.span() for m in re.finditer(r"[^\W_]+", text) if wanted & set(analyzer.tokens(m.group()))]
+
+
+def highlight(
+    text: str, query: str, *, width: int = 240, mark: tuple[str, str] = ("**", "**"), analyzer: Analyzer | None = None
+) -> str:
+    """A snippet of about `width` characters around the first matching word, matches marked
+    (`highlight_spans`); the text's whitespace is made single spaces, for a terminal table."""
     flat = " ".join(text.split())
-    spans = [m.span() for m in re.finditer(r"[^\W_]+", flat) if wanted & set(analyzer.tokens(m.group()))]
+    spans = highlight_spans(flat, query, analyzer)
     start = 0
     if len(flat) > width:
         if spans:
@@ -709,24 +721,13 @@ def highlight(
 
 
 def highlight_html(text: str, query: str, *, analyzer: Analyzer | None = None) -> str:
-    """The whole `text` HTML-escaped with the query's words wrapped in <mark>…</mark>.
-
-    The same matching as `highlight` (Swedish stem, compound part, English terms' Swedish
-    equivalents), but nothing is cut or re-flowed, so a page can show the paragraph with its
-    line breaks and link to its source.
-    """
-    analyzer = analyzer or _default_analyzer()
-    try:
-        wanted = set(analyzer.tokens(expand_english(clean_query(query)), query=True))
-    except InputError:
-        wanted = set()
+    """The whole `text` HTML-escaped with the matching words (`highlight_spans`) wrapped in
+    <mark>…</mark>; nothing is cut or re-flowed, so a page can show the paragraph with its
+    line breaks and link to its source."""
     out, pos = [], 0
-    if wanted:
-        for match in re.finditer(r"[^\W_]+", text):
-            if wanted & set(analyzer.tokens(match.group())):
-                a, b = match.span()
-                out += [html_lib.escape(text[pos:a]), "<mark>", html_lib.escape(text[a:b]), "</mark>"]
-                pos = b
+    for a, b in highlight_spans(text, query, analyzer):
+        out += [html_lib.escape(text[pos:a]), "<mark>", html_lib.escape(text[a:b]), "</mark>"]
+        pos = b
     out.append(html_lib.escape(text[pos:]))
     return "".join(out)
 
