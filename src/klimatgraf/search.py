@@ -111,9 +111,11 @@ def tuned_configs(
     """The tuned defaults with any of their values overridden (CLI and API options)."""
     fusion, cutoff = FusionConfig(), CutoffConfig()
     if method is not None:
-        if method not in ("rrf", "minmax", "z"):
-            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z")
-        fusion = replace(fusion, method=FusionMethod(method))
+        try:
+            chosen = FusionMethod(method)
+        except ValueError:
+            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z") from None
+        fusion = replace(fusion, method=chosen)
     if bm25_weight is not None:
         fusion = replace(fusion, bm25_weight=bm25_weight)
     if dense_weight is not None:
