@@ -227,3 +227,49 @@ def test_w3c_csv_uses_crlf_and_tsv_uses_n3_terms() -> None:
     result = Result("SELECT", ["s", "name"], [[URIRef("https://x/1"), Literal("Örnsköldsvik", lang="sv")]])
     assert to_csv(result) == "s,name\r\nhttps://x/1,Örnsköldsvik\r\n"
     assert to_tsv(result) == '?s\t?name\n<https://x/1>\t"Örnsköldsvik"@sv\n'
+
+
+# ----------------------------------------------------------------------------- the package split (issue 15)
+
+
+def test_cli_modules_stay_small_and_declare_no_choices_of_their_own() -> None:
+    package = ROOT / "src" / "klimatgraf" / "cli"
+    modules = sorted(package.glob("*.py"))
+    assert {p.name for p in modules} >= {"__init__.py", "common.py"} and len(modules) >= 6
+    for module in modules:
+        text = module.read_text(encoding="utf-8")
+        assert len(text.splitlines()) < 450, module.name
+        assert "type: ignore" not in text, module.name
+        assert not re.search(r"^class \w+\((str, )?Enum\)", text, re.MULTILINE), module.name
+        assert "default_build_dir()" not in text or module.name == "common.py", module.name
+
+
+def test_sparql_xml_format_is_refused_with_one_line_before_the_query_runs(tmp_path: Path) -> None:
+    result = run_cli("sparql", "ASK {}", "--build-dir", str(tmp_path / "none"), "--format", "xml")
+    assert result.returncode == 2
+    assert "--format xml" in one_error_line(result.stderr)
+    assert result.stdout == ""
+
+
+def test_an_override_with_an_unknown_type_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "contracts").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "contracts" / "alvesta-klimatkontrakt.txt", data / "contracts")
+    (data / "overrides.json").write_text(json.dumps({"alvesta-klimatkontrakt.txt": {"type": "avtal"}}))
+    result = run_cli("build", "--data-dir", str(data), "--build-dir", str(tmp_path / "b"), "--no-index")
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert "alvesta-klimatkontrakt.txt" in line and "'avtal'" in line and "klimatkontrakt" in line
+    assert not (tmp_path / "b" / "graph.ttl").exists()
+
+
+def test_ingest_type_override_takes_the_vocabulary_choice(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    source = ROOT / "data" / "contracts" / "alvesta-klimatkontrakt.txt"
+    result = run_cli("ingest", str(source), "--data-dir", str(data), "--type", "avsiktsforklaring", "--no-build")
+    assert result.returncode == 0, result.stderr
+    assert "avsiktsforklaring" in result.stderr
+    overrides = json.loads((data / "overrides.json").read_text())
+    assert overrides["alvesta-klimatkontrakt.txt"]["type"] == "avsiktsforklaring"
+    wrong = run_cli("ingest", str(source), "--data-dir", str(data), "--type", "avtal", "--no-build")
+    assert wrong.returncode == 2 and "avtal" in wrong.stderr

@@ -20,7 +20,7 @@ import pytest
 from rdflib import Graph, Literal
 
 from conftest import ROOT, run_cli
-from klimatgraf.cli import SparqlFormat, _print_result
+from klimatgraf.cli.sparql_cmds import _print_result
 from klimatgraf.compare import compare
 from klimatgraf.errors import BuildCorruptError, BuildMissingError, QueryError
 from klimatgraf.reference import Gazetteer
@@ -38,6 +38,7 @@ from klimatgraf.sparql import (
     to_csv,
     to_json,
 )
+from klimatgraf.vocabulary import SparqlFormat
 
 QUERIES = [q.name for q in list_queries()]
 

@@ -47,3 +47,24 @@ def test_signing_date_in_running_text() -> None:
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31)))
 def test_dates_round_trip_through_swedish_format(value: date) -> None:
     assert parse_date(format_date(value)) == value
+
+
+# ----------------------------------------------------------------------------- the one text fold
+
+
+def test_fold_casefolds_and_normalises_whitespace_keeping_accents() -> None:
+    from klimatgraf.swedish import fold
+
+    assert fold("  Minskat   MATSVINN\n i\tskolan ") == "minskat matsvinn i skolan"
+    assert fold("Möbler") == "möbler" != fold("Mobler")
+    assert fold("STRASSE") == fold("Straße")  # casefold, not lower
+
+
+def test_fold_can_strip_accents_for_names_typed_without_them() -> None:
+    from klimatgraf.reference import fold as name_fold
+    from klimatgraf.search import fold_name
+    from klimatgraf.swedish import fold
+
+    assert fold("Örnsköldsvik", strip_accents=True) == "ornskoldsvik" == name_fold("ÖRNSKÖLDSVIK")
+    assert fold("Upplands  Väsby\n", strip_accents=True) == "upplands vasby"
+    assert fold_name(" Upplands Väsby  kommun") == "upplands vasby" == fold_name("upplands vasby")

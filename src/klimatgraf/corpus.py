@@ -19,6 +19,7 @@ from .models import Document, Paragraph
 from .reference import Gazetteer
 from .segment import mark_boilerplate, segment
 from .store import write_atomically
+from .vocabulary import DocType
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def load_corpus(data_dir: Path, progress: Callable[[str], None] | None = None) -
             path,
             gazetteer,
             municipality=override.get("municipality"),
-            doc_type=override.get("type"),  # type: ignore[arg-type]
+            doc_type=_override_type(override.get("type"), path.name),
         )
         read.append((document, path.stat().st_mtime))
     documents, superseded = newest_versions(read)
@@ -118,6 +119,18 @@ def latest_editions(documents: Iterable[Document]) -> set[str]:
         if key not in latest or edition_order(d) > edition_order(latest[key]):
             latest[key] = d
     return {d.doc_id for d in latest.values()}
+
+
+def _override_type(value: str | None, file_name: str) -> DocType | None:
+    """The document type an override names (ingest --type), checked against the vocabulary."""
+    if value is None:
+        return None
+    try:
+        return DocType(value)
+    except ValueError:
+        raise InputError(
+            f"{OVERRIDES}: {file_name} has the unknown type {value!r}; use one of {', '.join(DocType)}"
+        ) from None
 
 
 def newest_versions(

@@ -22,18 +22,16 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .search import Retriever, Searcher
+from .search import Searcher
+from .swedish import fold
+from .vocabulary import Retriever
 
-RETRIEVERS: tuple[Retriever, ...] = ("bm25", "dense", "hybrid")
+RETRIEVERS: tuple[Retriever, ...] = (Retriever.bm25, Retriever.dense, Retriever.hybrid)
 WHO_METRICS = ("hit@1", "recall@3", "mrr", "precision", "recall", "f1")
 NONE_METRICS = ("nobody",)
 PASSAGE_METRICS = ("hit@1", "hit@5", "mrr@10")
 KINDS: dict[str, tuple[str, ...]] = {"who": WHO_METRICS, "none": NONE_METRICS, "passage": PASSAGE_METRICS}
 DEPTH = 10
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -158,8 +156,8 @@ def who_scores(
 
 def passage_scores(texts: Sequence[str], snippets: Sequence[str]) -> tuple[int | None, dict[str, float]]:
     """Rank of the first paragraph (of `texts`, best first) holding a snippet, and the passage metrics."""
-    wanted = [_norm(str(s)) for s in snippets]
-    ranks = [i for i, t in enumerate(texts, start=1) if any(s in _norm(t) for s in wanted)]
+    wanted = [fold(str(s)) for s in snippets]
+    ranks = [i for i, t in enumerate(texts, start=1) if any(s in fold(t) for s in wanted)]
     first = ranks[0] if ranks else None
     return first, {
         "hit@1": float(first == 1),

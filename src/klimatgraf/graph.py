@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -22,6 +21,7 @@ from .corpus import latest_editions
 from .models import Facts, Paragraph
 from .namespaces import CPOV, ID, KG, QUANTITYKIND, QUDT, SCHEMA, UNIT
 from .reference import Gazetteer
+from .swedish import fold
 
 DOC_TYPES = {
     "klimatkontrakt": ("Klimatkontrakt", "Climate contract"),
@@ -51,8 +51,7 @@ UNITS: dict[str, tuple[URIRef, URIRef | None]] = {
 
 
 def slug(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"[^a-z0-9]+", "-", "".join(c for c in decomposed if not unicodedata.combining(c))).strip("-") or "x"
+    return re.sub(r"[^a-z0-9]+", "-", fold(text, strip_accents=True)).strip("-") or "x"
 
 
 def paragraph_iri(pid: str) -> URIRef:

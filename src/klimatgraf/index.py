@@ -37,6 +37,7 @@ from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
 from .store import FileDigest, check_digests, embedding_cache_dir, file_digests, reading, replace_dir, staging_dir
+from .swedish import fold as normalise_text  # the key under which identical paragraphs collapse
 from .templatekey import own_municipality
 
 Progress = Callable[[int, int], None]
@@ -113,11 +114,6 @@ class IndexManifest:
 
 
 # ----------------------------------------------------------------------------- analysis (BM25)
-
-
-def normalise_text(text: str) -> str:
-    """Whitespace-normalised, casefolded: the key under which identical paragraphs collapse."""
-    return " ".join(text.split()).casefold()
 
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

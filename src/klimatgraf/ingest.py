@@ -34,9 +34,7 @@ _SELF_VERBS = re.compile(
 
 def doc_id_for(path: Path) -> str:
     """Stable, IRI-safe id from the file name: 'Örnsköldsvik klimatkontrakt.pdf' → 'ornskoldsvik-klimatkontrakt'."""
-    stem = unicodedata.normalize("NFKD", path.stem.casefold())
-    stem = "".join(c for c in stem if not unicodedata.combining(c))
-    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(path.stem)).strip("-")
     if not slug:
         raise InputError(f"{path.name}: the file name has no letters or digits to make an id from; rename the file")
     return slug
@@ -387,9 +385,9 @@ def _mention_weight(text: str, mention: Mention) -> int:
 def detect_doc_type(text: str, name: str = "document") -> DocType:
     folded = fold(text)
     if re.search(r"\b(denna|fordjupade?)\s+avsiktsforklaring", folded):
-        return "avsiktsforklaring"
+        return DocType.avsiktsforklaring
     if "klimatkontrakt" in folded:
-        return "klimatkontrakt"
+        return DocType.klimatkontrakt
     raise DetectionError(
         f"{name}: neither a Klimatkontrakt nor an avsiktsförklaring could be recognised; pass --type to ingest"
     )

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-DocType = Literal["klimatkontrakt", "avsiktsforklaring"]
-Scope = Literal["organisation", "geographic", "consumption"]
+from .vocabulary import DocType, Scope  # declared once in vocabulary; importable from here as before
+
 TargetKind = Literal["neutrality", "positive", "reduction", "annual_reduction", "cap"]
 PartyKind = Literal["municipality", "agency", "programme"]
 OrgKind = Literal[

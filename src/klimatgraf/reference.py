@@ -10,20 +10,19 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from . import swedish
 from .errors import InputError
 from .models import Municipality
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: "Örnsköldsvik" and "ornskoldsvik" fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return swedish.fold(text, strip_accents=True)
 
 
 @dataclass(frozen=True)

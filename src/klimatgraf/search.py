@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +31,9 @@ from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
+from .swedish import fold
+from .vocabulary import FusionMethod, Retriever
 
-Retriever = Literal["hybrid", "bm25", "dense"]
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 QUERY_CACHE = 256  # query vectors kept per Searcher
@@ -45,9 +46,6 @@ _LEAD = re.compile(
     r"municipalit(?:y|ies)|cit(?:y|ies)|towns?))?(?:\s+(?:är\s+det\s+som|is|are|does|do))?)\s+",
     re.IGNORECASE,
 )
-
-
-FusionMethod = Literal["rrf", "minmax", "z"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class FusionConfig:
     out-of-fold figures behind the defaults are in docs/benchmarks.md ("Search quality").
     """
 
-    method: FusionMethod = "minmax"
+    method: FusionMethod = FusionMethod.minmax
     bm25_weight: float = 0.2
     dense_weight: float = 0.8
     rrf_k: float = 10.0  # only for "rrf"
@@ -113,9 +111,11 @@ def tuned_configs(
     """The tuned defaults with any of their values overridden (CLI and API options)."""
     fusion, cutoff = FusionConfig(), CutoffConfig()
     if method is not None:
-        if method not in ("rrf", "minmax", "z"):
-            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z")
-        fusion = replace(fusion, method=method)  # type: ignore[arg-type]
+        try:
+            chosen = FusionMethod(method)
+        except ValueError:
+            raise InputError(f"unknown fusion {method!r}; use rrf, minmax or z") from None
+        fusion = replace(fusion, method=chosen)
     if bm25_weight is not None:
         fusion = replace(fusion, bm25_weight=bm25_weight)
     if dense_weight is not None:
@@ -307,9 +307,7 @@ def _warm(embedder: Embedder) -> None:
 
 def fold_name(name: str) -> str:
     """Municipality name as matched by filters: any case, å/ä/ö optional, "kommun" optional."""
-    text = " ".join(name.split()).casefold().removesuffix(" kommun")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(name, strip_accents=True).removesuffix(" kommun")
 
 
 def topic_of(query: str) -> str:
@@ -544,7 +542,7 @@ class Searcher:
         k: int = 10,
         municipalities: Sequence[str] | None = None,
         doc_type: str | None = None,
-        retriever: Retriever = "hybrid",
+        retriever: Retriever = Retriever.hybrid,
         edition: str = "latest",
     ) -> list[Hit]:
         """Ranked paragraph hits; identical text from several documents is one hit."""
@@ -563,7 +561,7 @@ class Searcher:
         k: int = 10,
         municipalities: Sequence[str] | None = None,
         doc_type: str | None = None,
-        retriever: Retriever = "hybrid",
+        retriever: Retriever = Retriever.hybrid,
         evidence: int = 3,
         edition: str = "latest",
         full_ranking: bool = False,
@@ -688,20 +686,32 @@ def _renumber(hits: Iterable[Hit]) -> list[Hit]:
     return [replace(h, rank=i) for i, h in enumerate(hits, start=1)]
 
 
-def highlight(
-    text: str, query: str, *, width: int = 240, mark: tuple[str, str] = ("**", "**"), analyzer: Analyzer | None = None
-) -> str:
-    """A snippet of about `width` characters around the first query word, matches marked.
+def highlight_spans(text: str, query: str, analyzer: Analyzer | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every word of `text` that answers the query, in order: the one matcher
+    behind the terminal (`highlight`) and web (`highlight_html`) renderings.
 
-    Matching is by Swedish stem (and compound part), so "matsvinnet" lights up for "matsvinn".
+    A word matches when it shares an analysed token with the query: the Swedish stem (so
+    "matsvinnet" for "matsvinn"), a compound part (with an index's analyzer, which knows the
+    corpus's words: "möbelåterbruk" for "återbruk"), or the Swedish term for an English
+    climate term in the query ("food waste" marks "matsvinn"), as the BM25 retriever reads it.
     """
     analyzer = analyzer or _default_analyzer()
     try:
-        wanted = set(analyzer.tokens(clean_query(query), query=True))
+        wanted = set(analyzer.tokens(expand_english(clean_query(query)), query=True))
     except InputError:
-        wanted = set()
+        return []
+    if not wanted:
+        return []
+    return [m.span() for m in re.finditer(r"[^\W_]+", text) if wanted & set(analyzer.tokens(m.group()))]
+
+
+def highlight(
+    text: str, query: str, *, width: int = 240, mark: tuple[str, str] = ("**", "**"), analyzer: Analyzer | None = None
+) -> str:
+    """A snippet of about `width` characters around the first matching word, matches marked
+    (`highlight_spans`); the text's whitespace is made single spaces, for a terminal table."""
     flat = " ".join(text.split())
-    spans = [m.span() for m in re.finditer(r"[^\W_]+", flat) if wanted & set(analyzer.tokens(m.group()))]
+    spans = highlight_spans(flat, query, analyzer)
     start = 0
     if len(flat) > width:
         if spans:
@@ -722,24 +732,13 @@ def highlight(
 
 
 def highlight_html(text: str, query: str, *, analyzer: Analyzer | None = None) -> str:
-    """The whole `text` HTML-escaped with the query's words wrapped in <mark>…</mark>.
-
-    The same matching as `highlight` (Swedish stem, compound part, English terms' Swedish
-    equivalents), but nothing is cut or re-flowed, so a page can show the paragraph with its
-    line breaks and link to its source.
-    """
-    analyzer = analyzer or _default_analyzer()
-    try:
-        wanted = set(analyzer.tokens(expand_english(clean_query(query)), query=True))
-    except InputError:
-        wanted = set()
+    """The whole `text` HTML-escaped with the matching words (`highlight_spans`) wrapped in
+    <mark>…</mark>; nothing is cut or re-flowed, so a page can show the paragraph with its
+    line breaks and link to its source."""
     out, pos = [], 0
-    if wanted:
-        for match in re.finditer(r"[^\W_]+", text):
-            if wanted & set(analyzer.tokens(match.group())):
-                a, b = match.span()
-                out += [html_lib.escape(text[pos:a]), "<mark>", html_lib.escape(text[a:b]), "</mark>"]
-                pos = b
+    for a, b in highlight_spans(text, query, analyzer):
+        out += [html_lib.escape(text[pos:a]), "<mark>", html_lib.escape(text[a:b]), "</mark>"]
+        pos = b
     out.append(html_lib.escape(text[pos:]))
     return "".join(out)
 

@@ -1,4 +1,4 @@
-"""Swedish number and date formats as they appear in contracts.
+"""Swedish text as it appears in contracts: the one text fold, numbers and dates.
 
 "57 215 ton", "1 108 880", "44,8 %", "1,2 miljoner", "590 tusen", "5 december 2025".
 Thousands are grouped by spaces (ordinary, no-break or thin), decimals use a comma.
@@ -7,8 +7,24 @@ Thousands are grouped by spaces (ordinary, no-break or thin), decimals use a com
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
+
+
+def fold(text: str, *, strip_accents: bool = False) -> str:
+    """The project's one text fold: casefolded, whitespace runs made one space, ends trimmed.
+
+    The key under which identical paragraphs collapse and snippets match. `strip_accents`
+    also drops diacritics (NFKD, combining marks removed), so "Örnsköldsvik" and
+    "ornskoldsvik" fold alike: the key for names a user may type without å/ä/ö.
+    """
+    folded = " ".join(text.casefold().split())
+    if not strip_accents:
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
 
 MONTHS = {
     "januari": 1,

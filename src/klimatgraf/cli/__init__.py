@@ -1,0 +1,90 @@
+"""The `klimatgraf` command line: parses arguments, calls the library, formats output.
+
+stdout carries data only (tables, JSON, CSV, RDF); progress, summaries and errors go to
+stderr. Any KlimatgrafError becomes one line on stderr and exit code 2 (`main`, the one
+place where errors become exit codes); exit 1 means the command ran and the answer is
+negative (e.g. SHACL violations). Heavy libraries are imported inside commands so that
+`klimatgraf --help` starts fast.
+
+The commands live by area: build_cmds (build, ingest, validate), sparql_cmds (sparql, query,
+push), export_cmds (export …), search_cmds (search, eval), editions_cmds (compare, history,
+diff) and serve_cmd (serve); common holds the options and helpers they share.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from ..errors import KlimatgrafError
+from .build_cmds import build, ingest, validate
+from .editions_cmds import compare, diff, history
+from .export_cmds import export_app
+from .search_cmds import evaluate_command, search
+from .serve_cmd import serve
+from .sparql_cmds import push, query, sparql
+
+app = typer.Typer(
+    name="klimatgraf",
+    help="Swedish municipal climate contracts as a validated knowledge graph and a Swedish search engine.",
+    no_args_is_help=True,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        sys.stdout.write(f"klimatgraf {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Swedish municipal climate contracts as a validated knowledge graph and a Swedish search engine."""
+
+
+# The commands in the order `--help` lists them; the export group comes last.
+COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("build", build), ("ingest", ingest), ("validate", validate),
+    ("sparql", sparql), ("query", query), ("push", push),
+    ("search", search), ("eval", evaluate_command),
+    ("compare", compare), ("history", history), ("diff", diff),
+    ("serve", serve),
+)  # fmt: skip
+for name, command in COMMANDS:
+    app.command(name)(command)
+app.add_typer(export_app, name="export")
+
+
+def main() -> None:
+    """Console-script entry point: one line on stderr for every user error, never a traceback."""
+    try:
+        app()
+    except KlimatgrafError as exc:
+        sys.stderr.write(f"klimatgraf: error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("klimatgraf: interrupted; the previous build is untouched\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line, with a way to see more
+        if os.environ.get("KLIMATGRAF_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
+        )
+        sys.exit(3)

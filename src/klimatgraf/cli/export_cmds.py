@@ -1,0 +1,103 @@
+"""`export rdf|gephi|graphml|csv`: the graph as RDF, or the network for Gephi, yEd and spreadsheets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import InputError
+from ..vocabulary import RdfFormat
+from .common import BuildDir, build_dir_of, err
+
+export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
+
+
+@export_app.command("rdf")
+def export_rdf(
+    build_dir: BuildDir = None,
+    fmt: Annotated[RdfFormat, typer.Option("--format", "-f", help="RDF serialisation.")] = RdfFormat.turtle,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Write the built graph as Turtle, N-Triples, JSON-LD or RDF/XML."""
+    from ..sparql import load_graph
+    from ..store import write_atomically
+
+    graph = load_graph(build_dir_of(build_dir))
+    rdf_format = {"jsonld": "json-ld"}.get(fmt.value, fmt.value)
+    if output is None:
+        sys.stdout.write(graph.serialize(format=rdf_format))
+        return
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    write_atomically(output, lambda tmp: graph.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8"))
+    err().print(f"wrote {output} ({len(graph)} triples)")
+
+
+NodeTypes = Annotated[
+    list[str] | None,
+    typer.Option("--include", help="Only these node types (repeatable): municipality, agency, programme, "
+                 "commitment, theme, organisation."),
+]  # fmt: skip
+ExcludeTypes = Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these node types (repeatable).")]
+
+
+def _network(build_dir: Path | None, include: list[str] | None, exclude: list[str] | None) -> Any:
+    from ..export import network
+    from ..sparql import load_graph
+
+    return network(load_graph(build_dir_of(build_dir)), include, exclude or ())
+
+
+def _write_bytes(data: bytes, output: Path) -> None:
+    from ..store import write_atomically
+
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    write_atomically(output, lambda tmp: tmp.write_bytes(data))
+
+
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: in BUILD_DIR].")]
+
+
+def _export_network(build_dir: Path | None, output: Path | None, default_name: str, include: list[str] | None,
+                    exclude: list[str] | None, serialise: Any) -> None:  # fmt: skip
+    """Shared by the GEXF and GraphML exports: read the network, write one file atomically."""
+    target = output or build_dir_of(build_dir) / default_name
+    net = _network(build_dir, include, exclude)
+    _write_bytes(serialise(net), target)
+    err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
+
+
+@export_app.command("gephi")
+def export_gephi(
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+) -> None:
+    """Write the network as GEXF 1.3 for Gephi / Gephi Lite (colours by type, sizes by degree)."""
+    from ..export import to_gexf
+
+    _export_network(build_dir, output, "klimatgraf.gexf", include, exclude, to_gexf)
+
+
+@export_app.command("graphml")
+def export_graphml(
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+) -> None:
+    """Write the network as GraphML (networkx, yEd, Cytoscape)."""
+    from ..export import to_graphml
+
+    _export_network(build_dir, output, "klimatgraf.graphml", include, exclude, to_graphml)
+
+
+@export_app.command("csv")
+def export_csv(
+    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+) -> None:
+    """Write nodes.csv and edges.csv (Gephi's spreadsheet import format) into a directory."""
+    from ..export import write_csv
+
+    net = _network(build_dir, include, exclude)
+    nodes, edges = write_csv(net, output or build_dir_of(build_dir) / "network")
+    err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")

@@ -1,0 +1,174 @@
+"""`search` and `eval`: the Swedish semantic search, and its score on a question file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from ..output import Format, render
+from ..store import INDEX_DIR
+from ..vocabulary import DocType, FusionMethod, GroupBy, Retriever
+from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, err
+
+
+def search(
+    text: Annotated[str, typer.Argument(metavar="QUERY", help="A question in Swedish (or English).")],
+    build_dir: BuildDir = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=200, help="Number of hits (or municipalities).")] = 10,
+    group: Annotated[
+        GroupBy, typer.Option("--group", help="paragraph hits, or municipalities with evidence.")
+    ] = GroupBy.paragraph,
+    municipality: Annotated[
+        list[str] | None, typer.Option("--municipality", "-m", help="Only this municipality (repeatable).")
+    ] = None,
+    doc_type: Annotated[DocType | None, typer.Option("--type", help="Only this document type.")] = None,
+    retriever: Annotated[
+        Retriever, typer.Option("--retriever", help="hybrid (default), bm25 or dense.")
+    ] = Retriever.hybrid,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Embedding model; must match the index (default: the index's).")
+    ] = None,
+    bm25_weight: Annotated[
+        float | None, typer.Option("--bm25-weight", min=0, help="Weight of BM25 in the fusion (default: tuned).")
+    ] = None,
+    dense_weight: Annotated[
+        float | None,
+        typer.Option("--dense-weight", min=0, help="Weight of dense vectors in the fusion (default: tuned)."),
+    ] = None,
+    rrf_k: Annotated[float | None, typer.Option("--rrf-k", min=1, help="Reciprocal-rank-fusion constant k.")] = None,
+    fusion_method: Annotated[
+        FusionMethod | None, typer.Option("--fusion", help="rrf, minmax or z (default: tuned).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="With --group municipality: every municipality ranked, no cut-off.")
+    ] = False,
+    min_evidence: Annotated[
+        float | None, typer.Option("--min-evidence", help="Cut-off: evidence a municipality's paragraph needs.")
+    ] = None,
+    max_gap: Annotated[
+        float | None, typer.Option("--max-gap", min=0, help="Cut-off: at most this far below the best evidence.")
+    ] = None,
+    min_similarity: Annotated[
+        float | None,
+        typer.Option("--min-similarity", min=-1, max=1, help="Cut-off: raw e5 cosine an answering paragraph needs."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    edition: EditionOpt = None,
+) -> None:
+    """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X".
+
+    With --group municipality only municipalities whose own text answers are listed (a calibrated
+    cut-off); when nobody does, the output is empty and the exit code is 1. --all lists them all."""
+    from ..search import Searcher, highlight, tuned_configs
+
+    fusion, cutoff = tuned_configs(
+        bm25_weight=bm25_weight,
+        dense_weight=dense_weight,
+        rrf_k=rrf_k,
+        method=fusion_method,
+        min_evidence=min_evidence,
+        max_gap=max_gap,
+        min_similarity=min_similarity,
+    )
+    searcher = Searcher(build_dir_of(build_dir) / INDEX_DIR, model=model, fusion=fusion, cutoff=cutoff)
+    towns = municipality or None
+    from ..editions import index_note, parse_edition
+
+    chosen = parse_edition(edition)
+    if note := index_note(searcher.index.entries, chosen):
+        err().print(f"search: {note}", markup=False, highlight=False)
+    if group is GroupBy.municipality:
+        groups = searcher.search_grouped(
+            text,
+            k=k,
+            municipalities=towns,
+            doc_type=doc_type,
+            retriever=retriever,
+            full_ranking=all_,
+            edition=chosen,
+        )
+        if not groups:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
+            sys.stderr.write(
+                f"Ingen kommun nämner det i sin egen text (no municipality answers {text!r}); --all visar alla\n"
+            )
+            if fmt in (Format.table, Format.markdown):
+                raise typer.Exit(1)
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
+            raise typer.Exit(0 if groups else 1)
+        rows = [
+            {
+                "rank": i,
+                "municipality": g.municipality,
+                "kommunkod": g.kommunkod,
+                "score": round(g.score, 4),
+                "evidence": "\n".join(
+                    f"[{e.section or '–'}] {highlight(e.text, text, analyzer=searcher.analyzer)}" for e in g.evidence
+                )
+                if fmt in (Format.table, Format.markdown)
+                else " | ".join(e.text for e in g.evidence),
+            }
+            for i, g in enumerate(groups, start=1)
+        ]
+        render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
+        raise typer.Exit(0 if groups else 1)
+    hits = searcher.search(text, k=k, municipalities=towns, doc_type=doc_type, retriever=retriever, edition=chosen)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")
+        return
+    columns = ["rank", "score", "municipality", "section", "text"]
+    if fmt in (Format.csv, Format.tsv):
+        columns = [
+            "rank",
+            "score",
+            "municipality",
+            "kommunkod",
+            "document",
+            "paragraph",
+            "section",
+            "page",
+            "boilerplate",
+            "retrievers",
+            "text",
+        ]
+    rows = []
+    for hit in hits:
+        row = hit.to_dict()
+        if fmt in (Format.table, Format.markdown):
+            row["text"] = highlight(hit.text, text, analyzer=searcher.analyzer)
+            row["score"] = round(hit.score, 4)
+            if hit.boilerplate:
+                row["municipality"] = f"{len(hit.documents)} dokument (mall)"
+        rows.append(row)
+    render(rows, columns, fmt, sys.stdout)
+
+
+def evaluate_command(
+    questions: Annotated[Path | None, typer.Argument(help="Question file (default: tests/dev_queries.json).")] = None,
+    build_dir: BuildDir = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score the search on a question file: who (hit@1, recall@3, MRR) and passage (hit@1, hit@5, MRR@10)."""
+    from ..config import project_root
+    from ..evaluate import evaluate
+    from ..search import Searcher
+
+    path = questions or project_root() / "tests" / "dev_queries.json"
+    if not path.is_file():
+        raise InputError(f"{path}: no such question file")
+    report = evaluate(Searcher(build_dir_of(build_dir) / INDEX_DIR), path)
+    rows = report.rows()
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    render(rows, list(rows[0].keys()) if rows else [], fmt, sys.stdout)
+    failures = report.failures()
+    if failures:
+        err().print(f"{len(failures)} failed question(s):")
+        for failure in failures:
+            err().print(f"  {failure}")
