@@ -273,6 +273,23 @@ def test_cli_refuses_a_question_over_the_limit_in_one_line(e5_index: E5Index) ->
     ]
 
 
+def test_cli_max_query_chars_raises_and_lowers_the_limit(e5_index: E5Index) -> None:
+    question = " ".join(["matsvinn"] * 120)  # 1079 characters: refused by default (test above)
+    build = str(e5_index.path.parent)
+    wider = run_cli(
+        "search", question, "--build-dir", build, "--max-query-chars", "2000", "-k", "1", "--format", "json"
+    )
+    assert wider.returncode == 0, wider.stderr
+    assert len(json.loads(wider.stdout)) == 1
+    narrow = run_cli("search", "matsvinn i skolan", "--build-dir", build, "--max-query-chars", "8", "--format", "json")
+    assert narrow.returncode == 2 and narrow.stdout == ""
+    assert (
+        narrow.stderr.strip() == "klimatgraf: error: the query is 17 characters; ask in at most 8 (--max-query-chars)"
+    )
+    zero = run_cli("search", "matsvinn", "--build-dir", build, "--max-query-chars", "0")
+    assert zero.returncode == 2 and zero.stderr.strip().endswith("--max-query-chars must be at least 1, not 0")
+
+
 def test_max_query_chars_is_a_setting_of_the_searcher(searcher: Searcher, e5_index: E5Index) -> None:
     query = "vilka kommuner arbetar med matsvinn i skolor och förskolor"
     short = Searcher(e5_index.path, model=searcher._embedder, max_query_chars=20)

@@ -51,3 +51,5 @@ GRAPH_TTL = "graph.ttl"
 GRAPH_NT = "graph.nt"
 BUILD_MANIFEST = "build.json"
 INDEX_DIR = "index"
+
+MAX_QUERY_CHARS = 1000  # default --max-query-chars: e5 reads 512 tokens; a longer question is refused, never cut

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import MAX_QUERY_CHARS
 from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
@@ -38,7 +39,6 @@ RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
 PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 QUERY_CACHE = 256  # query vectors kept per Searcher
 FILTER_MASKS = 16  # filter masks kept per Searcher (one is ≈ 0.7 MB at 300 documents)
-MAX_QUERY_CHARS = 1000  # default --max-query-chars: e5 reads 512 tokens; a longer question is refused, never cut
 
 # Leading question phrases that say "who/which municipality" rather than what the topic is.
 _LEAD = re.compile(

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..config import MAX_QUERY_CHARS
 from ..errors import InputError
 from ..output import Format, render
 from ..store import INDEX_DIR
@@ -57,6 +58,9 @@ def search(
         float | None,
         typer.Option("--min-similarity", min=-1, max=1, help="Cut-off: raw e5 cosine an answering paragraph needs."),
     ] = None,
+    max_query_chars: Annotated[
+        int, typer.Option("--max-query-chars", help="Refuse a longer question (characters; exit 2).")
+    ] = MAX_QUERY_CHARS,
     fmt: FormatOpt = Format.table,
     edition: EditionOpt = None,
 ) -> None:
@@ -75,7 +79,9 @@ def search(
         max_gap=max_gap,
         min_similarity=min_similarity,
     )
-    searcher = Searcher(build_dir_of(build_dir) / INDEX_DIR, model=model, fusion=fusion, cutoff=cutoff)
+    searcher = Searcher(
+        build_dir_of(build_dir) / INDEX_DIR, model=model, fusion=fusion, cutoff=cutoff, max_query_chars=max_query_chars
+    )
     towns = municipality or None
     from ..editions import index_note, parse_edition
 
