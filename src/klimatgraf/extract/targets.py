@@ -47,18 +47,18 @@ _NEUTRAL = re.compile(
 )
 # net negative: more taken up than emitted ("klimatpositiv 2050"); a target of its own kind, not neutrality
 _POSITIVE = re.compile(r"(?i:klimatpositiv\w*|netto[\s-]*negativ\w*)\b(?!\s+[A-ZÅÄÖ])")
+# a reducing verb, then up to 80 characters of the same sentence before the figure
+_REDUCING = r"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{0,80}?"
 # a yearly rate ("minska med minst 15 % per år"): a rate, never a total reduction
 _ANNUAL = re.compile(
-    rf"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{{0,80}}?"
-    rf"(?:\bmed\s+|\bom\s+|\b)(?:minst\s+|cirka\s+|ca\s+)?({_NUM})\s*(?:procent|%)\s*"
+    _REDUCING + rf"(?:\bmed\s+|\bom\s+|\b)(?:minst\s+|cirka\s+|ca\s+)?({_NUM})\s*(?:procent|%)\s*"
     r"(?:per\s+år|årligen|om\s+året|varje\s+år)",
     re.I,
 )
 # a rate that is needed or was achieved, not one the municipality sets itself
 _NOT_A_RATE_TARGET = re.compile(r"\b(?:krävs|kräver|behövs|behöver|skulle|har\s+minskat|minskade)\b", re.I)
 _REDUCE = re.compile(
-    rf"(?:\bminska(?:s)?\b|\bminskning(?:en)?\b|\bsänka(?:s)?\b|\breducera(?:s)?\b)[^.]{{0,80}}?"
-    rf"(?:\bmed\s+|\bom\s+|\b)({_NUM})\s*(?:procent|%)(?!\s*(?:per\s+år|årligen|om\s+året))",
+    _REDUCING + rf"(?:\bmed\s+|\bom\s+|\b)({_NUM})\s*(?:procent|%)(?!\s*(?:per\s+år|årligen|om\s+året))",
     re.I,
 )
 # "halvera utsläppen till 2030" is a 50 percent reduction; "70 procent lägre utsläpp" one of 70
