@@ -177,7 +177,7 @@ def test_bad_sparql_update_and_negotiation(served: str) -> None:
     form = urllib.parse.urlencode({"query": "DELETE WHERE { ?s ?p ?o }"}).encode()
     status, _, body = post(f"{served}/sparql", form, "application/x-www-form-urlencoded")
     assert status == 403 and "read-only" in json.loads(body)["error"]
-    status, _, body = get(sparql_url(served, MUNICIPALITIES_QUERY), "application/sparql-results+xml")
+    status, _, body = get(sparql_url(served, MUNICIPALITIES_QUERY), "text/html")  # XML is offered since issue 15
     assert status == 406 and "application/sparql-results+json" in json.loads(body)["error"]
     status, _, body = get(f"{served}/sparql")
     assert status == 400 and "query" in json.loads(body)["error"]
@@ -357,7 +357,7 @@ def test_named_queries_and_network(client: Any, service: Any) -> None:
 
 @pytest.mark.slow
 def test_page_static_and_openapi(client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from klimatgraf import serve
+    from klimatgraf.serve import pages as serve
 
     monkeypatch.setattr(serve, "WEB_DIR", tmp_path)
     missing = client.get("/")
@@ -378,7 +378,8 @@ def test_content_negotiation() -> None:
     assert negotiate("*/*", GRAPH_TYPES) == "text/turtle"
     assert negotiate("text/csv;q=0.5, application/sparql-results+json", SELECT_TYPES) == SELECT_TYPES[0]
     assert negotiate("text/*", SELECT_TYPES) == "text/csv"
-    assert negotiate("application/sparql-results+xml", SELECT_TYPES) is None
+    assert negotiate("application/sparql-results+xml", SELECT_TYPES) == "application/sparql-results+xml"
+    assert negotiate("text/html", SELECT_TYPES) is None
     assert negotiate("text/csv;q=0, */*;q=0.1", SELECT_TYPES) == SELECT_TYPES[0]
     assert negotiate("application/n-triples, text/turtle;q=0.9", GRAPH_TYPES) == "application/n-triples"
 

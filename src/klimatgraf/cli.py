@@ -265,11 +265,7 @@ def validate(
 # ----------------------------------------------------------------------------- sparql / query
 
 
-class SparqlFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
+from .vocabulary import SparqlFormat  # noqa: E402 - table, json, csv, tsv, xml (formats.py writes them)
 
 
 class EngineChoice(str, Enum):
@@ -333,22 +329,17 @@ def _print_result(result: Any, fmt: SparqlFormat) -> None:
 
 
 def _write_result(result: Any, fmt: SparqlFormat) -> None:
-    from .sparql import to_csv, to_json, to_tsv
+    from .formats import serialise_result
 
-    if result.kind == "ASK":
-        sys.stdout.write((to_json(result) if fmt is SparqlFormat.json else str(result.boolean).lower()) + "\n")
-        return
     if result.kind == "CONSTRUCT":
         sys.stdout.write(result.graph.serialize(format="turtle"))
-        return
-    if fmt is SparqlFormat.json:
-        sys.stdout.write(to_json(result) + "\n")
-    elif fmt is SparqlFormat.csv:
-        sys.stdout.write(to_csv(result))
-    elif fmt is SparqlFormat.tsv:
-        sys.stdout.write(to_tsv(result))
-    else:
+    elif result.kind == "ASK" and fmt not in (SparqlFormat.json, SparqlFormat.xml):
+        sys.stdout.write(str(result.boolean).lower() + "\n")
+    elif fmt is SparqlFormat.table:
         render(result.plain_rows(), result.variables, Format.table, sys.stdout)
+    else:  # the W3C formats, byte for byte what the server answers (json: plus a newline)
+        text = serialise_result(result, fmt)
+        sys.stdout.write(text + "\n" if fmt is SparqlFormat.json else text)
 
 
 # Options for a shared triple store (see README "Shared triple store"); remote.py speaks the W3C protocols.
@@ -938,7 +929,7 @@ def serve(
     import uvicorn
 
     from .serve import create_app, load_service
-    from .serve_guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
+    from .serve.guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
 
     configure_logging()
     raise_open_file_limit()
