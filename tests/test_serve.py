@@ -396,3 +396,62 @@ def test_a_stopped_query_leaves_no_process_behind(service: Any) -> None:
     assert multiprocessing.active_children() == []
     fine = runner.run("ASK { ?s ?p ?o }", None)
     assert fine.status == 200 and json.loads(fine.body)["boolean"] is True
+
+
+# ----------------------------------------------------------------------------- the status each error class carries
+
+
+def test_a_corrupt_build_found_at_request_time_is_500_with_its_line(
+    client: Any, service: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An index read while answering (here: a copy whose faiss file is damaged, read by the real
+    `load_index`) is a fault of the build, not of the request: 500 and the one line that says what to do."""
+    import shutil
+
+    from klimatgraf.errors import BuildCorruptError
+    from klimatgraf.index import VECTORS, load_index
+
+    damaged = tmp_path / "index"
+    shutil.copytree(service.build_dir / "index", damaged)
+    (damaged / VECTORS).write_bytes(b"not a faiss index")
+    with pytest.raises(BuildCorruptError) as expected:
+        load_index(damaged)
+    monkeypatch.setattr(service.searcher, "search", lambda *args, **kwargs: load_index(damaged))
+    response = client.get("/api/search", params={"q": "matsvinn"})
+    assert error_of(response, 500) == {"error": str(expected.value)}
+    assert "klimatgraf build" in str(expected.value) and "Traceback" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("InputError", 400),
+        ("DetectionError", 400),
+        ("QueryError", 400),
+        ("BuildMissingError", 500),
+        ("BuildCorruptError", 500),
+        ("LockError", 503),
+        ("StoreError", 502),
+    ],
+)
+def test_each_error_class_answers_its_status(
+    client: Any, service: Any, monkeypatch: pytest.MonkeyPatch, name: str, status: int
+) -> None:
+    from klimatgraf import errors
+
+    error = getattr(errors, name)
+    assert error.http_status == status
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error("the reason;\n  what to do next")
+
+    monkeypatch.setattr(service.searcher, "search", fail)
+    assert error_of(client.get("/api/search", params={"q": "matsvinn"}), status) == {
+        "error": "the reason; what to do next"
+    }
+
+
+def test_bad_input_is_400(client: Any) -> None:
+    assert "syntax error" in error_of(client.get("/sparql", params={"query": "SELEKT ?s"}), 400)["error"]
+    assert "bad parameter" in error_of(client.get("/api/search", params={"q": "x", "all": "maybe"}), 400)["error"]

@@ -106,6 +106,7 @@ def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
     Each offered type takes the q of the most specific range that matches it (RFC 9110 12.5.1),
     so `q=0` refuses a type even beside `*/*`. The highest q wins; among equals, the type named
     earliest in the header, then the server's order (so `*/*` gets the first offered type).
+    Plain `application/json` matches only when named: no wildcard reaches a refused JSON through it.
     """
     ranges = _ranges(accept)
     best: tuple[float, int, int] | None = None
@@ -115,6 +116,8 @@ def negotiate(accept: str | None, offered: tuple[str, ...]) -> str | None:
         for position, (pattern, q) in enumerate(ranges):
             if pattern == media:
                 specificity = 2
+            elif media == JSON_ALIAS:  # offered only for clients that name it: a wildcard means the real type
+                continue
             elif pattern.endswith("/*") and (pattern == "*/*" or media.startswith(pattern[:-1])):
                 specificity = 0 if pattern == "*/*" else 1
             else:
