@@ -456,3 +456,19 @@ def test_each_error_class_answers_its_status(
 def test_bad_input_is_400(client: Any) -> None:
     assert "syntax error" in error_of(client.get("/sparql", params={"query": "SELEKT ?s"}), 400)["error"]
     assert "bad parameter" in error_of(client.get("/api/search", params={"q": "x", "all": "maybe"}), 400)["error"]
+
+
+def test_a_router_answers_on_its_own(service: Any) -> None:
+    """A router needs nothing from `create_app` but the service in `app.state` (deps.get_service)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from klimatgraf.serve import browse
+
+    app = FastAPI()
+    app.state.service = service
+    app.include_router(browse.router)
+    alone = TestClient(app)
+    assert alone.get("/api/municipalities").json() == service.documents
+    assert alone.get("/api/query").json() == list(service.queries.values())
+    assert alone.get("/sparql").status_code == 404  # the SPARQL router is not included
