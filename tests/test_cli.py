@@ -244,13 +244,6 @@ def test_cli_modules_stay_small_and_declare_no_choices_of_their_own() -> None:
         assert "default_build_dir()" not in text or module.name == "common.py", module.name
 
 
-def test_sparql_xml_format_is_refused_with_one_line_before_the_query_runs(tmp_path: Path) -> None:
-    result = run_cli("sparql", "ASK {}", "--build-dir", str(tmp_path / "none"), "--format", "xml")
-    assert result.returncode == 2
-    assert "--format xml" in one_error_line(result.stderr)
-    assert result.stdout == ""
-
-
 def test_an_override_with_an_unknown_type_is_one_line_naming_the_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "contracts").mkdir(parents=True)

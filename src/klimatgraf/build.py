@@ -32,11 +32,6 @@ from .store import (
     staging_file,
 )
 
-# compatibility: the lead removes this after merging cli/serve (they import these names from here)
-from .store import reading as reading
-from .store import verify_graph_files as verify_graph_files
-from .store import write_atomically as write_atomically
-
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 

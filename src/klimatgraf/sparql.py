@@ -8,9 +8,6 @@ Query Results JSON, CSV and TSV formats, so other tools can read what we print.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -373,58 +370,24 @@ def _plain(term: Node | None) -> Any:
 
 
 def to_json(result: Result) -> str:
-    """W3C SPARQL 1.1 Query Results JSON."""
-    if result.kind == "ASK":
-        return json.dumps({"head": {}, "boolean": result.boolean})
-    bindings = []
-    for row in result.rows:
-        binding = {}
-        for var, term in zip(result.variables, row, strict=True):
-            if term is not None:
-                binding[var] = _json_term(term)
-        bindings.append(binding)
-    return json.dumps(
-        {"head": {"vars": result.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=2
-    )
+    """W3C SPARQL 1.1 Query Results JSON (see formats)."""
+    from .formats import serialise_result
+    from .vocabulary import SparqlFormat
 
-
-def _json_term(term: Node) -> dict[str, str]:
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    out = {"type": "literal", "value": str(term)}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype:
-        out["datatype"] = str(term.datatype)
-    return out
+    return serialise_result(result, SparqlFormat.json)
 
 
 def to_csv(result: Result) -> str:
-    """W3C SPARQL 1.1 CSV: plain lexical values, CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow(["" if t is None else str(t) for t in row])
-    return buffer.getvalue()
+    """W3C SPARQL 1.1 CSV: plain lexical values, CRLF line ends (see formats)."""
+    from .formats import serialise_result
+    from .vocabulary import SparqlFormat
+
+    return serialise_result(result, SparqlFormat.csv)
 
 
 def to_tsv(result: Result) -> str:
-    """W3C SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax, variables with '?'."""
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    for row in result.rows:
-        lines.append("\t".join("" if t is None else _tsv_term(t) for t in row))
-    return "\n".join(lines) + "\n"
+    """W3C SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax, variables with '?' (see formats)."""
+    from .formats import serialise_result
+    from .vocabulary import SparqlFormat
 
-
-def _tsv_term(term: Node) -> str:
-    from rdflib import Literal
-
-    if isinstance(term, Literal) and term.datatype is None and not term.language:
-        return json.dumps(str(term), ensure_ascii=False)  # a quoted string with escapes
-    return term.n3()
+    return serialise_result(result, SparqlFormat.tsv)

@@ -57,7 +57,7 @@ def test_allowed_host_star_and_the_default_list(service: Any) -> None:
     from fastapi.testclient import TestClient
 
     from klimatgraf.serve import create_app
-    from klimatgraf.serve_guard import default_allowed_hosts
+    from klimatgraf.serve.guard import default_allowed_hosts
 
     anyhost = TestClient(create_app(service, ["*"]))
     assert anyhost.get("/healthz", headers={"Host": "attacker.example"}).status_code == 200
@@ -136,7 +136,7 @@ def test_answer_size_cap_is_413(service: Any) -> None:
 
 def test_the_parent_reads_no_more_than_the_cap(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A child that ignores the cap (here: made to) still cannot make the parent read past it."""
-    from klimatgraf import serve
+    from klimatgraf.serve import runner as serve
 
     monkeypatch.setattr(serve, "evaluate", lambda *a, **k: serve.Answer(200, "text/plain", b"x" * 200_000))
     runner = serve.QueryRunner(service.graph, timeout=10, max_bytes=10_000)
@@ -160,7 +160,7 @@ def test_memory_bomb_on_the_endpoint_is_refused_without_internals(client: Any) -
 
 
 def test_a_server_fault_is_500_without_internals(service: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from klimatgraf import serve
+    from klimatgraf.serve import runner as serve
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("'NoneType' object has no attribute 'x'")
@@ -189,7 +189,7 @@ def test_per_client_limit_is_429_and_other_clients_go_on(service: Any) -> None:
 
 
 def test_client_limiter_counts_per_address() -> None:
-    from klimatgraf.serve_guard import ClientLimiter
+    from klimatgraf.serve.guard import ClientLimiter
 
     limiter = ClientLimiter(2)
     assert limiter.acquire("a", 0) and limiter.acquire("a", 0) and not limiter.acquire("a", 0.05)
@@ -228,7 +228,7 @@ def test_a_lock_wait_carries_the_deadline(service: Any) -> None:
 
 
 def test_log_lines_escape_control_characters() -> None:
-    from klimatgraf.serve_guard import EscapingFormatter
+    from klimatgraf.serve.guard import EscapingFormatter
 
     record = logging.LogRecord(
         "x", logging.WARNING, __file__, 1, "bad IRI %s", ("a\nklimatgraf serve: FORGED\x1b[31m",), None
@@ -238,7 +238,7 @@ def test_log_lines_escape_control_characters() -> None:
 
 
 def test_repeated_accept_errors_are_logged_once_a_second() -> None:
-    from klimatgraf.serve_guard import OncePerSecond
+    from klimatgraf.serve.guard import OncePerSecond
 
     limiter = OncePerSecond()
     record = logging.LogRecord(
@@ -251,7 +251,7 @@ def test_repeated_accept_errors_are_logged_once_a_second() -> None:
 def test_open_file_limit_is_raised_to_the_hard_limit() -> None:
     import resource
 
-    from klimatgraf.serve_guard import raise_open_file_limit
+    from klimatgraf.serve.guard import raise_open_file_limit
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:

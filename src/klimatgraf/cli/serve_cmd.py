@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..config import MAX_QUERY_CHARS
 from ..errors import InputError
 from .common import BuildDir, DataDir, build_dir_of, data_dir_of, err
 
@@ -44,6 +45,9 @@ def serve(
     header_timeout: Annotated[
         float, typer.Option("--header-timeout", min=0.1, help="Seconds a client may take to send a request's headers.")
     ] = 10.0,
+    max_query_chars: Annotated[
+        int, typer.Option("--max-query-chars", help="Refuse a longer search question (characters; 400).")
+    ] = MAX_QUERY_CHARS,
     allowed_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -60,13 +64,13 @@ def serve(
     import uvicorn
 
     from ..serve import create_app, load_service
-    from ..serve_guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
+    from ..serve.guard import configure_logging, default_allowed_hosts, guarded_h11, raise_open_file_limit
 
     configure_logging()
     raise_open_file_limit()
     service = load_service(
         build_dir_of(build_dir), data_dir_of(data_dir), timeout, max_rows, max_bytes, max_memory,
-        max_client_queries,
+        max_client_queries, max_query_chars=max_query_chars,
     )  # fmt: skip
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

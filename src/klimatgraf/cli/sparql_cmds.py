@@ -44,12 +44,6 @@ def _engine_or_endpoint(engine: Engine | None, endpoint: str | None) -> None:
         raise InputError("--engine picks the engine for the local build; leave it out with --endpoint")
 
 
-def _check_format(fmt: SparqlFormat) -> None:
-    """The command line writes table, JSON, CSV and TSV results; SPARQL XML is the HTTP endpoint's."""
-    if fmt is SparqlFormat.xml:
-        raise InputError("--format xml is not offered on the command line; use table, json, csv or tsv")
-
-
 def _print_result(result: Any, fmt: SparqlFormat) -> None:
     """Print a result; text that cannot be written (a lone surrogate) is the query's fault: exit 2."""
     from ..sparql_guard import evaluation_message
@@ -61,22 +55,17 @@ def _print_result(result: Any, fmt: SparqlFormat) -> None:
 
 
 def _write_result(result: Any, fmt: SparqlFormat) -> None:
-    from ..sparql import to_csv, to_json, to_tsv
+    from ..formats import serialise_result
 
-    if result.kind == "ASK":
-        sys.stdout.write((to_json(result) if fmt is SparqlFormat.json else str(result.boolean).lower()) + "\n")
-        return
     if result.kind == "CONSTRUCT":
         sys.stdout.write(result.graph.serialize(format="turtle"))
-        return
-    if fmt is SparqlFormat.json:
-        sys.stdout.write(to_json(result) + "\n")
-    elif fmt is SparqlFormat.csv:
-        sys.stdout.write(to_csv(result))
-    elif fmt is SparqlFormat.tsv:
-        sys.stdout.write(to_tsv(result))
-    else:
+    elif result.kind == "ASK" and fmt not in (SparqlFormat.json, SparqlFormat.xml):
+        sys.stdout.write(str(result.boolean).lower() + "\n")
+    elif fmt is SparqlFormat.table:
         render(result.plain_rows(), result.variables, Format.table, sys.stdout)
+    else:  # the W3C formats, byte for byte what the server answers (json: plus a newline)
+        text = serialise_result(result, fmt)
+        sys.stdout.write(text + "\n" if fmt is SparqlFormat.json else text)
 
 
 # Options for a shared triple store (see README "Shared triple store"); remote.py speaks the W3C protocols.
@@ -143,7 +132,6 @@ def sparql(
     """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
     from ..sparql import resolve_query_text
 
-    _check_format(fmt)
     text = resolve_query_text(query)
     _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
@@ -170,7 +158,6 @@ def query(
     """Run a named competency question (queries/NAME.rq) over the built graph (or a store's, with --endpoint)."""
     from ..sparql import list_queries, named_query
 
-    _check_format(fmt)
     if list_ or name is None:
         rows = [{"name": q.name, "description": q.description} for q in list_queries()]
         render(rows, ["name", "description"], Format(fmt.value), sys.stdout)

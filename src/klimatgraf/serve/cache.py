@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, QueryError
+from ..errors import InputError, QueryError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .compare import Comparison
-    from .reference import Gazetteer
-    from .sparql import Result
+    from ..compare import Comparison
+    from ..reference import Gazetteer
+    from ..sparql import Result
 
 
 @dataclass
@@ -34,7 +34,7 @@ class FixedAnswers:
 
     def compare(self, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
         """What `compare(graph, names, gazetteer)` returns, taken from the full comparison."""
-        from .compare import Comparison, resolve_names
+        from ..compare import Comparison, resolve_names
 
         if self.comparison is None:
             raise InputError(self.comparison_error or "no comparison")
@@ -66,8 +66,8 @@ class FixedAnswers:
 
 def compute(graph: Graph, queries: dict[str, str], gazetteer: Gazetteer) -> FixedAnswers:
     """Run the comparison and every named query once (in the server process, before it serves)."""
-    from .compare import compare
-    from .sparql import run
+    from ..compare import compare
+    from ..sparql import run
 
     try:
         comparison, comparison_error = compare(graph, None, gazetteer), None

@@ -1,0 +1,83 @@
+"""`GET /api/search`: hybrid search, the JSON of `klimatgraf search --format json`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from ..errors import InputError
+from ..vocabulary import DocType, GroupBy, Retriever
+from .deps import HTTPError, ServiceDep, municipalities_of, suggestions
+from .service import Service
+
+router = APIRouter()
+E = TypeVar("E", bound=StrEnum)
+
+
+@router.get("/api/search", summary="Hybrid search; the JSON of `klimatgraf search --format json`")
+def search(
+    service: ServiceDep,
+    q: str = "",
+    k: int = 10,
+    group: str = "paragraph",
+    m: list[str] = Query(default=[]),  # noqa: B008 - FastAPI's way to declare a repeated parameter
+    type: str | None = None,
+    retriever: str = "hybrid",
+    all: bool = False,
+) -> Response:
+    if not q.strip():
+        raise HTTPError(400, "empty query; pass q=, e.g. /api/search?q=vem+arbetar+med+matsvinn")
+    if not 1 <= k <= 200:
+        raise HTTPError(400, f"k must be between 1 and 200, not {k}")
+    grouping = _choice(GroupBy, "group", group)
+    doc_type = None if type is None else _choice(DocType, "type", type)
+    how = _choice(Retriever, "retriever", retriever)
+    towns = m or None
+    if towns:
+        known = municipalities_of(service)
+        for name in towns:
+            try:
+                service.searcher._resolve_municipalities([name])
+            except InputError as exc:
+                raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
+    with service.search_lock:
+        return _search(service, q, k, grouping, towns, doc_type, how, all)
+
+
+def _choice(choices: type[E], name: str, value: str) -> E:
+    """The vocabulary member named `value`, or a 400 that lists the choices (the CLI's choices)."""
+    try:
+        return choices(value)
+    except ValueError:
+        *first, last = list(choices)
+        raise HTTPError(400, f"{name} must be {', '.join(first)} or {last}, not {value!r}") from None
+
+
+def _search(
+    service: Service,
+    q: str,
+    k: int,
+    group: GroupBy,
+    towns: list[str] | None,
+    type: DocType | None,
+    retriever: Retriever,
+    full: bool = False,
+) -> Response:
+    if group is GroupBy.municipality:  # only municipalities past the cut-off ([] = nobody); all=true: every one
+        groups = service.searcher.search_grouped(
+            q,
+            k=k,
+            municipalities=towns,
+            doc_type=type,
+            retriever=retriever,
+            full_ranking=full,
+        )
+        data: list[dict[str, Any]] = [g.to_dict() for g in groups]
+    else:
+        hits = service.searcher.search(q, k=k, municipalities=towns, doc_type=type, retriever=retriever)
+        data = [h.to_dict() for h in hits]
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
