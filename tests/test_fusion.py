@@ -9,7 +9,7 @@ import pytest
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import IndexOptions, _windows, make_passages
-from klimatgraf.search import CutoffConfig, FusionConfig, fuse, tuned_configs
+from klimatgraf.search import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
 
 INF = -np.inf
 OK = np.ones(4, dtype=bool)
@@ -64,6 +64,35 @@ def test_a_bm25_match_that_does_not_stand_out_is_left_out_per_query() -> None:
     assert [s for _, s, _, _ in out] == pytest.approx(sorted(zd, reverse=True))
     kept = fuse({"bm25": bm25, "dense": dense}, FusionConfig(method="z", bm25_weight=0.5, dense_weight=0.5), OK)
     assert [s for _, s, _, _ in kept] != pytest.approx(sorted(zd, reverse=True))
+
+
+def test_a_sparse_latent_term_signal_is_a_third_weighted_retriever() -> None:
+    signals = {
+        "bm25": np.array([4.0, INF, 2.0, INF]),
+        "dense": np.array([0.2, 0.8, 0.6, 0.4]),
+        "sparse": np.array([0.3, 0.1, 0.5, 0.2]),
+    }
+    config = FusionConfig(method="minmax", bm25_weight=0.2, dense_weight=0.8, sparse_weight=0.5)
+    scores = {r: s for r, s, _, _ in fuse(signals, config, OK)}
+    assert scores[2] == pytest.approx(0.2 * 0 + 0.8 * (0.4 / 0.6) + 0.5 * 1)
+    assert scores[1] == pytest.approx(0.8 * 1 + 0.5 * 0)
+    assert scores[0] == pytest.approx(0.2 * 1 + 0.8 * 0 + 0.5 * (0.2 / 0.4))
+    without = {r: s for r, s, _, _ in fuse(signals, FusionConfig(method="minmax", bm25_weight=0.2), OK)}
+    assert max(without, key=without.__getitem__) == 1 and max(scores, key=scores.__getitem__) == 2
+
+
+def test_evidence_weighs_each_z_score_and_ignores_a_missing_sparse_signal() -> None:
+    signals = {
+        "bm25": np.array([3.0, INF, INF, INF]),
+        "dense": np.array([0.5, 0.9, 0.5, 0.5]),
+        "sparse": np.array([0.1, 0.2, 0.6, 0.1]),
+    }
+    z = z_parts(signals, FusionConfig())
+    expected = (z["dense"] + 0.5 * z["bm25"] + 0.25 * z["sparse"]) / 1.75
+    assert evidence_of(z, 0.5, 0.25) == pytest.approx(expected)
+    assert evidence_of(z, 0.5) == pytest.approx((z["dense"] + 0.5 * z["bm25"]) / 1.5)
+    del z["sparse"]
+    assert evidence_of(z, 0.5, 0.25) == pytest.approx((z["dense"] + 0.5 * z["bm25"]) / 1.5)
 
 
 def test_filters_and_depth_limit_the_candidates() -> None:

