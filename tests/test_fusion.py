@@ -121,6 +121,20 @@ def test_min_cosine_is_an_absolute_test_on_top_of_the_evidence_floor() -> None:
         tuned_configs(min_similarity=1.5)
 
 
+def test_the_keyword_gate_reads_the_best_bm25_z_score_of_the_question() -> None:
+    spread = np.array([2.0, 2.0, 1.9, 1.9])  # every paragraph matches alike: nothing stands out (z = 1)
+    focused = np.array([5.0, INF, INF, INF])  # one paragraph matches: z = √3
+    gate = CutoffConfig(min_keyword_evidence=1.7)
+    assert gate.answerable(focused) and not gate.answerable(spread)
+    assert not gate.answerable(np.full(4, INF))  # no word of the question is in any paragraph
+    assert gate.answerable(None)  # BM25 not used: the gate does not apply
+    assert CutoffConfig().answerable(np.full(4, INF))  # the default: off
+    _, tuned = tuned_configs(min_keyword_evidence=3.7)
+    assert tuned.min_keyword_evidence == 3.7 and tuned.max_gap == CutoffConfig().max_gap
+    with pytest.raises(InputError, match="z-score"):
+        tuned_configs(min_keyword_evidence=-1.0)
+
+
 def test_tuned_configs_override_single_values_and_refuse_unknown_methods() -> None:
     fusion, cutoff = tuned_configs(bm25_weight=0.1, method="minmax", max_gap=0.5)
     assert (fusion.bm25_weight, fusion.method, cutoff.max_gap) == (0.1, "minmax", 0.5)
