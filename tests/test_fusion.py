@@ -9,7 +9,7 @@ import pytest
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import IndexOptions, _windows, make_passages
-from klimatgraf.search import CutoffConfig, FusionConfig, fuse, tuned_configs
+from klimatgraf.search import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
 
 INF = -np.inf
 OK = np.ones(4, dtype=bool)
@@ -66,6 +66,35 @@ def test_a_bm25_match_that_does_not_stand_out_is_left_out_per_query() -> None:
     assert [s for _, s, _, _ in kept] != pytest.approx(sorted(zd, reverse=True))
 
 
+def test_a_sparse_latent_term_signal_is_a_third_weighted_retriever() -> None:
+    signals = {
+        "bm25": np.array([4.0, INF, 2.0, INF]),
+        "dense": np.array([0.2, 0.8, 0.6, 0.4]),
+        "sparse": np.array([0.3, 0.1, 0.5, 0.2]),
+    }
+    config = FusionConfig(method="minmax", bm25_weight=0.2, dense_weight=0.8, sparse_weight=0.5)
+    scores = {r: s for r, s, _, _ in fuse(signals, config, OK)}
+    assert scores[2] == pytest.approx(0.2 * 0 + 0.8 * (0.4 / 0.6) + 0.5 * 1)
+    assert scores[1] == pytest.approx(0.8 * 1 + 0.5 * 0)
+    assert scores[0] == pytest.approx(0.2 * 1 + 0.8 * 0 + 0.5 * (0.2 / 0.4))
+    without = {r: s for r, s, _, _ in fuse(signals, FusionConfig(method="minmax", bm25_weight=0.2), OK)}
+    assert max(without, key=without.__getitem__) == 1 and max(scores, key=scores.__getitem__) == 2
+
+
+def test_evidence_weighs_each_z_score_and_ignores_a_missing_sparse_signal() -> None:
+    signals = {
+        "bm25": np.array([3.0, INF, INF, INF]),
+        "dense": np.array([0.5, 0.9, 0.5, 0.5]),
+        "sparse": np.array([0.1, 0.2, 0.6, 0.1]),
+    }
+    z = z_parts(signals, FusionConfig())
+    expected = (z["dense"] + 0.5 * z["bm25"] + 0.25 * z["sparse"]) / 1.75
+    assert evidence_of(z, 0.5, 0.25) == pytest.approx(expected)
+    assert evidence_of(z, 0.5) == pytest.approx((z["dense"] + 0.5 * z["bm25"]) / 1.5)
+    del z["sparse"]
+    assert evidence_of(z, 0.5, 0.25) == pytest.approx((z["dense"] + 0.5 * z["bm25"]) / 1.5)
+
+
 def test_filters_and_depth_limit_the_candidates() -> None:
     signals = {"bm25": np.array([4.0, 3.0, 2.0, 1.0]), "dense": np.array([0.1, 0.2, 0.3, 0.4])}
     ok = np.array([True, False, True, True])
@@ -90,6 +119,20 @@ def test_min_cosine_is_an_absolute_test_on_top_of_the_evidence_floor() -> None:
     assert tuned.min_cosine == 0.85 and tuned.min_evidence == CutoffConfig().min_evidence
     with pytest.raises(InputError, match="between -1 and 1"):
         tuned_configs(min_similarity=1.5)
+
+
+def test_the_keyword_gate_reads_the_best_bm25_z_score_of_the_question() -> None:
+    spread = np.array([2.0, 2.0, 1.9, 1.9])  # every paragraph matches alike: nothing stands out (z = 1)
+    focused = np.array([5.0, INF, INF, INF])  # one paragraph matches: z = √3
+    gate = CutoffConfig(min_keyword_evidence=1.7)
+    assert gate.answerable(focused) and not gate.answerable(spread)
+    assert not gate.answerable(np.full(4, INF))  # no word of the question is in any paragraph
+    assert gate.answerable(None)  # BM25 not used: the gate does not apply
+    assert CutoffConfig().answerable(np.full(4, INF))  # the default: off
+    _, tuned = tuned_configs(min_keyword_evidence=3.7)
+    assert tuned.min_keyword_evidence == 3.7 and tuned.max_gap == CutoffConfig().max_gap
+    with pytest.raises(InputError, match="z-score"):
+        tuned_configs(min_keyword_evidence=-1.0)
 
 
 def test_tuned_configs_override_single_values_and_refuse_unknown_methods() -> None:

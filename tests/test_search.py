@@ -120,6 +120,24 @@ def test_min_cosine_keeps_only_paragraphs_similar_enough_in_absolute_terms(searc
         searcher.cutoff = saved
 
 
+def test_the_keyword_gate_answers_nobody_when_no_word_of_the_question_stands_out(searcher: Searcher) -> None:
+    question = "vem har snökanoner i skidbacken"  # no seed contract has any of these words, even in part
+    saved = searcher.cutoff
+    try:
+        searcher.cutoff = CutoffConfig()  # the default (gate off): the relative cut-off always finds someone
+        assert searcher.search_grouped(question) != []
+        searcher.cutoff = CutoffConfig(min_keyword_evidence=3.7)
+        assert searcher.search_grouped(question) == []
+        everyone = searcher.search_grouped(question, full_ranking=True)
+        assert len(everyone) == 5 and not any(g.answers for g in everyone)
+        assert searcher.search_grouped(question, retriever="dense") != []  # the gate reads BM25 only
+        assert "Alvesta" in {g.municipality for g in searcher.search_grouped("vem arbetar med matsvinn")}
+        searcher.cutoff = CutoffConfig(min_keyword_evidence=1000.0)  # no question's words stand out that far
+        assert searcher.search_grouped("vem arbetar med matsvinn") == []
+    finally:
+        searcher.cutoff = saved
+
+
 def _row(searcher: Searcher, hit: Hit) -> int:
     return next(i for i, e in enumerate(searcher.index.entries) if any(m["pid"] == hit.pid for m in e["members"]))
 
@@ -143,6 +161,10 @@ def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None
     assert out_of_range.returncode == 2 and "Traceback" not in out_of_range.stderr
     bad = run_cli(*base, "--fusion", "max")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    gated = run_cli(*base, "--min-keyword-evidence", "1000", "--format", "json")  # no question's words stand out so far
+    assert gated.returncode == 1 and gated.stdout == "[]\n", gated.stderr
+    negative = run_cli(*base, "--min-keyword-evidence", "-1")
+    assert negative.returncode == 2 and "Traceback" not in negative.stderr
 
 
 def test_template_text_is_one_hit_listing_every_document(searcher: Searcher, corpus: Corpus) -> None:

