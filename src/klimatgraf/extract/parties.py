@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..models import Document, Paragraph, Party
+from ..models import Document, Paragraph, Party, PartyKind
 from ._text import in_section
 
 # Long forms may be written in lower case after the first word ("Statens energimyndighet");
@@ -47,8 +47,8 @@ def extract_parties(document: Document, paragraphs: Sequence[Paragraph]) -> list
     for paragraph in listed:
         for name, pattern in (*AGENCIES.items(), PROGRAMME):
             if name not in parties and re.search(pattern, paragraph.text):
-                kind = "programme" if name == PROGRAMME[0] else "agency"
-                parties[name] = Party(name, kind, paragraph.pid)  # type: ignore[arg-type]
+                kind: PartyKind = "programme" if name == PROGRAMME[0] else "agency"
+                parties[name] = Party(name, kind, paragraph.pid)
     if PROGRAMME[0] not in parties:
         for paragraph in paragraphs:
             if paragraph.kind == "heading" and re.match(r"^(\d+\.?\s*)?Viable Cities\s+åtagande", paragraph.text, re.I):

@@ -29,8 +29,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import ClimateTarget, Document, Paragraph
+from ..models import ClimateTarget, Document, Paragraph, TargetKind
 from ..swedish import NUMBER_RE, number_from_match
+from ..vocabulary import Scope
 from ._text import sentences
 
 _NUM = NUMBER_RE.pattern
@@ -88,9 +89,9 @@ _BASE_YEAR = re.compile(
 )
 _OWN = re.compile(r"\bkommun\w*|\bvi\b|\bvår\w*|\bkoncern\w*|\borganisation\w*", re.I)
 _SCOPES = (
-    ("consumption", re.compile(r"konsumtionsbaserad\w*|konsumtionens|konsumtion\w*\s+utsläpp", re.I)),
+    (Scope.consumption, re.compile(r"konsumtionsbaserad\w*|konsumtionens|konsumtion\w*\s+utsläpp", re.I)),
     (
-        "organisation",
+        Scope.organisation,
         re.compile(
             r"kommunkoncern\w*|som\s+organisation|organisationen|kommunorganisation\w*|"
             r"kommunens\s+eg(?:en|na)\s+verksamhet\w*|egna\s+verksamhet\w*|\bkoncernen\w*",
@@ -98,7 +99,7 @@ _SCOPES = (
         ),
     ),
     (
-        "geographic",
+        Scope.geographic,
         re.compile(r"geografisk\w*|som\s+plats|hela\s+kommunen|territoriell\w*|inom\s+kommunens\s+gränser", re.I),
     ),
 )
@@ -108,7 +109,7 @@ MAX_CUE_AFTER = 70
 
 @dataclass(frozen=True)
 class _Cue:
-    kind: str
+    kind: TargetKind
     start: int
     end: int
     value: float | None = None
@@ -118,9 +119,9 @@ class _Cue:
 def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list[ClimateTarget]:
     own = re.compile(rf"{_OWN.pattern}|\b{re.escape(document.municipality.name)}", re.I)
     targets: dict[tuple[str, str, int], ClimateTarget] = {}
-    rates: list[tuple[str, str, str | None, int | None]] = []  # (sentence, pid, scope, year of the paragraph so far)
+    rates: list[tuple[str, str, Scope | None, int | None]] = []  # (sentence, pid, scope, year of the paragraph so far)
     for paragraph in paragraphs:
-        previous_scope: str | None = None
+        previous_scope: Scope | None = None
         previous_year: int | None = None
         for sentence in sentences(paragraph.text):
             for target in _targets_in(sentence, paragraph.pid, previous_scope, own):
@@ -137,7 +138,7 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
 
 
 def _annual_rate(
-    sentence: str, pid: str, inherited: str | None, year: int | None, own: re.Pattern[str]
+    sentence: str, pid: str, inherited: Scope | None, year: int | None, own: re.Pattern[str]
 ) -> ClimateTarget | None:
     """'… ska utsläppen minska med minst 15 % per år': a rate (percent/year) until the year the
     sentence names ("till 2030"), else the target year the paragraph spoke of before ("fram till
@@ -149,9 +150,17 @@ def _annual_rate(
     target_year = int(own_year.group(1)) if own_year else year
     if target_year is None:
         return None
-    scope = _scope(sentence, len(sentence), len(sentence)) or inherited or "geographic"
-    value = number_from_match(NUMBER_RE.match(match.group(1)))  # type: ignore[arg-type]
-    return ClimateTarget(scope, "annual_reduction", target_year, pid, None, value, "percent/year")  # type: ignore[arg-type]
+    scope = _scope(sentence, len(sentence), len(sentence)) or inherited or Scope.geographic
+    value = _number(match.group(1))
+    return ClimateTarget(scope, "annual_reduction", target_year, pid, None, value, "percent/year")
+
+
+def _number(text: str) -> float:
+    """A figure the patterns matched with _NUM, as a float (NUMBER_RE reads the same syntax)."""
+    match = NUMBER_RE.match(text)
+    if match is None:
+        raise ValueError(f"not a number: {text!r}")
+    return number_from_match(match)
 
 
 def _cues(sentence: str) -> list[_Cue]:
@@ -161,16 +170,16 @@ def _cues(sentence: str) -> list[_Cue]:
     for m in _REDUCE.finditer(sentence):
         if re.search(r"minskat|minskade|minskats", sentence[m.start() : m.end()], re.I):
             continue
-        cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
+        cues.append(_Cue("reduction", m.start(), m.end(), _number(m.group(1)), "percent"))
     for m in _HALVE.finditer(sentence):
         cues.append(_Cue("reduction", m.start(), m.end(), 50.0, "percent"))
     for m in _LOWER.finditer(sentence):
-        cues.append(_Cue("reduction", m.start(), m.end(), number_from_match(NUMBER_RE.match(m.group(1))), "percent"))  # type: ignore[arg-type]
+        cues.append(_Cue("reduction", m.start(), m.end(), _number(m.group(1)), "percent"))
     for m in _CAP.finditer(sentence):
         unit = "tCO2e/person" if m.group(m.re.groups) else "tCO2e"
         if unit == "tCO2e" and re.match(r"under|minska|sänka|komma|nå|mindre|lägre|som", m.group(0), re.I):
             continue  # "under 1 000 ton", "minska till 500 ton" alone: a comparison or a step, not a cap
-        value = number_from_match(NUMBER_RE.match(m.group(1)))  # type: ignore[arg-type]
+        value = _number(m.group(1))
         cues.append(_Cue("cap", m.start(), m.end(), value, unit))
     return sorted(cues, key=lambda c: c.start)
 
@@ -192,7 +201,7 @@ def _governing_cue(sentence: str, cues: list[_Cue], year_start: int, year_end: i
     return after[0] if after and marked else None
 
 
-def _targets_in(sentence: str, pid: str, inherited: str | None, own: re.Pattern[str]) -> list[ClimateTarget]:
+def _targets_in(sentence: str, pid: str, inherited: Scope | None, own: re.Pattern[str]) -> list[ClimateTarget]:
     cues = _cues(sentence)
     if not cues:
         return []
@@ -205,12 +214,12 @@ def _targets_in(sentence: str, pid: str, inherited: str | None, own: re.Pattern[
         if cue is None or _foreign(sentence, min(cue.start, year_match.start()), own):
             continue
         year = int(year_match.group(1))
-        scope = _scope(sentence, year_match.start(), max(cue.end, year_match.end())) or inherited or "geographic"
+        scope = _scope(sentence, year_match.start(), max(cue.end, year_match.end())) or inherited or Scope.geographic
         base_year = None
         if cue.kind == "reduction":
             base = _BASE_YEAR.search(sentence)
             base_year = int(base.group(1)) if base and int(base.group(1)) < year else None
-        found.append(ClimateTarget(scope, cue.kind, year, pid, base_year, cue.value, cue.unit))  # type: ignore[arg-type]
+        found.append(ClimateTarget(scope, cue.kind, year, pid, base_year, cue.value, cue.unit))
         inherited = scope
     return found
 
@@ -223,9 +232,9 @@ def _foreign(sentence: str, position: int, own: re.Pattern[str]) -> bool:
     return not own.search(sentence, foreign[-1], position)
 
 
-def _scope(sentence: str, year_start: int, cue_end: int) -> str | None:
-    before: tuple[int, str] | None = None
-    between: tuple[int, str] | None = None
+def _scope(sentence: str, year_start: int, cue_end: int) -> Scope | None:
+    before: tuple[int, Scope] | None = None
+    between: tuple[int, Scope] | None = None
     for scope, pattern in _SCOPES:
         for match in pattern.finditer(sentence, 0, max(year_start, cue_end)):
             if match.start() < year_start and (before is None or match.start() > before[0]):
