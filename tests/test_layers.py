@@ -9,7 +9,7 @@ functions and `if TYPE_CHECKING:` too), relative or absolute. Layers, lowest fir
 2. text: swedish, segment, ingest, templatekey, reference
 3. pipeline: corpus, extract.*, graph, embed, index, build, validate
 4. queries and retrieval: sparql, sparql_guard, editions, search, compare, diff, export, evaluate, remote, formats
-5. interfaces: cli.*, serve.*, serve_guard, serve_cache, __main__
+5. interfaces: cli.*, serve.*, __main__
 
 A module that is in none of them fails the contract until it is placed here. The checker itself is
 tested on a small package written to tmp_path, so the contract cannot pass by finding nothing.
@@ -38,7 +38,7 @@ LAYERS: dict[str, int] = {
         ("sparql", "sparql_guard", "editions", "search", "compare", "diff", "export", "evaluate", "remote", "formats"),
         4,
     ),
-    **dict.fromkeys(("cli", "serve", "serve_guard", "serve_cache", "__main__"), 5),
+    **dict.fromkeys(("cli", "serve", "__main__"), 5),
 }
 
 
