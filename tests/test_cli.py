@@ -222,11 +222,13 @@ def test_every_command_is_documented_in_the_readme() -> None:
 def test_w3c_csv_uses_crlf_and_tsv_uses_n3_terms() -> None:
     from rdflib import Literal, URIRef
 
-    from klimatgraf.sparql import Result, to_csv, to_tsv
+    from klimatgraf.formats import serialise_result
+    from klimatgraf.sparql import Result
+    from klimatgraf.vocabulary import SparqlFormat
 
     result = Result("SELECT", ["s", "name"], [[URIRef("https://x/1"), Literal("Örnsköldsvik", lang="sv")]])
-    assert to_csv(result) == "s,name\r\nhttps://x/1,Örnsköldsvik\r\n"
-    assert to_tsv(result) == '?s\t?name\n<https://x/1>\t"Örnsköldsvik"@sv\n'
+    assert serialise_result(result, SparqlFormat.csv) == "s,name\r\nhttps://x/1,Örnsköldsvik\r\n"
+    assert serialise_result(result, SparqlFormat.tsv) == '?s\t?name\n<https://x/1>\t"Örnsköldsvik"@sv\n'
 
 
 # ----------------------------------------------------------------------------- the package split (issue 15)

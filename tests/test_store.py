@@ -32,7 +32,9 @@ from rdflib.compare import isomorphic
 from conftest import run_cli
 from klimatgraf import remote
 from klimatgraf.errors import InputError, StoreError
-from klimatgraf.sparql import list_queries, run, to_csv
+from klimatgraf.formats import serialise_result
+from klimatgraf.sparql import list_queries, run
+from klimatgraf.vocabulary import SparqlFormat
 
 GRAPH = remote.DEFAULT_GRAPH
 QUERIES = [q.name for q in list_queries()]
@@ -263,7 +265,7 @@ def test_named_query_gives_the_same_rows_on_the_store(
     assert remote_csv.returncode == 0, remote_csv.stderr
     local = run(local_graph, _text(name))
     remote_variables, remote_rows = _rows(remote_csv.stdout)
-    local_variables, local_rows = _rows(to_csv(local))
+    local_variables, local_rows = _rows(serialise_result(local, SparqlFormat.csv))
     assert remote_variables == local_variables
     assert sum(local_rows.values()) > 0, f"{name} gives no rows on the seeds"
     assert remote_rows == local_rows

@@ -367,27 +367,3 @@ def _plain(term: Node | None) -> Any:
         value = term.toPython()
         return value if isinstance(value, int | float | bool | str) else str(term)
     return str(term)
-
-
-def to_json(result: Result) -> str:
-    """W3C SPARQL 1.1 Query Results JSON (see formats)."""
-    from .formats import serialise_result
-    from .vocabulary import SparqlFormat
-
-    return serialise_result(result, SparqlFormat.json)
-
-
-def to_csv(result: Result) -> str:
-    """W3C SPARQL 1.1 CSV: plain lexical values, CRLF line ends (see formats)."""
-    from .formats import serialise_result
-    from .vocabulary import SparqlFormat
-
-    return serialise_result(result, SparqlFormat.csv)
-
-
-def to_tsv(result: Result) -> str:
-    """W3C SPARQL 1.1 TSV: terms in Turtle/N-Triples syntax, variables with '?' (see formats)."""
-    from .formats import serialise_result
-    from .vocabulary import SparqlFormat
-
-    return serialise_result(result, SparqlFormat.tsv)
