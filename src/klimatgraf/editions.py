@@ -205,17 +205,19 @@ def open_edition(build_dir: Any, engine: str | None, edition: str) -> tuple[Engi
     otherwise the graph is copied without the other editions and queried with rdflib.
     """
     from .sparql import DEFAULT_ENGINE, RdflibEngine, load_graph, open_engine
+    from .store import reading
 
-    full = open_engine(build_dir, engine or DEFAULT_ENGINE)
-    every = editions(full)
-    chosen = selected(every, edition)
-    if edition != "all" and not chosen:
-        years = sorted({e.year for e in every if e.year})
-        raise InputError(f"no edition of {edition} in the graph; edition years: {', '.join(map(str, years)) or 'none'}")
-    message = note(every, edition)
-    if len(chosen) == len(every):
-        return full, message
-    return RdflibEngine(restrict(load_graph(build_dir), [e.document for e in chosen])), message
+    with reading(build_dir):  # one reader scope: the editions listed and the graph copied are one build's
+        full = open_engine(build_dir, engine or DEFAULT_ENGINE)
+        every = editions(full)
+        chosen = selected(every, edition)
+        if edition != "all" and not chosen:
+            years = ", ".join(map(str, sorted({e.year for e in every if e.year}))) or "none"
+            raise InputError(f"no edition of {edition} in the graph; edition years: {years}")
+        message = note(every, edition)
+        if len(chosen) == len(every):
+            return full, message
+        return RdflibEngine(restrict(load_graph(build_dir), [e.document for e in chosen])), message
 
 
 def entry_allowed(member: dict[str, Any], edition: str) -> bool:
