@@ -368,28 +368,11 @@ def build_index(
     embedder: Embedder,
     progress: Progress | None = None,
     kind: AnnKind | None = None,
-    *,
-    options: IndexOptions | None = None,
-    cache_dir: Path | None = None,
-    checkpoint_every: int = CHECKPOINT_EVERY,
+    **settings: Any,
 ) -> IndexManifest:
-    """Write a complete index to `index_dir` (replacing any old one atomically).
-
-    `kind`: "flat" (exact inner product, the default), "hnsw" or "ivf" (approximate, for
-    large corpora); it overrides `options.ann`. `cache_dir` (default:
-    `<index_dir>/../cache/embeddings`) keeps vectors across builds.
-    """
-    staged, manifest = stage_index(
-        corpus_paragraphs,
-        documents,
-        index_dir,
-        embedder,
-        progress,
-        kind,
-        options=options,
-        cache_dir=cache_dir,
-        checkpoint_every=checkpoint_every,
-    )
+    """Write a complete index to `index_dir` (replacing any old one atomically): `stage_index`
+    (same arguments: `options`, `cache_dir`, `checkpoint_every`), then the move into place."""
+    staged, manifest = stage_index(corpus_paragraphs, documents, index_dir, embedder, progress, kind, **settings)
     try:
         replace_dir(staged, Path(index_dir))
     except BaseException:
@@ -414,6 +397,9 @@ def stage_index(
 
     The caller moves it into place: `build_index` at once, a full build together with the
     graph files in one commit (so a reader never sees a new index with an old graph).
+    `kind`: "flat" (exact inner product, the default), "hnsw" or "ivf" (approximate, for large
+    corpora); it overrides `options.ann`. `cache_dir` (default: `<index_dir>/../cache/embeddings`)
+    keeps vectors across builds.
     """
     started = time.perf_counter()
     options = options or IndexOptions()

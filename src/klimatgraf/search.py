@@ -556,6 +556,15 @@ class Searcher:
             rows.sort(key=lambda t: -t[1])
         return groups
 
+    def _prepared(
+        self, query: str, k: int, municipalities: Sequence[str] | None, doc_type: str | None, edition: str
+    ) -> tuple[str, list[list[int]]]:
+        """The cleaned question (refused past max_query_chars) and the entries it may find."""
+        query = clean_query(query, self.max_query_chars)
+        if k < 1:
+            raise InputError(f"k must be at least 1, not {k}")
+        return query, self._allowed(municipalities, doc_type, edition)
+
     def search(
         self,
         query: str,
@@ -566,10 +575,7 @@ class Searcher:
         edition: str = "latest",
     ) -> list[Hit]:
         """Ranked paragraph hits; identical text from several documents is one hit."""
-        query = clean_query(query, self.max_query_chars)
-        if k < 1:
-            raise InputError(f"k must be at least 1, not {k}")
-        allowed = self._allowed(municipalities, doc_type, edition)
+        query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
         ranked = self.paragraph_rows(query, retriever, allowed)
         return [
             self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
@@ -597,12 +603,9 @@ class Searcher:
         `full_ranking`: every municipality with any scored paragraph, ranked by its best own
         paragraph (its top `evidence` paragraphs as evidence); `answers` says which pass.
         """
-        query = clean_query(query, self.max_query_chars)
-        if k < 1:
-            raise InputError(f"k must be at least 1, not {k}")
         if evidence < 1:
             raise InputError(f"evidence must be at least 1, not {evidence}")
-        allowed = self._allowed(municipalities, doc_type, edition)
+        query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
         groups = self.municipality_rows(query, retriever, allowed)
         answerable = self.cutoff.answerable(self._bm25_scores(query) if self._gated(retriever) else None)
         floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows) if answerable else np.inf

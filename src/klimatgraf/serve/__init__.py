@@ -16,42 +16,20 @@ The package, lowest first:
 
 from __future__ import annotations
 
-from .answer import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, Answer, evaluate, negotiate, render
+from .answer import GRAPH_TYPES, SELECT_TYPES, negotiate
 from .app import create_app
-from .deps import HTTPError, get_service, suggestions
-from .limits import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_CLIENT_QUERIES,
-    DEFAULT_MAX_MEMORY_MB,
-    DEFAULT_MAX_ROWS,
-    DEFAULT_TIMEOUT,
-    MAX_QUERY_BYTES,
-    PARSE_LOCK,
-)
+from .limits import PARSE_LOCK
 from .runner import QueryRunner
 from .service import Service, fixed_answers, load_service
 
 __all__ = [
-    "ASK_TYPES",
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_CLIENT_QUERIES",
-    "DEFAULT_MAX_MEMORY_MB",
-    "DEFAULT_MAX_ROWS",
-    "DEFAULT_TIMEOUT",
     "GRAPH_TYPES",
-    "MAX_QUERY_BYTES",
     "PARSE_LOCK",
     "SELECT_TYPES",
-    "Answer",
-    "HTTPError",
     "QueryRunner",
     "Service",
     "create_app",
-    "evaluate",
     "fixed_answers",
-    "get_service",
     "load_service",
     "negotiate",
-    "render",
-    "suggestions",
 ]
