@@ -22,17 +22,17 @@ def export_rdf(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
 ) -> None:
     """Write the built graph as Turtle, N-Triples, JSON-LD or RDF/XML."""
+    from ..formats import serialise_graph
     from ..sparql import load_graph
     from ..store import write_atomically
 
     graph = load_graph(build_dir_of(build_dir))
-    rdf_format = {"jsonld": "json-ld"}.get(fmt.value, fmt.value)
     if output is None:
-        sys.stdout.write(graph.serialize(format=rdf_format))
+        sys.stdout.write(serialise_graph(graph, fmt).decode("utf-8"))
         return
     if not output.parent.is_dir():
         raise InputError(f"{output.parent} does not exist; create it or choose another --output")
-    write_atomically(output, lambda tmp: graph.serialize(destination=str(tmp), format=rdf_format, encoding="utf-8"))
+    write_atomically(output, lambda tmp: tmp.write_bytes(serialise_graph(graph, fmt)))
     err().print(f"wrote {output} ({len(graph)} triples)")
 
 

@@ -11,7 +11,7 @@ import typer
 
 from ..errors import InputError, QueryError
 from ..output import Format, render
-from ..vocabulary import Engine, SparqlFormat
+from ..vocabulary import Engine, RdfFormat, SparqlFormat
 from .common import BuildDir, EditionOpt, EngineOpt, build_dir_of, edition_engine, err, local_engine
 
 AllowServiceOpt = Annotated[
@@ -55,10 +55,10 @@ def _print_result(result: Any, fmt: SparqlFormat) -> None:
 
 
 def _write_result(result: Any, fmt: SparqlFormat) -> None:
-    from ..formats import serialise_result
+    from ..formats import serialise_graph, serialise_result
 
     if result.kind == "CONSTRUCT":
-        sys.stdout.write(result.graph.serialize(format="turtle"))
+        sys.stdout.write(serialise_graph(result.graph, RdfFormat.turtle).decode("utf-8"))
     elif result.kind == "ASK" and fmt not in (SparqlFormat.json, SparqlFormat.xml):
         sys.stdout.write(str(result.boolean).lower() + "\n")
     elif fmt is SparqlFormat.table:
