@@ -23,6 +23,7 @@ from conftest import ROOT, run_cli
 from klimatgraf.cli.sparql_cmds import _print_result
 from klimatgraf.compare import compare
 from klimatgraf.errors import BuildCorruptError, BuildMissingError, QueryError
+from klimatgraf.formats import serialise_result
 from klimatgraf.reference import Gazetteer
 from klimatgraf.sparql import (
     DEFAULT_ENGINE,
@@ -35,8 +36,6 @@ from klimatgraf.sparql import (
     named_query,
     open_engine,
     run,
-    to_csv,
-    to_json,
 )
 from klimatgraf.vocabulary import SparqlFormat
 
@@ -51,6 +50,14 @@ def graphs(seed_build: Path) -> tuple[Graph, pyoxigraph.Store]:
 
 
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#decimal", "http://www.w3.org/2001/XMLSchema#integer"}
+
+
+def to_csv(result: Result) -> str:
+    return serialise_result(result, SparqlFormat.csv)
+
+
+def to_json(result: Result) -> str:
+    return serialise_result(result, SparqlFormat.json)
 
 
 def _value(lexical: str, datatype: str | None) -> object:
