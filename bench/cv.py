@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from klimatgraf.evaluate import KINDS, answer_set_arrays, load_questions, passage_scores, who_scores
+from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
 
@@ -527,10 +527,14 @@ def objective(per_question: dict[int, dict[str, float]], questions: list[dict[st
     return round(float(np.mean(values)), 3) if values else float("nan")
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = NOBODY_L2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = NOBODY_L2, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Logistic regression of `y` (1 = answerable) on `x`, by Newton's method: the features are
-    standardised on `x` and their weights ridge-penalised by `l2` (the intercept is not).
-    Returns (mean, scale, weights with the intercept first) for `logit`."""
+    standardised on `x` and their weights ridge-penalised by `l2` (the intercept is not); `weight`
+    weighs each row's log-loss (default 1). Returns (mean, scale, weights with the intercept first)
+    for `logit`."""
+    weight = np.ones(len(x)) if weight is None else weight
     mean = x.mean(0)
     scale = x.std(0)
     scale = np.where(scale > 0, scale, 1.0)
@@ -540,8 +544,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = NOBODY_L2) -> tuple[n
     w = np.zeros(a.shape[1])
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-np.clip(a @ w, -30, 30)))
-        gradient = a.T @ (p - y) + penalty * w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(a.shape[1])
+        gradient = a.T @ (weight * (p - y)) + penalty * w
+        hessian = (a * (weight * p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(a.shape[1])
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-10:
@@ -556,17 +560,31 @@ def logit(model: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray) -> np
 
 
 def with_model(
-    run: Run, questions: list[dict[str, Any]], train: list[int], features: tuple[str, ...], crossfit: bool = False
+    run: Run,
+    questions: list[dict[str, Any]],
+    train: list[int],
+    features: tuple[str, ...],
+    crossfit: bool = False,
+    cost_weighted: bool = False,
 ) -> tuple[Run, dict[str, float]]:
     """`run` with one more gate feature, "model": the log-odds of a logistic regression over
     `features`, fitted on the who- (answerable) and no-answer questions in `train`. With
     `crossfit`, the training questions' own values come from inner 5-fold models, so the
-    threshold is chosen on values as honest as a held-out question's. Also the weights."""
+    threshold is chosen on values as honest as a held-out question's. With `cost_weighted`,
+    each question weighs what "nobody" changes for it in the objective: a no-answer question 1,
+    a who-question the answer-set F1 it gets from the cut-off chosen on `train` without a gate
+    (a who-question answered wrongly anyway costs nothing when shut). Also the weights."""
     ids = sorted(run.features)
     x = np.array([[run.features[i][f] for f in features] for i in ids])
     y = np.array([float(questions[i]["_kind"] == "who") for i in ids])
     fit = np.isin(ids, train)
-    model = fit_logistic(x[fit], y[fit])
+    weight = np.ones(len(ids))
+    if cost_weighted:
+        cutoff = best_gated_cutoff(run, questions, train, ())[0]
+        for n, i in enumerate(ids):
+            if questions[i]["_kind"] == "who":
+                weight[n] = answer_set_scores(answer(run, i, cutoff), questions[i]["expect"])["f1"]
+    model = fit_logistic(x[fit], y[fit], weight=weight[fit])
     values = logit(model, x)
     if crossfit:
         rows = np.flatnonzero(fit)
@@ -576,7 +594,8 @@ def with_model(
             inner[of_class] = np.arange(len(of_class)) % 5
         for f in range(5):
             held = rows[inner[rows] == f]
-            values[held] = logit(fit_logistic(x[np.setdiff1d(rows, held)], y[np.setdiff1d(rows, held)]), x[held])
+            rest = np.setdiff1d(rows, held)
+            values[held] = logit(fit_logistic(x[rest], y[rest], weight=weight[rest]), x[held])
     out = {i: run.features[i] | {"model": float(v)} for i, v in zip(ids, values, strict=True)}
     weights = {"intercept": round(float(model[2][0]), 3)} | {
         f: round(float(w / sc), 3) for f, w, sc in zip(features, model[2][1:], model[1], strict=True)
@@ -585,7 +604,11 @@ def with_model(
 
 
 def model_chooser(
-    runs: list[Run], questions: list[dict[str, Any]], sets: dict[str, tuple[str, ...]], crossfit: bool = False
+    runs: list[Run],
+    questions: list[dict[str, Any]],
+    sets: dict[str, tuple[str, ...]],
+    crossfit: bool = False,
+    cost_weighted: bool = False,
 ) -> Callable[[list[int]], tuple[Run, CutoffConfig, Gate, dict[str, Any]]]:
     """Choice on training ids: the ranking (stage 1), then for each feature set its nobody model
     and threshold with the cut-off; the set with the best objective wins (the first on ties)."""
@@ -594,7 +617,7 @@ def model_chooser(
         best = max(runs, key=lambda r: rank_objective(r, questions, train))
         found: tuple[float, Run, CutoffConfig, Gate, dict[str, Any]] | None = None
         for name, features in sets.items():
-            run, weights = with_model(best, questions, train, features, crossfit)
+            run, weights = with_model(best, questions, train, features, crossfit, cost_weighted)
             cutoff, gate, value = gated_cutoff_value(run, questions, train, ("model",))
             if found is None or value > found[0] + 1e-12:
                 found = (value, run, cutoff, gate, {"nobody_model": name, "weights_per_raw_unit": weights})
@@ -856,6 +879,12 @@ def step4(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         "+ nobody model, feature set chosen in the folds, threshold on cross-fitted values",
         [plain],
         chooser=model_chooser([plain], questions, NOBODY_SETS, crossfit=True),
+    )
+    # added after the first run had shown the plain fit's figures (so read it with that in mind)
+    row(
+        "+ nobody model, cost-weighted, feature set chosen in the folds",
+        [plain],
+        chooser=model_chooser([plain], questions, NOBODY_SETS, cost_weighted=True),
     )
     row(
         "+ PRF (chosen in the folds) + nobody model (set chosen in the folds)",
