@@ -4,6 +4,7 @@
     python bench/cv.py bench/questions/bank.json --index build/index --default-ranking  # cut-off only
     python bench/sparse_codes.py bench/questions/bank.json --index build/index  # latent-term codes, once
     python bench/cv.py bench/questions/bank.json --index build/index --issue12-step3
+    python bench/cv.py bench/questions/bank.json --index build/index --issue12-step4 --store build/cv-step4.pkl
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
