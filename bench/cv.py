@@ -39,6 +39,7 @@ out-of-fold figures, and the configuration it chooses on the whole bank.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import pickle
@@ -822,8 +823,10 @@ def step3(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
 
 
 def step4_runs(questions: list[dict[str, Any]], index: Path, store: Path | None) -> tuple[Run, list[Run]]:
-    """The default ranking's run and one per PRF (m, β), read from `store` when it holds them."""
-    key = {"index": str(index), "questions": [q["q"] for q in questions], "m": PRF_M, "beta": PRF_BETA}
+    """The default ranking's run and one per PRF (m, β), read from `store` when it holds them (for
+    this index build, these questions and this grid)."""
+    built = hashlib.sha256(b"".join((index / name).read_bytes() for name in ("manifest.json", "entries.json")))
+    key = {"index": built.hexdigest(), "questions": [q["q"] for q in questions], "m": PRF_M, "beta": PRF_BETA}
     if store is not None and store.exists():
         saved = pickle.loads(store.read_bytes())
         if saved["key"] == key:
