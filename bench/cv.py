@@ -4,6 +4,7 @@
     python bench/cv.py bench/questions/bank.json --index build/index --default-ranking  # cut-off only
     python bench/sparse_codes.py bench/questions/bank.json --index build/index  # latent-term codes, once
     python bench/cv.py bench/questions/bank.json --index build/index --issue12-step3
+    python bench/cv.py bench/questions/bank.json --index build/index --issue12-step4 --store build/cv-step4.pkl
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
@@ -22,6 +23,14 @@ municipality's ranking score from its own paragraphs (max, top-2/3 mean, soft-ma
 question-level gate ("nobody" when a label-free feature of the question is below a threshold,
 chosen with the cut-off by the same objective).
 
+`--issue12-step4` (also from the default ranking): pseudo-relevance feedback on the dense side
+(Rocchio: q' = normalise(q + β·mean of the top-m passage vectors), dense scores recomputed; m and
+β chosen in the folds) and a question-level "nobody" model (logistic regression over a few of the
+label-free gate features, fitted in the folds on who- vs no-answer questions, its threshold chosen
+with the cut-off by the same objective). `--store FILE` keeps every run's per-question scores, so
+a rerun only redoes the cheap grids. Besides the out-of-fold figures it reports the noise: each
+fold's figures and paired bootstrap intervals of every row's difference to the baseline.
+
 Every metric comes from klimatgraf.evaluate (the one place for metrics). Output: JSON
 (stdout) with the grid's out-of-fold figures per method family, the procedure's
 out-of-fold figures, and the configuration it chooses on the whole bank.
@@ -30,20 +39,23 @@ out-of-fold figures, and the configuration it chooses on the whole bank.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
+import pickle
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from klimatgraf.evaluate import KINDS, answer_set_arrays, load_questions, passage_scores, who_scores
+from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import make_passages
-from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, z_parts
+from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sparse_codes import DEFAULT_CACHE, as_matrix, codes_for
@@ -64,6 +76,19 @@ AGGREGATIONS = ("max", "top2", "top3", "softmax0.05", "softmax0.1")
 # the question is answered with nobody when the feature is below a threshold chosen in the folds
 GATE_FEATURES = ("dense_z", "cosine", "cosine_gap", "bm25_z", "sparse_z", "sparse_cos", "town_gap", "crowd", "evidence")
 GATE_QUANTILES = np.linspace(0.0, 0.6, 25)
+# issue 12 step 4: Rocchio feedback on the dense side (top-m passages, weight β) ...
+PRF_M = (3, 5, 10)
+PRF_BETA = (0.25, 0.5, 1.0)
+# ... and a logistic "nobody" model over a few label-free gate features (all cheap: no second encoder pass)
+NOBODY_SETS: dict[str, tuple[str, ...]] = {
+    "dense_z + bm25_z": ("dense_z", "bm25_z"),
+    "cosine + bm25_z": ("cosine", "bm25_z"),
+    "dense_z + bm25_z + cosine_gap": ("dense_z", "bm25_z", "cosine_gap"),
+    "dense_z + bm25_z + cosine_gap + town_spread": ("dense_z", "bm25_z", "cosine_gap", "town_spread"),
+    "cosine + bm25_z + cosine_gap + town_spread": ("cosine", "bm25_z", "cosine_gap", "town_spread"),
+}
+NOBODY_L2 = 1.0  # ridge penalty on the standardised features' weights (not on the intercept)
+BOOTSTRAP = 5000
 
 
 def evidence_pairs() -> list[tuple[float, float]]:
@@ -93,7 +118,7 @@ class CachedSearcher(Searcher):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.query_cache = 1_000_000
-        self._memo: dict[tuple[str, str], np.ndarray] = {}
+        self._memo: dict[tuple[Any, ...], np.ndarray] = {}
 
     def _bm25_scores(self, query: str) -> np.ndarray:
         key = ("bm25", query)
@@ -101,10 +126,28 @@ class CachedSearcher(Searcher):
             self._memo[key] = super()._bm25_scores(query)
         return self._memo[key]
 
+    prf: tuple[int, float] | None = None  # (m, β) of Rocchio feedback on the dense side; None = off
+    _passage_vectors: np.ndarray | None = None
+
+    def passage_vectors(self) -> np.ndarray:
+        """Every passage's e5 vector, as the (flat) faiss index holds them."""
+        if self._passage_vectors is None:
+            index = self.index.vectors
+            self._passage_vectors = np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+        return self._passage_vectors
+
     def _dense_scores(self, query: str) -> np.ndarray:
-        key = ("dense", query)
+        if self.prf is None:
+            key: tuple[Any, ...] = ("dense", query)
+            if key not in self._memo:
+                self._memo[key] = super()._dense_scores(query)
+            return self._memo[key]
+        key = ("dense", query, *self.prf)
         if key not in self._memo:
-            self._memo[key] = super()._dense_scores(query)
+            passages = self.passage_vectors()
+            vector = self._query_vector(topic_of(query) if self.fusion.strip_question else query)
+            scores = passages @ rocchio(vector, passages, *self.prf)
+            self._memo[key] = self._entry_max(scores, np.arange(len(scores)))
         return self._memo[key]
 
     sparse_passages: np.ndarray | None = None  # (passages, sparse_dim), rows L2-normalised
@@ -137,6 +180,15 @@ class CachedSearcher(Searcher):
         return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight), signals["dense"]
 
 
+def rocchio(query: np.ndarray, passages: np.ndarray, m: int, beta: float) -> np.ndarray:
+    """Pseudo-relevance feedback: q' = normalise(q + β·mean of the `m` passage vectors most similar to q)."""
+    scores = passages @ query
+    m = min(m, len(scores))
+    top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))
+    moved = query.astype(np.float64) + beta * passages[top].astype(np.float64).mean(0)
+    return (moved / np.linalg.norm(moved)).astype(np.float32)
+
+
 def _unit(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return m / np.where(norms > 0, norms, 1.0)
@@ -156,6 +208,7 @@ class Run:
     strengths: dict[int, np.ndarray]
     aggregation: str = "max"
     features: dict[int, dict[str, float]] = field(default_factory=dict)  # who/none id → gate feature → value
+    prf: tuple[int, float] | None = None  # (m, β) of dense Rocchio feedback (step 4); None = off
 
 
 def stratified_folds(questions: list[dict[str, Any]], k: int, seed: int) -> list[int]:
@@ -196,6 +249,8 @@ def gate_features(
         "evidence": float(evidence.max()),
         "town_gap": float(best[0] - best[1]) if len(best) > 1 else 99.0,
         "crowd": -float(sum(1 for b in best if b >= best[0] - 0.5)) if best else 0.0,
+        # spread of the municipalities' best evidence: high when a few stand out (only step 4 reads it)
+        "town_spread": float(np.std(best)) if len(best) > 1 else 0.0,
     }
     if sparse is not None:
         out["sparse_z"] = float(z["sparse"].max())
@@ -255,7 +310,7 @@ def run_config(
         features[i] = gate_features(z, signals["dense"], np.where(own, evidence, -np.inf), best, signals.get("sparse"))
         if q["_kind"] == "who":
             rank_scores[i] = who_scores(groups[i], [], q["expect"])[1]
-    return Run(index, fusion, rank_scores, groups, strengths, aggregation, features)
+    return Run(index, fusion, rank_scores, groups, strengths, aggregation, features, getattr(searcher, "prf", None))
 
 
 Gate = tuple[str, float] | None  # (feature, threshold): nobody when the question's feature is below it
@@ -337,6 +392,14 @@ def best_gated_cutoff(
     """The cut-off (without min_cosine) and a question-level gate, chosen together by the same
     objective: gate = None, or (feature, threshold) with thresholds at quantiles of the
     feature over the questions in `ids` (no labels used for them); "no gate" wins ties."""
+    cutoff, gate, _ = gated_cutoff_value(run, questions, ids, features)
+    return cutoff, gate
+
+
+def gated_cutoff_value(
+    run: Run, questions: list[dict[str, Any]], ids: list[int], features: tuple[str, ...]
+) -> tuple[CutoffConfig, Gate, float]:
+    """`best_gated_cutoff`, and the objective it reaches on `ids`."""
     ids, s, expected = _strength_arrays(run, questions, ids)
     s = s[:, 0]  # (E, Q, towns): no min_cosine
     lo = np.array(MIN_EVIDENCE)[None, :, None, None]
@@ -360,7 +423,7 @@ def best_gated_cutoff(
         if value[at] > best_value + 1e-12:
             best_value, best_at, best_gate = float(value[at]), tuple(int(x) for x in at), gate
     b, lo_i, gap_i = best_at
-    return _cutoff_at(b, 0, lo_i, gap_i, [-1.0]), best_gate
+    return _cutoff_at(b, 0, lo_i, gap_i, [-1.0]), best_gate, best_value
 
 
 def rank_metrics(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> dict[str, dict[str, float]]:
@@ -399,17 +462,28 @@ def out_of_fold(
     k: int,
     cosines: list[float] = MIN_COSINE,
     gates: tuple[str, ...] | None = None,
+    chooser: Callable[[list[int]], tuple[Run, CutoffConfig, Gate, dict[str, Any]]] | None = None,
+    detail: bool = False,
 ) -> dict[str, Any]:
-    """Choose on K−1 folds, measure on the held-out one; pooled over all held-out questions."""
+    """Choose on K−1 folds, measure on the held-out one; pooled over all held-out questions.
+
+    `chooser` (training ids → run, cut-off, gate, what else it chose) replaces `choose`; with
+    `detail`, each fold's own figures and every question's scores (for paired comparisons) too."""
     per_question: dict[int, dict[str, float]] = {}
     chosen = []
     for f in range(k):
         train = [i for i in range(len(questions)) if folds[i] != f]
         test = [i for i in range(len(questions)) if folds[i] == f]
-        run, cutoff, gate = choose(runs, questions, train, cosines, gates)
+        if chooser is not None:
+            run, cutoff, gate, extra = chooser(train)
+        else:
+            run, cutoff, gate = choose(runs, questions, train, cosines, gates)
+            extra = {}
         chosen.append(
             {"index": run.index, "fusion": _short(run.fusion), "aggregation": run.aggregation, "cutoff": asdict(cutoff)}
-            | ({"gate": list(gate) if gate else None} if gates is not None else {})
+            | ({"gate": list(gate) if gate else None} if gates is not None or chooser is not None else {})
+            | ({"prf": list(run.prf)} if run.prf else {})
+            | extra
         )
         for i in test:
             q = questions[i]
@@ -419,12 +493,174 @@ def out_of_fold(
                 per_question[i] = who_scores(run.groups[i], answer(run, i, cutoff, gate), q["expect"])[1]
             else:
                 per_question[i] = {"nobody": float(not answer(run, i, cutoff, gate))}
+    out: dict[str, Any] = {"metrics": pooled(per_question, questions, list(per_question)), "chosen_per_fold": chosen}
+    if detail:
+        out["metrics"]["objective"] = objective(per_question, questions, list(per_question))
+        out["per_fold"] = []
+        for f in range(k):
+            ids = [i for i in per_question if folds[i] == f]
+            out["per_fold"].append(
+                pooled(per_question, questions, ids) | {"objective": objective(per_question, questions, ids)}
+            )
+        out["per_question"] = per_question
+    return out
+
+
+def pooled(
+    per_question: dict[int, dict[str, float]], questions: list[dict[str, Any]], ids: list[int]
+) -> dict[str, Any]:
+    """Mean of each metric over the questions of each kind in `ids`."""
     metrics = {}
     for kind, names in KINDS.items():
-        rows = [per_question[i] for i in per_question if questions[i]["_kind"] == kind]
+        rows = [per_question[i] for i in ids if questions[i]["_kind"] == kind]
         if rows:
             metrics[kind] = {n: round(float(np.mean([r[n] for r in rows])), 3) for n in names}
-    return {"metrics": metrics, "chosen_per_fold": chosen}
+    return metrics
+
+
+def per_question_objective(q: dict[str, Any], scores: dict[str, float]) -> float:
+    """The cut-off's objective for one who- or no-answer question: answer-set F1, or 1 for "nobody"."""
+    return scores["nobody"] if q["_kind"] == "none" else scores["f1"]
+
+
+def objective(per_question: dict[int, dict[str, float]], questions: list[dict[str, Any]], ids: list[int]) -> float:
+    """The cut-off's objective: mean over the who- and no-answer questions in `ids`."""
+    values = [per_question_objective(questions[i], per_question[i]) for i in ids if questions[i]["_kind"] != "passage"]
+    return round(float(np.mean(values)), 3) if values else float("nan")
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = NOBODY_L2, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Logistic regression of `y` (1 = answerable) on `x`, by Newton's method: the features are
+    standardised on `x` and their weights ridge-penalised by `l2` (the intercept is not); `weight`
+    weighs each row's log-loss (default 1). Returns (mean, scale, weights with the intercept first)
+    for `logit`."""
+    weight = np.ones(len(x)) if weight is None else weight
+    mean = x.mean(0)
+    scale = x.std(0)
+    scale = np.where(scale > 0, scale, 1.0)
+    a = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    penalty = np.full(a.shape[1], l2)
+    penalty[0] = 0.0
+    w = np.zeros(a.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a @ w, -30, 30)))
+        gradient = a.T @ (weight * (p - y)) + penalty * w
+        hessian = (a * (weight * p * (1 - p))[:, None]).T @ a + np.diag(penalty) + 1e-9 * np.eye(a.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return mean, scale, w
+
+
+def logit(model: tuple[np.ndarray, np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The model's log-odds that each row of `x` is an answerable question."""
+    mean, scale, w = model
+    return w[0] + ((x - mean) / scale) @ w[1:]
+
+
+def with_model(
+    run: Run,
+    questions: list[dict[str, Any]],
+    train: list[int],
+    features: tuple[str, ...],
+    crossfit: bool = False,
+    cost_weighted: bool = False,
+) -> tuple[Run, dict[str, float]]:
+    """`run` with one more gate feature, "model": the log-odds of a logistic regression over
+    `features`, fitted on the who- (answerable) and no-answer questions in `train`. With
+    `crossfit`, the training questions' own values come from inner 5-fold models, so the
+    threshold is chosen on values as honest as a held-out question's. With `cost_weighted`,
+    each question weighs what "nobody" changes for it in the objective: a no-answer question 1,
+    a who-question the answer-set F1 it gets from the cut-off chosen on `train` without a gate
+    (a who-question answered wrongly anyway costs nothing when shut). Also the weights."""
+    ids = sorted(run.features)
+    x = np.array([[run.features[i][f] for f in features] for i in ids])
+    y = np.array([float(questions[i]["_kind"] == "who") for i in ids])
+    fit = np.isin(ids, train)
+    weight = np.ones(len(ids))
+    if cost_weighted:
+        cutoff = best_gated_cutoff(run, questions, train, ())[0]
+        for n, i in enumerate(ids):
+            if questions[i]["_kind"] == "who":
+                weight[n] = answer_set_scores(answer(run, i, cutoff), questions[i]["expect"])["f1"]
+    model = fit_logistic(x[fit], y[fit], weight=weight[fit])
+    values = logit(model, x)
+    if crossfit:
+        rows = np.flatnonzero(fit)
+        inner = np.zeros(len(ids), dtype=int)
+        for label in (0.0, 1.0):  # stratified, deterministic: every 5th of each class
+            of_class = rows[y[rows] == label]
+            inner[of_class] = np.arange(len(of_class)) % 5
+        for f in range(5):
+            held = rows[inner[rows] == f]
+            rest = np.setdiff1d(rows, held)
+            values[held] = logit(fit_logistic(x[rest], y[rest], weight=weight[rest]), x[held])
+    out = {i: run.features[i] | {"model": float(v)} for i, v in zip(ids, values, strict=True)}
+    weights = {"intercept": round(float(model[2][0]), 3)} | {
+        f: round(float(w / sc), 3) for f, w, sc in zip(features, model[2][1:], model[1], strict=True)
+    }
+    return replace(run, features=out), weights
+
+
+def model_chooser(
+    runs: list[Run],
+    questions: list[dict[str, Any]],
+    sets: dict[str, tuple[str, ...]],
+    crossfit: bool = False,
+    cost_weighted: bool = False,
+) -> Callable[[list[int]], tuple[Run, CutoffConfig, Gate, dict[str, Any]]]:
+    """Choice on training ids: the ranking (stage 1), then for each feature set its nobody model
+    and threshold with the cut-off; the set with the best objective wins (the first on ties)."""
+
+    def chooser(train: list[int]) -> tuple[Run, CutoffConfig, Gate, dict[str, Any]]:
+        best = max(runs, key=lambda r: rank_objective(r, questions, train))
+        found: tuple[float, Run, CutoffConfig, Gate, dict[str, Any]] | None = None
+        for name, features in sets.items():
+            run, weights = with_model(best, questions, train, features, crossfit, cost_weighted)
+            cutoff, gate, value = gated_cutoff_value(run, questions, train, ("model",))
+            if found is None or value > found[0] + 1e-12:
+                found = (value, run, cutoff, gate, {"nobody_model": name, "weights_per_raw_unit": weights})
+        assert found is not None
+        return found[1], found[2], found[3], found[4]
+
+    return chooser
+
+
+def paired_bootstrap(
+    base: dict[str, Any], other: dict[str, Any], questions: list[dict[str, Any]], seed: int
+) -> dict[str, list[float]]:
+    """95 % intervals of `other` − `base` for the headline figures, resampling questions within
+    each kind (paired: the same questions for both)."""
+    rng = np.random.default_rng(seed)
+    a, b = base["per_question"], other["per_question"]
+    by_kind = {kind: np.array([i for i in sorted(a) if questions[i]["_kind"] == kind]) for kind in KINDS}
+    figures = {
+        "who hit@1": ("who", lambda s, q: s["hit@1"]),
+        "who recall@3": ("who", lambda s, q: s["recall@3"]),
+        "answer F1": ("who", lambda s, q: s["f1"]),
+        "no-answer → nobody": ("none", lambda s, q: s["nobody"]),
+        "passage hit@1": ("passage", lambda s, q: s["hit@1"]),
+        "passage hit@5": ("passage", lambda s, q: s["hit@5"]),
+    }
+    out: dict[str, list[float]] = {}
+    for name, (kind, value) in figures.items():
+        ids = by_kind[kind]
+        diff = np.array([value(b[i], questions[i]) - value(a[i], questions[i]) for i in ids])
+        means = diff[rng.integers(0, len(ids), (BOOTSTRAP, len(ids)))].mean(1)
+        out[name] = [round(float(diff.mean()), 3), *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975]))]
+    who, none = by_kind["who"], by_kind["none"]
+    d_who = np.array([b[i]["f1"] - a[i]["f1"] for i in who])
+    d_none = np.array([b[i]["nobody"] - a[i]["nobody"] for i in none])
+    means = (
+        d_who[rng.integers(0, len(who), (BOOTSTRAP, len(who)))].sum(1)
+        + d_none[rng.integers(0, len(none), (BOOTSTRAP, len(none)))].sum(1)
+    ) / (len(who) + len(none))
+    total = (d_who.sum() + d_none.sum()) / (len(who) + len(none))
+    out["objective"] = [round(float(total), 3), *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975]))]
+    return out
 
 
 def _short(f: FusionConfig) -> dict[str, Any]:
@@ -454,7 +690,18 @@ def main(argv: list[str] | None = None) -> int:
         help="from the default ranking: the sparse latent-term head (ranking signal and evidence), "
         "municipality aggregation and question-level no-answer gates, each cross-validated",
     )
+    parser.add_argument(
+        "--issue12-step4",
+        action="store_true",
+        help="from the default ranking: dense pseudo-relevance feedback (Rocchio) and a logistic "
+        "question-level nobody model, each cross-validated, with per-fold figures and paired bootstrap intervals",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="step 4: pickle of every run's per-question scores; read when it exists (the grids rerun cheaply)",
+    )
     args = parser.parse_args(argv)
     data = load_questions(args.questions)
     questions = [dict(q, _kind=kind) for kind in KINDS for q in data[kind]]
@@ -462,6 +709,8 @@ def main(argv: list[str] | None = None) -> int:
     indexes = args.index or [Path("build/index")]
     if args.issue12_step3:
         return step3(questions, folds, args, indexes[0])
+    if args.issue12_step4:
+        return step4(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -565,6 +814,105 @@ def step3(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
             "aggregation": run.aggregation,
             "cutoff": asdict(cutoff),
             "gate": gate,
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def step4_runs(questions: list[dict[str, Any]], index: Path, store: Path | None) -> tuple[Run, list[Run]]:
+    """The default ranking's run and one per PRF (m, β), read from `store` when it holds them (for
+    this index build, these questions and this grid)."""
+    built = hashlib.sha256(b"".join((index / name).read_bytes() for name in ("manifest.json", "entries.json")))
+    key = {"index": built.hexdigest(), "questions": [q["q"] for q in questions], "m": PRF_M, "beta": PRF_BETA}
+    if store is not None and store.exists():
+        saved = pickle.loads(store.read_bytes())
+        if saved["key"] == key:
+            print(f"step 4: runs read from {store}", file=sys.stderr)
+            return saved["plain"], saved["prf"]
+        print(f"step 4: {store} is for other questions or grids; recomputing", file=sys.stderr)
+    started = time.perf_counter()
+    searcher = CachedSearcher(index)
+    plain = run_config(searcher, str(index), FusionConfig(), questions)
+    print(f"step 4: baseline run in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    prf = []
+    for m, beta in itertools.product(PRF_M, PRF_BETA):
+        searcher.prf = (m, beta)
+        prf.append(run_config(searcher, str(index), FusionConfig(), questions))
+    print(f"step 4: {1 + len(prf)} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if store is not None:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps({"key": key, "plain": plain, "prf": prf}))
+        tmp.replace(store)
+    return plain, prf
+
+
+def step4(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 4, from the default ranking and cut-off (without min_cosine, as step 3):
+    dense PRF and a logistic nobody model, each chosen inside the folds, with the noise."""
+    started = time.perf_counter()
+    plain, prf = step4_runs(questions, index, args.store)
+    k = args.folds
+    no_cos = [-1.0]
+    dense_only = tuple(f for f in GATE_FEATURES if not f.startswith("sparse"))
+    rows: dict[str, Any] = {}
+
+    def row(name: str, runs: list[Run], gates: tuple[str, ...] | None = None, chooser: Any = None) -> None:
+        rows[name] = out_of_fold(runs, questions, folds, k, no_cos, gates, chooser, detail=True)
+        print(f"{name}: {rows[name]['metrics']}", file=sys.stderr)
+
+    row("default ranking and cut-off (baseline)", [plain])
+    row("+ PRF, m and β chosen in the folds (off in the grid, wins ties)", [plain, *prf])
+    row("+ PRF on, m and β chosen in the folds", prf)
+    for run in prf:
+        assert run.prf is not None
+        row(f"PRF fixed at m {run.prf[0]}, β {run.prf[1]} (for reading only)", [run])
+    row("+ gate on bm25_z (step 3's single feature)", [plain], ("bm25_z",))
+    row("+ gate, feature chosen in the folds among the dense/BM25 ones (step 3)", [plain], dense_only)
+    for name, features in NOBODY_SETS.items():
+        row(f"+ nobody model on {name}", [plain], chooser=model_chooser([plain], questions, {name: features}))
+    row(
+        "+ nobody model, feature set chosen in the folds",
+        [plain],
+        chooser=model_chooser([plain], questions, NOBODY_SETS),
+    )
+    row(
+        "+ nobody model, feature set chosen in the folds, threshold on cross-fitted values",
+        [plain],
+        chooser=model_chooser([plain], questions, NOBODY_SETS, crossfit=True),
+    )
+    # added after the first run had shown the plain fit's figures (so read it with that in mind)
+    row(
+        "+ nobody model, cost-weighted, feature set chosen in the folds",
+        [plain],
+        chooser=model_chooser([plain], questions, NOBODY_SETS, cost_weighted=True),
+    )
+    row(
+        "+ PRF (chosen in the folds) + nobody model (set chosen in the folds)",
+        [plain, *prf],
+        chooser=model_chooser([plain, *prf], questions, NOBODY_SETS),
+    )
+    base = rows["default ranking and cut-off (baseline)"]
+    for r in rows.values():
+        r["vs_baseline_bootstrap95"] = paired_bootstrap(base, r, questions, args.seed)
+    for r in rows.values():
+        r.pop("per_question")
+    everything = [plain, *prf]
+    run, cutoff, gate = choose(everything, questions, list(range(len(questions))), no_cos)
+    whole, cut, gate, extra = model_chooser(everything, questions, NOBODY_SETS)(list(range(len(questions))))
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": k,
+        "seed": args.seed,
+        "grid": {"prf_m": PRF_M, "prf_beta": PRF_BETA, "nobody_sets": NOBODY_SETS, "l2": NOBODY_L2},
+        "rows": rows,
+        "chosen_on_whole_bank": {
+            "prf": run.prf,
+            "cutoff": asdict(cutoff),
+            "with_nobody_model": {"prf": whole.prf, "cutoff": asdict(cut), "gate": gate} | extra,
         },
         "seconds": round(time.perf_counter() - started, 1),
     }

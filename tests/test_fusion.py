@@ -3,6 +3,11 @@ made-up scores: exact numbers that a wrong formula changes."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 import pytest
 
@@ -197,3 +202,44 @@ def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> N
     plain, _ = make_passages([own], IndexOptions())
     assert plain == [text]  # the default: the bare paragraph
     assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]
+
+
+def _bench_cv() -> ModuleType:
+    """bench/cv.py as a module (the cross-validation's own helpers, not shipped in klimatgraf)."""
+    if "bench_cv" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_cv", Path(__file__).parents[1] / "bench" / "cv.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_cv"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["bench_cv"]
+
+
+def test_rocchio_moves_the_question_towards_the_mean_of_its_top_m_passages() -> None:
+    cv = _bench_cv()
+    passages = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    query = np.array([0.96, 0.28, 0.0], dtype=np.float32)  # nearest: passages 0 and 1
+    moved = cv.rocchio(query, passages, 2, 0.5)
+    expected = query + 0.5 * (passages[0] + passages[1]) / 2
+    assert np.allclose(moved, expected / np.linalg.norm(expected), atol=1e-6)
+    assert np.allclose(cv.rocchio(query, passages, 2, 0.0), query, atol=1e-6)  # β 0: unchanged
+    everything = query + 1.0 * passages.mean(0)  # m past the passages: all of them
+    assert np.allclose(cv.rocchio(query, passages, 10, 1.0), everything / np.linalg.norm(everything), atol=1e-6)
+
+
+def test_the_nobody_models_logistic_fit_is_the_weighted_maximum_likelihood() -> None:
+    cv = _bench_cv()
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(80, 2))
+    y = (x[:, 0] + rng.normal(size=80) > 0).astype(float)  # only the first feature matters
+    model = cv.fit_logistic(x, y, l2=0.0)
+    p = 1 / (1 + np.exp(-cv.logit(model, x)))
+    assert np.abs(np.hstack([np.ones((80, 1)), x]).T @ (p - y)).max() < 1e-8  # the likelihood's gradient is 0
+    assert model[2][1] > 1.0 and abs(model[2][2]) < model[2][1] / 3
+    # a row of weight 2 counts as the row twice (without a penalty the fit ignores the standardisation)
+    weight = np.ones(80)
+    weight[0] = 2.0
+    twice = cv.fit_logistic(np.vstack([x, x[:1]]), np.append(y, y[0]), l2=0.0)
+    assert np.allclose(cv.logit(cv.fit_logistic(x, y, l2=0.0, weight=weight), x), cv.logit(twice, x), atol=1e-6)
+    # the ridge penalty pulls the weights towards 0
+    assert abs(cv.fit_logistic(x, y, l2=50.0)[2][1]) < abs(model[2][1])
