@@ -190,3 +190,45 @@ def test_analyzer_stems_drops_stop_words_and_splits_compounds() -> None:
     tokens = analyzer.tokens("Vem arbetar med möbelåterbruk?", query=True)
     assert "vem" not in tokens and "med" not in tokens
     assert set(analyzer.tokens("återbruk")) <= set(tokens)
+
+
+def test_the_numpy_bm25_reader_scores_exactly_as_bm25s(fake_index: Path) -> None:
+    """Search reads bm25s's saved index with numpy alone (no bm25s/scipy import at query time):
+    every question's float32 scores must equal bm25s's own, bit for bit, repeated tokens included."""
+    import bm25s
+
+    loaded = load_index(fake_index)
+    reference = bm25s.BM25.load(str(fake_index / "bm25"), show_progress=False, verbosity=0)
+    assert loaded.bm25.num_docs == int(reference.scores["num_docs"]) == loaded.manifest.passages
+    assert loaded.bm25.vocab_dict == reference.vocab_dict
+    questions = [
+        "vem arbetar med matsvinn i skolan",
+        "vilka kommuner bygger cykelvägar och laddinfrastruktur",
+        "klimatneutral 2030 klimatneutral",  # a repeated token counts twice in both
+        "energimyndigheten viable cities",
+    ]
+    checked = 0
+    for question in questions:
+        tokens = [t for t in loaded.analyzer.tokens(question, query=True) if t in loaded.bm25.vocab_dict]
+        assert tokens, question
+        ours, theirs = loaded.bm25.get_scores(tokens), reference.get_scores(tokens)
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), question
+        checked += int((ours > 0).sum())
+    assert checked > 20  # the questions do score passages
+
+
+def test_a_damaged_bm25_array_is_one_line(fake_index: Path) -> None:
+    (fake_index / "bm25" / "indptr.csc.index.npy").write_bytes(b"not an array")
+    manifest = json.loads((fake_index / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] = file_digests(fake_index, exclude=[MANIFEST])  # past the checksums: the reader's own check
+    (fake_index / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BuildCorruptError, match=r"bm25 is not a readable BM25 index; run `klimatgraf build`"):
+        load_index(fake_index)
+
+
+def test_the_swedish_stop_words_are_bm25s_list() -> None:
+    from bm25s.stopwords import STOPWORDS_SWEDISH
+
+    from klimatgraf.index import SWEDISH_STOPWORDS
+
+    assert frozenset(STOPWORDS_SWEDISH) == SWEDISH_STOPWORDS
