@@ -146,6 +146,7 @@ class Analyzer:
         self.stopwords = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
         self.vocabulary = frozenset(vocabulary)
         self._splits: dict[str, tuple[str, ...]] = {}
+        self._word_tokens: dict[str, frozenset[str]] = {}  # bounded by the words of the texts highlighted
 
     @staticmethod
     def words(text: str) -> list[str]:
@@ -172,6 +173,13 @@ class Analyzer:
                 best = (head, tail)
         self._splits[word] = best
         return best
+
+    def word_tokens(self, word: str) -> frozenset[str]:
+        """`tokens(word)` as a set, remembered: highlighting asks for the same words again and again."""
+        found = self._word_tokens.get(word)
+        if found is None:
+            found = self._word_tokens[word] = frozenset(self.tokens(word))
+        return found
 
     def tokens(self, text: str, *, query: bool = False) -> list[str]:
         out: list[str] = []

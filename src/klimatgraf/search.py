@@ -734,7 +734,8 @@ def highlight_spans(text: str, query: str, analyzer: Analyzer | None = None) -> 
         return []
     if not wanted:
         return []
-    return [m.span() for m in re.finditer(r"[^\W_]+", text) if wanted & set(analyzer.tokens(m.group()))]
+    tokens_of = analyzer.word_tokens
+    return [m.span() for m in re.finditer(r"[^\W_]+", text) if not wanted.isdisjoint(tokens_of(m.group()))]
 
 
 def highlight(
