@@ -5,8 +5,8 @@ all take their choices from here, so a new retriever or format is declared once.
 `StrEnum`: a member *is* its string (`Retriever.dense == "dense"`), so JSON, CSV, RDF
 literals and manifests keep the plain words they had.
 
-These classes share one shape on purpose; they are the only repetition the duplicates check
-is expected to report in `src/`.
+These classes share one shape on purpose (the duplicates check lists them; that row is
+expected).
 """
 
 from __future__ import annotations
