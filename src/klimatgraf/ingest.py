@@ -7,7 +7,6 @@ name their pioneer city many times.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import unicodedata
@@ -18,6 +17,7 @@ from pathlib import Path
 from .errors import DetectionError, InputError
 from .models import DocType, Document, Municipality, Page
 from .reference import Gazetteer, Mention, fold
+from .store import sha256_bytes
 from .swedish import DATE_RE, parse_date
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf")
@@ -62,7 +62,7 @@ def read_document(
     return Document(
         doc_id=doc_id_for(path),
         file_name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256_bytes(data),
         text=text,
         pages=pages,
         municipality=own,
