@@ -79,6 +79,18 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("flag", "param"), [((), "true"), (("--no-named-first",), "false")])
+def test_named_first_is_the_clis(served: str, served_build: Path, flag: tuple[str, ...], param: str) -> None:
+    question = "fjärrvärme i Avesta"  # names a municipality: its own text first unless told not to
+    cli = run_cli("search", question, "--build-dir", str(served_build), "-k", "5", *flag, "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+    query = urllib.parse.urlencode({"q": question, "k": "5", "named_first": param})
+    status, api = get_json(f"{served}/api/search?{query}")
+    assert status == 200 and api == json.loads(cli.stdout)
+    assert ({h["municipality"] for h in api} == {"Avesta"}) == (param == "true")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("group", "extra"),
     [("paragraph", ()), ("municipality", ()), ("paragraph", ("-m", "Avesta", "--type", "avsiktsforklaring"))],

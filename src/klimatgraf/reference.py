@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -108,3 +108,48 @@ class Gazetteer:
                 with_kommun=match.group("kommun") is not None,
                 genitive=match.group("gen") is not None or (match.group("kommun") or "").rstrip().endswith("s"),
             )
+
+
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_LONGEST_NAME = 3  # words: "Upplands Väsby", "Lilla Edet", "Dals-Ed"
+_KOMMUN = frozenset({"kommun", "kommuns", "kommunen", "kommunens"})
+
+
+def names_in_question(question: str, names: Iterable[str], common: Callable[[str], bool]) -> list[str]:
+    """The `names` (municipalities) a typed question names, in the order named (`name_spans`)."""
+    return list(dict.fromkeys(name for name, _, _ in name_spans(question, names, common)))
+
+
+def name_spans(question: str, names: Iterable[str], common: Callable[[str], bool]) -> list[tuple[str, int, int]]:
+    """Where a typed question names one of `names` (municipalities): (name, start, end), in order;
+    the span covers "kommun" after the name too.
+
+    A user types "Alvesta", "alvesta", "Skellefteås", "ornskoldsvik" or "Kristinehamns kommun":
+    words are matched case- and accent-insensitively, the genitive -s allowed. A name that is
+    also an ordinary word ("Mark", "Vara", "Ale") counts only when capitalised inside the
+    question, never lowercase or as its first word; `common(name)` says whether the name is an
+    ordinary word (the caller knows its corpus: the name occurs there in lower case); "Vara
+    kommun" is a name wherever it stands.
+    """
+    keys: dict[str, str] = {}
+    for name in names:
+        keys.setdefault(fold(name), name)
+    words = list(_WORD.finditer(question))
+    found: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(_LONGEST_NAME, len(words) - i), 0, -1):
+            span = words[i : i + size]
+            key = " ".join(fold(w.group()) for w in span)
+            named = keys.get(key) or (keys.get(key[:-1]) if key.endswith("s") else None)
+            if named is None:
+                continue
+            first = span[0].group()
+            capitalised = first[:1].isupper() and span[0].start() > 0
+            kommun = i + size < len(words) and fold(words[i + size].group()) in _KOMMUN
+            if capitalised or kommun or " " in named or "-" in named or not common(named):
+                found.append((named, span[0].start(), (words[i + size] if kommun else span[-1]).end()))
+            i += size - 1
+            break
+        i += 1
+    return found

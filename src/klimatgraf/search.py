@@ -32,6 +32,7 @@ from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
+from .reference import names_in_question
 from .swedish import fold
 from .vocabulary import FusionMethod, Retriever
 
@@ -388,6 +389,9 @@ class Searcher:
         self._municipalities = {
             fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
         } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
+        self._names = sorted(set(self._municipalities.values()))
+        self._common: dict[str, bool] = {}
+        self._corpus_text: str | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -437,6 +441,22 @@ class Searcher:
         scores, ids = self.index.vectors.search(vector, fetch)
         keep = ids[0] >= 0
         return self._entry_max(scores[0][keep], ids[0][keep])
+
+    def _common_word(self, name: str) -> bool:
+        """Whether a municipality's name is also an ordinary word of the corpus ("mark", "vara"):
+        it occurs in the indexed running text in lower case."""
+        known = self._common.get(name)
+        if known is None:
+            if self._corpus_text is None:
+                self._corpus_text = "\n".join(e["text"] for e in self.index.entries)
+            # a word of running text, not part of a web or mail address ("www.alvesta.se")
+            pattern = rf"(?<![\w./@-]){re.escape(name.casefold())}(?![\w/@-]|\.\w)"
+            known = self._common[name] = re.search(pattern, self._corpus_text) is not None
+        return known
+
+    def named(self, query: str) -> tuple[str, ...]:
+        """The municipalities with documents in the index that the question names, in its order."""
+        return tuple(names_in_question(query, self._names, self._common_word))
 
     # ------------------------------------------------------------------ ranking
 
@@ -527,12 +547,23 @@ class Searcher:
     # ------------------------------------------------------------------ public
 
     def paragraph_rows(
-        self, query: str, retriever: Retriever, allowed: list[list[int]]
+        self, query: str, retriever: Retriever, allowed: list[list[int]], named: Sequence[str] = ()
     ) -> list[tuple[int, float, tuple[str, ...]]]:
-        """(entry row, score, retrievers) in the order `search` shows them."""
+        """(entry row, score, retrievers) in the order `search` shows them: by score, and when the
+        question names municipalities (`named`), their own text (template text they signed included)
+        first, then the rest, each part by score."""
         ranked = [(row, self._adjusted(row, s), found) for row, s, found, _ in self._ranked(query, retriever, allowed)]
         ranked.sort(key=lambda t: -t[1])
+        if named:
+            ranked.sort(key=lambda t: not self._named_members(t[0], allowed[t[0]], named)[0])
         return ranked
+
+    def _named_members(self, row: int, members: list[int], named: Sequence[str]) -> tuple[bool, list[int]]:
+        """Whether a named municipality is among an entry's (allowed) members, and the members
+        with the named ones first (the one a hit shows)."""
+        entry = self.index.entries[row]
+        first = [i for i in members if entry["members"][i]["municipality"] in named]
+        return bool(first), first + [i for i in members if i not in first]
 
     def municipality_rows(
         self, query: str, retriever: Retriever, allowed: list[list[int]]
@@ -573,12 +604,18 @@ class Searcher:
         doc_type: str | None = None,
         retriever: Retriever = Retriever.hybrid,
         edition: str = "latest",
+        named_first: bool = True,
     ) -> list[Hit]:
-        """Ranked paragraph hits; identical text from several documents is one hit."""
+        """Ranked paragraph hits; identical text from several documents is one hit.
+
+        `named_first`: when the question names municipalities that have documents here ("förnybar
+        fjärrvärme i Alvesta"), their own text ranks first (`named`, `paragraph_rows`)."""
         query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
-        ranked = self.paragraph_rows(query, retriever, allowed)
+        named = self.named(query) if named_first else ()
+        ranked = self.paragraph_rows(query, retriever, allowed, named)
         return [
-            self._hit(i, row, s, found, allowed[row], query) for i, (row, s, found) in enumerate(ranked[:k], start=1)
+            self._hit(i, row, s, found, self._named_members(row, allowed[row], named)[1], query)
+            for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
 
     def _gated(self, retriever: Retriever) -> bool:

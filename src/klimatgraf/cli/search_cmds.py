@@ -70,6 +70,13 @@ def search(
     max_query_chars: Annotated[
         int, typer.Option("--max-query-chars", help="Refuse a longer question (characters; exit 2).")
     ] = MAX_QUERY_CHARS,
+    named_first: Annotated[
+        bool,
+        typer.Option(
+            "--named-first/--no-named-first",
+            help="Paragraph hits: when the question names municipalities of the index, their own text first.",
+        ),
+    ] = True,
     fmt: FormatOpt = Format.table,
     edition: EditionOpt = None,
 ) -> None:
@@ -133,7 +140,21 @@ def search(
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
         raise typer.Exit(0 if groups else 1)
-    hits = searcher.search(text, k=k, municipalities=towns, doc_type=doc_type, retriever=retriever, edition=chosen)
+    if named_first and not towns and (named := searcher.named(text)):
+        err().print(
+            f"search: {', '.join(named)} named in the question: own text first (--no-named-first: no preference)",
+            markup=False,
+            highlight=False,
+        )
+    hits = searcher.search(
+        text,
+        k=k,
+        municipalities=towns,
+        doc_type=doc_type,
+        retriever=retriever,
+        edition=chosen,
+        named_first=named_first,
+    )
     if fmt is Format.json:
         sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2) + "\n")
         return

@@ -28,6 +28,7 @@ def search(
     type: str | None = None,
     retriever: str = "hybrid",
     all: bool = False,
+    named_first: bool = True,
 ) -> Response:
     if not q.strip():
         raise HTTPError(400, "empty query; pass q=, e.g. /api/search?q=vem+arbetar+med+matsvinn")
@@ -45,7 +46,7 @@ def search(
             except InputError as exc:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
     with service.search_lock:
-        return _search(service, q, k, grouping, towns, doc_type, how, all)
+        return _search(service, q, k, grouping, towns, doc_type, how, all, named_first)
 
 
 def _choice(choices: type[E], name: str, value: str) -> E:
@@ -66,6 +67,7 @@ def _search(
     type: DocType | None,
     retriever: Retriever,
     full: bool = False,
+    named_first: bool = True,
 ) -> Response:
     if group is GroupBy.municipality:  # only municipalities past the cut-off ([] = nobody); all=true: every one
         groups = service.searcher.search_grouped(
@@ -78,6 +80,8 @@ def _search(
         )
         data: list[dict[str, Any]] = [g.to_dict() for g in groups]
     else:
-        hits = service.searcher.search(q, k=k, municipalities=towns, doc_type=type, retriever=retriever)
+        hits = service.searcher.search(
+            q, k=k, municipalities=towns, doc_type=type, retriever=retriever, named_first=named_first
+        )
         data = [h.to_dict() for h in hits]
     return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
