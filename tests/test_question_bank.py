@@ -1,4 +1,4 @@
-"""The held-out question bank (bench/questions/bank.json) is well formed and true to the documents.
+"""The question banks (bench/questions/bank.json and the sealed holdout.json) are well formed and true to the documents.
 
 Checked against the project's own reading of data/contracts (ingest → segment → boilerplate):
 every passage snippet lies inside one paragraph of a document (a snippet that spans two
@@ -22,17 +22,21 @@ from question_bank_words import content_words, shared_words
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "bench" / "questions" / "bank.json"
+HOLDOUT = ROOT / "bench" / "questions" / "holdout.json"  # sealed: only reported on, never tuned on
+DEV = ROOT / "tests" / "dev_queries.json"
 KINDS = {"paraphrase", "lexical", "english", "no-answer"}
-MIN_WHO, MIN_PASSAGE, MIN_NO_ANSWER = 130, 130, 30
+# per file: who-questions, of them with an answer, of them with none, passage questions
+MIN_COUNTS = {BANK.name: (130, 100, 30, 130), HOLDOUT.name: (90, 60, 30, 80)}
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-@pytest.fixture(scope="module")
-def bank() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(BANK.read_text(encoding="utf-8"))
+@pytest.fixture(scope="module", params=[BANK, HOLDOUT], ids=lambda path: path.name)
+def bank(request: pytest.FixtureRequest) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(request.param.read_text(encoding="utf-8"))
+    data["_file"] = request.param.name
     return data
 
 
@@ -74,17 +78,20 @@ def test_format_and_counts(bank: dict[str, Any]) -> None:
     for item in bank["passage"]:
         assert item["kind"] != "no-answer", item
         assert isinstance(item["snippets"], list) and item["snippets"], item
-    assert len(bank["who"]) >= MIN_WHO
-    assert len(bank["passage"]) >= MIN_PASSAGE
-    assert sum(item["kind"] == "no-answer" for item in bank["who"]) >= MIN_NO_ANSWER
+    min_who, min_answered, min_no_answer, min_passage = MIN_COUNTS[bank["_file"]]
+    assert len(bank["who"]) >= min_who
+    assert sum(item["kind"] != "no-answer" for item in bank["who"]) >= min_answered
+    assert sum(item["kind"] == "no-answer" for item in bank["who"]) >= min_no_answer
+    assert len(bank["passage"]) >= min_passage
     english = [item for item in _questions(bank) if item["lang"] == "en"]
     assert len(english) >= 0.08 * len(_questions(bank))
     assert all(item["kind"] in {"english", "no-answer"} for item in english)
 
 
-def test_the_evaluation_reads_the_bank() -> None:
-    loaded = load_questions(BANK)
-    data = json.loads(BANK.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", [BANK, HOLDOUT], ids=lambda path: path.name)
+def test_the_evaluation_reads_the_bank(path: Path) -> None:
+    loaded = load_questions(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
     # evaluate splits the who-questions expecting nobody into their own "none" set
     assert len(loaded["who"]) + len(loaded["none"]) == len(data["who"]) and len(loaded["passage"]) == len(
         data["passage"]
@@ -95,6 +102,27 @@ def test_the_evaluation_reads_the_bank() -> None:
 def test_no_two_questions_are_the_same(bank: dict[str, Any]) -> None:
     counts = Counter(_norm(item["q"]).rstrip("?") for item in _questions(bank))
     assert [q for q, n in counts.items() if n > 1] == []
+
+
+def test_no_holdout_question_is_a_bank_or_dev_question() -> None:
+    """The sealed set asks nothing that the tuning bank or the dev set already asks: not the same question
+    (casefolded), nor a near copy of one (over 60 % of their content words in common)."""
+
+    def asked(path: Path) -> list[str]:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [item["q"] for item in [*data["who"], *data["passage"]]]
+
+    holdout, seen = asked(HOLDOUT), [*asked(BANK), *asked(DEV)]
+    assert holdout and seen
+    assert sorted({_norm(q).rstrip("?") for q in holdout} & {_norm(q).rstrip("?") for q in seen}) == []
+    seen_words = [(q, content_words(q)) for q in seen]
+    close = [
+        (q1, q2)
+        for q1 in holdout
+        for q2, w2 in seen_words
+        if (w1 := content_words(q1)) and w2 and len(w1 & w2) / len(w1 | w2) > 0.6
+    ]
+    assert close == []
 
 
 def test_no_two_questions_are_near_duplicates(bank: dict[str, Any]) -> None:
