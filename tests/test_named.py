@@ -61,11 +61,37 @@ def test_the_named_municipalitys_own_text_ranks_first(searcher: Searcher) -> Non
     on_place = [h for h in named if "Avesta" in h.municipalities]
     assert named[: len(on_place)] == on_place and len(on_place) == 20, _towns(named)
     assert all(h.municipality == "Avesta" for h in on_place)  # a template hit shows the named signatory
-    # within the named municipality's text the order is the plain ranking's
-    everything = searcher.search(question, k=400, named_first=False)
+    # within the named municipality's text the order is the ranking of the question without its name
+    assert searcher.without_names(question) == "fjärrvärme i"
+    everything = searcher.search("fjärrvärme i", k=400, named_first=False)
     avesta = [h.paragraph for h in everything if "Avesta" in h.municipalities]
     assert [h.paragraph for h in on_place] == avesta[:20]
     assert [h.rank for h in named] == list(range(1, 21))
+
+
+@pytest.mark.slow
+def test_the_name_does_not_rank_the_named_text(searcher: Searcher) -> None:
+    """Inside Alvesta's own text its name only favours paragraphs that repeat it: the paragraph
+    about food waste comes first, not one that says "Alvesta" twice."""
+    question = "Alvestas arbete med matsvinn"
+    assert searcher.without_names(question) == "arbete med matsvinn"
+    first = searcher.search(question, k=1)[0]
+    assert first.municipality == "Alvesta" and "matsvinn" in first.text.casefold()
+    assert "<mark>matsvinn" in first.html.casefold() and "<mark>alvesta" not in first.html.casefold()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("utsläpp i Kristinehamns kommun 2023", "utsläpp i 2023"),  # "kommun" goes with the name
+        ("Avesta och Alvesta", "Avesta och Alvesta"),  # nothing else left: the question itself
+        ("matsvinn", "matsvinn"),
+        ("Karlstads metoder för uppföljning", "Karlstads metoder för uppföljning"),  # no documents of its own
+    ],
+)
+def test_without_names(searcher: Searcher, question: str, topic: str) -> None:
+    assert searcher.without_names(question) == topic
 
 
 @pytest.mark.slow
@@ -83,10 +109,12 @@ def test_no_name_and_filters_leave_the_ranking_alone(searcher: Searcher) -> None
     question = "vem arbetar med matsvinn"
     assert searcher.named(question) == ()
     assert searcher.search(question, k=10) == searcher.search(question, k=10, named_first=False)
-    # a -m filter already says where to look: the same hits either way
+    # a name the -m filter keeps out is no name for this search: the same hits either way
+    assert searcher.named("fjärrvärme i Avesta", ["Alvesta"]) == ()
     filtered = searcher.search("fjärrvärme i Avesta", k=10, municipalities=["Alvesta"])
     assert filtered == searcher.search("fjärrvärme i Avesta", k=10, municipalities=["Alvesta"], named_first=False)
     assert {h.municipality for h in filtered} == {"Alvesta"}
+    assert searcher.named("matsvinn i Alvesta och Avesta", ["alvesta"]) == ("Alvesta",)
 
 
 @pytest.mark.slow

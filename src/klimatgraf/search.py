@@ -32,7 +32,7 @@ from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
-from .reference import names_in_question
+from .reference import name_spans
 from .swedish import fold
 from .vocabulary import FusionMethod, Retriever
 
@@ -454,9 +454,23 @@ class Searcher:
             known = self._common[name] = re.search(pattern, self._corpus_text) is not None
         return known
 
-    def named(self, query: str) -> tuple[str, ...]:
-        """The municipalities with documents in the index that the question names, in its order."""
-        return tuple(names_in_question(query, self._names, self._common_word))
+    def named(self, query: str, municipalities: Sequence[str] | None = None) -> tuple[str, ...]:
+        """The municipalities with documents in the index that the question names, in its order;
+        with a municipality filter, only those it lets through."""
+        wanted = self._resolve_municipalities(municipalities)
+        found = dict.fromkeys(name for name, _, _ in name_spans(query, self._names, self._common_word))
+        return tuple(name for name in found if wanted is None or name in wanted)
+
+    def without_names(self, query: str) -> str:
+        """The question with the index's municipality names taken out ("matsvinn i Alvesta" →
+        "matsvinn i"), the question itself when no word but stopwords would be left. Once the named
+        municipality's text ranks first, its name only favours paragraphs that repeat it."""
+        kept, end = [], 0
+        for _, start, stop in name_spans(query, self._names, self._common_word):
+            kept.append(query[end:start])
+            end = stop
+        rest = " ".join("".join([*kept, query[end:]]).split())
+        return rest if self.analyzer.tokens(rest, query=True) else query  # "Avesta och Alvesta" stays
 
     # ------------------------------------------------------------------ ranking
 
@@ -609,12 +623,14 @@ class Searcher:
         """Ranked paragraph hits; identical text from several documents is one hit.
 
         `named_first`: when the question names municipalities that have documents here ("förnybar
-        fjärrvärme i Alvesta"), their own text ranks first (`named`, `paragraph_rows`)."""
+        fjärrvärme i Alvesta"), their own text ranks first (`named`, `paragraph_rows`), and the
+        ranking reads the question without the names (`without_names`)."""
         query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
-        named = self.named(query) if named_first else ()
-        ranked = self.paragraph_rows(query, retriever, allowed, named)
+        named = self.named(query, municipalities) if named_first else ()
+        topic = self.without_names(query) if named else query
+        ranked = self.paragraph_rows(topic, retriever, allowed, named)
         return [
-            self._hit(i, row, s, found, self._named_members(row, allowed[row], named)[1], query)
+            self._hit(i, row, s, found, self._named_members(row, allowed[row], named)[1], topic)
             for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
 

@@ -140,7 +140,7 @@ def search(
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
         raise typer.Exit(0 if groups else 1)
-    if named_first and not towns and (named := searcher.named(text)):
+    if named_first and (named := searcher.named(text, towns)):
         err().print(
             f"search: {', '.join(named)} named in the question: own text first (--no-named-first: no preference)",
             markup=False,
