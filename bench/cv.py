@@ -280,7 +280,7 @@ def run_config(
     pairs = evidence_pairs()
     for i, q in enumerate(questions):
         if q["_kind"] == "passage":  # the rows `search` shows, without building Hit objects
-            rows = searcher.paragraph_rows(q["q"], "hybrid", allowed)[:10]
+            rows = searcher.search_rows(q["q"], "hybrid", allowed, searcher.named(q["q"]))[1][:10]
             rank_scores[i] = passage_scores([entries[r]["text"] for r, _, _ in rows], q["snippets"])[1]
             continue
         # the full ranking of `search_grouped`: municipalities by their own rows' scores

@@ -65,7 +65,9 @@ def main() -> int:
         ranks: list[int | None] = []
         for _, _, question, y, snippets in cases:
             hits = searcher.search(question, k=10, named_first=mode == "named_first")
-            relevant = [i for i, h in enumerate(hits, 1) if y in h.municipalities and any(s in fold(h.text) for s in snippets)]
+            relevant = [
+                i for i, h in enumerate(hits, 1) if y in h.municipalities and any(s in fold(h.text) for s in snippets)
+            ]
             ranks.append(relevant[0] if relevant else None)
         n = len(ranks) or 1
         results[mode] = {

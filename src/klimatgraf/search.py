@@ -627,12 +627,19 @@ class Searcher:
         ranking reads the question without the names (`without_names`)."""
         query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
         named = self.named(query, municipalities) if named_first else ()
-        topic = self.without_names(query) if named else query
-        ranked = self.paragraph_rows(topic, retriever, allowed, named)
+        topic, ranked = self.search_rows(query, retriever, allowed, named)
         return [
             self._hit(i, row, s, found, self._named_members(row, allowed[row], named)[1], topic)
             for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
+
+    def search_rows(
+        self, query: str, retriever: Retriever, allowed: list[list[int]], named: Sequence[str] = ()
+    ) -> tuple[str, list[tuple[int, float, tuple[str, ...]]]]:
+        """What `search` ranks by (the question without the `named` municipalities' names) and
+        its rows (`paragraph_rows`): the one path from a question to ranked paragraphs."""
+        topic = self.without_names(query) if named else query
+        return topic, self.paragraph_rows(topic, retriever, allowed, named)
 
     def _gated(self, retriever: Retriever) -> bool:
         """Whether the question-level gate reads BM25 for this retriever (only when it is on)."""
