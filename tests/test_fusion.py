@@ -13,7 +13,7 @@ import pytest
 
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
-from klimatgraf.index import IndexOptions, _windows, make_passages
+from klimatgraf.index import IndexOptions, _windows, make_passages, sentence_windows
 from klimatgraf.search import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
 
 INF = -np.inf
@@ -202,6 +202,34 @@ def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> N
     plain, _ = make_passages([own], IndexOptions())
     assert plain == [text]  # the default: the bare paragraph
     assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]
+
+
+def test_sentence_passages_add_runs_of_sentences_to_paragraphs_only() -> None:
+    text = "Kommunen ska t.ex. minska matsvinnet. Skolorna mäter svinnet två gånger per år. Se bilaga 2. Bussarna går på biogas sedan 2024."
+    sentences = [
+        "Kommunen ska t.ex. minska matsvinnet.",
+        "Skolorna mäter svinnet två gånger per år. Se bilaga 2.",  # a short fragment joins the one before
+        "Bussarna går på biogas sedan 2024.",
+    ]
+    assert sentence_windows(text, 1) == sentences
+    assert sentence_windows(text, 2) == [" ".join(sentences[:2]), " ".join(sentences[1:])]
+    assert sentence_windows(text, 3) == [] and sentence_windows("En enda mening om klimatet här.", 1) == []
+    member = {"doc_id": "d1", "municipality": "A", "title": "T"}
+    paragraph = {"text": text, "section": ["Mål"], "kind": "paragraph", "items": [], "boilerplate": False}
+    listed = dict(
+        paragraph,
+        kind="list",
+        text="Kommunen ska göra två saker. Den ska: • cykla mer • åka buss",
+        items=["cykla mer", "åka buss"],
+    )
+    heading = dict(paragraph, text="Mål. Delmål. Fler mål här nu.", kind="heading")
+    entries = [dict(e, members=[member]) for e in (paragraph, listed, heading)]
+    off, _ = make_passages(entries, IndexOptions())
+    texts, owners = make_passages(entries, IndexOptions(sentence_passages=1))
+    assert texts[: len(sentences) + 1] == [text, *sentences] and owners.count(0) == 1 + len(sentences)
+    assert [t for t, o in zip(texts, owners, strict=True) if o > 0] == [t for t in off if t != text]  # lists, headings
+    framed, _ = make_passages(entries[:1], IndexOptions(context="heading", sentence_passages=2))
+    assert framed == ["Mål. " + text, *("Mål. " + w for w in sentence_windows(text, 2))]
 
 
 def _bench_cv() -> ModuleType:
