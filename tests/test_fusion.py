@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -271,3 +272,35 @@ def test_the_nobody_models_logistic_fit_is_the_weighted_maximum_likelihood() -> 
     assert np.allclose(cv.logit(cv.fit_logistic(x, y, l2=0.0, weight=weight), x), cv.logit(twice, x), atol=1e-6)
     # the ridge penalty pulls the weights towards 0
     assert abs(cv.fit_logistic(x, y, l2=50.0)[2][1]) < abs(model[2][1])
+
+
+def test_paired_bootstrap_of_the_ranking_objective_is_the_difference_of_the_four_metrics_mean() -> None:
+    cv = _bench_cv()
+    rng = np.random.default_rng(5)
+    questions = [{"_kind": "who"}] * 30 + [{"_kind": "none"}] * 10 + [{"_kind": "passage"}] * 40
+
+    def scores() -> dict[int, dict[str, float]]:
+        out: dict[int, dict[str, float]] = {}
+        for i, q in enumerate(questions):
+            hit = rng.integers(0, 2, 3).astype(float)
+            if q["_kind"] == "who":
+                out[i] = {"hit@1": hit[0], "recall@3": max(hit[0], hit[1]), "f1": hit[2]}
+            elif q["_kind"] == "none":
+                out[i] = {"nobody": hit[0]}
+            else:
+                out[i] = {"hit@1": hit[0], "hit@5": max(hit[0], hit[1])}
+        return out
+
+    base, other = {"per_question": scores()}, {"per_question": scores()}
+
+    def objective(run: dict[str, Any]) -> float:
+        s = run["per_question"]
+        mean = {
+            (kind, name): np.mean([s[i][name] for i, q in enumerate(questions) if q["_kind"] == kind])
+            for kind, name in cv.RANK_OBJECTIVE
+        }
+        return float(np.mean(list(mean.values())))
+
+    diff, low, high = cv.paired_bootstrap(base, other, questions, 12)["ranking objective"]
+    assert diff == round(objective(other) - objective(base), 3) and low < diff < high
+    assert cv.paired_bootstrap(base, base, questions, 12)["ranking objective"] == [0.0, 0.0, 0.0]
