@@ -5,6 +5,8 @@
     python bench/sparse_codes.py bench/questions/bank.json --index build/index  # latent-term codes, once
     python bench/cv.py bench/questions/bank.json --index build/index --issue12-step3
     python bench/cv.py bench/questions/bank.json --index build/index --issue12-step4 --store build/cv-step4.pkl
+    python bench/cv.py bench/questions/bank.json --index V/plain-items/index --index V/plain-items-sent1/index \
+        --index V/plain-items-sent2/index --issue12-step5 --store build/cv-step5.pkl
 
 Questions are split into K folds (fixed seed, stratified by kind: who / no-answer /
 passage). For each fold, every parameter is chosen on the other K−1 folds only and the
@@ -30,6 +32,13 @@ label-free gate features, fitted in the folds on who- vs no-answer questions, it
 with the cut-off by the same objective). `--store FILE` keeps every run's per-question scores, so
 a rerun only redoes the cheap grids. Besides the out-of-fold figures it reports the noise: each
 fold's figures and paired bootstrap intervals of every row's difference to the baseline.
+
+`--issue12-step5` (the first --index is the baseline's passage form, the others add sentence
+passages, built by bench/index_variants.py): each passage form alone with the default ranking,
+with its extra passages in BM25 and the dense side alike or in the dense side only (BM25 then
+read from the first index: the entries are the same), the passage form chosen in the folds,
+and passage form × fusion grid chosen in the folds; paired bootstrap intervals against the
+first index's default ranking, including the ranking objective's.
 
 Every metric comes from klimatgraf.evaluate (the one place for metrics). Output: JSON
 (stdout) with the grid's out-of-fold figures per method family, the procedure's
@@ -660,6 +669,19 @@ def paired_bootstrap(
     ) / (len(who) + len(none))
     total = (d_who.sum() + d_none.sum()) / (len(who) + len(none))
     out["objective"] = [round(float(total), 3), *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975]))]
+    # the ranking objective: mean of who hit@1, who recall@3, passage hit@1 and passage hit@5
+    psg = by_kind["passage"]
+    d_who = np.array([b[i]["hit@1"] + b[i]["recall@3"] - a[i]["hit@1"] - a[i]["recall@3"] for i in who])
+    d_psg = np.array([b[i]["hit@1"] + b[i]["hit@5"] - a[i]["hit@1"] - a[i]["hit@5"] for i in psg])
+    means = (
+        d_who[rng.integers(0, len(who), (BOOTSTRAP, len(who)))].mean(1)
+        + d_psg[rng.integers(0, len(psg), (BOOTSTRAP, len(psg)))].mean(1)
+    ) / 4
+    total = (d_who.mean() + d_psg.mean()) / 4
+    out["ranking objective"] = [
+        round(float(total), 3),
+        *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975])),
+    ]
     return out
 
 
@@ -696,11 +718,17 @@ def main(argv: list[str] | None = None) -> int:
         help="from the default ranking: dense pseudo-relevance feedback (Rocchio) and a logistic "
         "question-level nobody model, each cross-validated, with per-fold figures and paired bootstrap intervals",
     )
+    parser.add_argument(
+        "--issue12-step5",
+        action="store_true",
+        help="sentence passages: the first --index is the baseline's passage form, the others add sentence "
+        "passages; each alone (in BM25 and dense, or dense only), chosen in the folds, and × the fusion grid",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     parser.add_argument(
         "--store",
         type=Path,
-        help="step 4: pickle of every run's per-question scores; read when it exists (the grids rerun cheaply)",
+        help="steps 4 and 5: pickle of every run's per-question scores; read when it exists (the grids rerun cheaply)",
     )
     args = parser.parse_args(argv)
     data = load_questions(args.questions)
@@ -711,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
         return step3(questions, folds, args, indexes[0])
     if args.issue12_step4:
         return step4(questions, folds, args, indexes[0])
+    if args.issue12_step5:
+        return step5(questions, folds, args, indexes)
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -914,6 +944,127 @@ def step4(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
             "cutoff": asdict(cutoff),
             "with_nobody_model": {"prf": whole.prf, "cutoff": asdict(cut), "gate": gate} | extra,
         },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+class DenseOnlySearcher(CachedSearcher):
+    """An index's dense side with another index's BM25 (same entries): its extra passages then
+    reach the dense model only."""
+
+    def __init__(self, path: Path, bm25_from: CachedSearcher) -> None:
+        super().__init__(path, preload=False)
+        if [e["pid"] for e in self.index.entries] != [e["pid"] for e in bm25_from.index.entries]:
+            raise SystemExit(f"{path} and {bm25_from.index.path} do not hold the same entries")
+        self.bm25_from = bm25_from
+
+    def _bm25_scores(self, query: str) -> np.ndarray:
+        return self.bm25_from._bm25_scores(query)
+
+
+def ranking_objective(metrics: dict[str, Any]) -> float:
+    return round(float(np.mean([metrics[kind][name] for kind, name in RANK_OBJECTIVE])), 3)
+
+
+def split_run(who: Run, passages: Run, questions: list[dict[str, Any]]) -> Run:
+    """`who`'s municipality ranking, cut-off evidence and gate features with `passages`' passage ranking."""
+    scores = {i: (passages if questions[i]["_kind"] == "passage" else who).rank_scores[i] for i in who.rank_scores}
+    return replace(who, index=f"{passages.index} for passages, {who.index} for who", rank_scores=scores)
+
+
+def step5_runs(
+    questions: list[dict[str, Any]], indexes: list[Path], store: Path | None
+) -> tuple[dict[str, Any], dict[str, list[Run]]]:
+    """Every passage form's runs over the default fusion and the fusion grid (the default first),
+    keyed by form: each index as built, and each later one with BM25 from the first ("dense only")."""
+    built = hashlib.sha256(b"".join((i / n).read_bytes() for i in indexes for n in ("manifest.json", "entries.json")))
+    grid = [FusionConfig(), *(c for cs in fusion_grid().values() for c in cs if c != FusionConfig())]
+    key = {"index": built.hexdigest(), "questions": [q["q"] for q in questions], "grid": [asdict(c) for c in grid]}
+    if store is not None and store.exists():
+        saved = pickle.loads(store.read_bytes())
+        if saved["key"] == key:
+            print(f"step 5: runs read from {store}", file=sys.stderr)
+            return saved["info"], saved["runs"]
+        print(f"step 5: {store} is for other indexes, questions or grids; recomputing", file=sys.stderr)
+    started = time.perf_counter()
+    base = CachedSearcher(indexes[0], preload=False)
+    searchers: dict[str, CachedSearcher] = {indexes[0].parent.name: base}
+    for path in indexes[1:]:
+        searchers[path.parent.name] = CachedSearcher(path, preload=False)
+        searchers[path.parent.name + " (dense only)"] = DenseOnlySearcher(path, base)
+    for s in searchers.values():
+        s._query_vectors = base._query_vectors  # same model: each question is embedded once
+    runs: dict[str, list[Run]] = {}
+    for name, s in searchers.items():
+        runs[name] = [run_config(s, name, c, questions) for c in grid]
+        print(f"step 5: {name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    info = {
+        name: {"passages": s.index.manifest.passages, "entries": s.index.manifest.entries, "index": str(s.index.path)}
+        for name, s in searchers.items()
+    }
+    if store is not None:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps({"key": key, "info": info, "runs": runs}))
+        tmp.replace(store)
+    return info, runs
+
+
+def step5(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, indexes: list[Path]) -> int:
+    """Issue 12 step 5: sentence passages for the dense model, from the default ranking and cut-off
+    (without min_cosine, as steps 3 and 4); every choice made inside the folds."""
+    started = time.perf_counter()
+    info, runs = step5_runs(questions, indexes, args.store)
+    k = args.folds
+    no_cos = [-1.0]
+    names = list(runs)
+    rows: dict[str, Any] = {}
+
+    def row(name: str, chosen: list[Run]) -> None:
+        rows[name] = out_of_fold(chosen, questions, folds, k, no_cos, detail=True)
+        rows[name]["metrics"]["ranking objective"] = ranking_objective(rows[name]["metrics"])
+        print(f"{name}: {rows[name]['metrics']}", file=sys.stderr)
+
+    row(f"{names[0]}, default ranking and cut-off (baseline)", [runs[names[0]][0]])
+    for name in names[1:]:
+        row(f"{name}, default ranking", [runs[name][0]])
+    both = [n for n in names if not n.endswith("(dense only)")]
+    row("passage form chosen in the folds, default fusion", [runs[n][0] for n in names])
+    row("passage form chosen in the folds, default fusion, sentences in BM25 too", [runs[n][0] for n in both])
+    row(f"{names[0]}, fusion grid chosen in the folds", runs[names[0]])
+    row("passage form × fusion grid chosen in the folds", [r for n in names for r in runs[n]])
+    # added after the rows above had been seen (exploratory): a form's passage ranking with the
+    # first form's municipality ranking and cut-off, as if sentence passages served `search` only
+    split = [split_run(runs[names[0]][0], runs[n][0], questions) for n in names[1:]]
+    for run in split:
+        row(f"{run.index}, default ranking (exploratory)", [run])
+    row(
+        "passage form for passages only, chosen in the folds, default fusion (exploratory)", [runs[names[0]][0], *split]
+    )
+    base = rows[f"{names[0]}, default ranking and cut-off (baseline)"]
+    for r in rows.values():
+        r["vs_baseline_bootstrap95"] = paired_bootstrap(base, r, questions, args.seed)
+    for r in rows.values():
+        r.pop("per_question")
+    whole = list(range(len(questions)))
+    chosen = {}
+    for label, pool in (
+        ("default fusion", [runs[n][0] for n in names]),
+        ("fusion grid", [r for n in names for r in runs[n]]),
+    ):
+        run, cutoff, _ = choose(pool, questions, whole, no_cos)
+        chosen[label] = {"index": run.index, "fusion": _short(run.fusion), "cutoff": asdict(cutoff)}
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": k,
+        "seed": args.seed,
+        "passage_forms": info,
+        "fusion_grid": len(runs[names[0]]),
+        "rows": rows,
+        "chosen_on_whole_bank": chosen,
         "seconds": round(time.perf_counter() - started, 1),
     }
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)

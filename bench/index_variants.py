@@ -24,6 +24,9 @@ VARIANTS = {
     "path-title": IndexOptions(context="path", title=True),
     "path-title-window": IndexOptions(context="path", title=True, window_chars=1200),
     "heading-noitems": IndexOptions(item_passages=False),
+    # issue 12 step 5: the default plus one passage per sentence (per run of two sentences)
+    "plain-items-sent1": IndexOptions(context="none", sentence_passages=1),
+    "plain-items-sent2": IndexOptions(context="none", sentence_passages=2),
 }
 
 

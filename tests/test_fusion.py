@@ -7,13 +7,14 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
-from klimatgraf.index import IndexOptions, _windows, make_passages
+from klimatgraf.index import IndexOptions, _windows, make_passages, sentence_windows
 from klimatgraf.search import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
 
 INF = -np.inf
@@ -204,6 +205,34 @@ def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> N
     assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]
 
 
+def test_sentence_passages_add_runs_of_sentences_to_paragraphs_only() -> None:
+    text = "Kommunen ska t.ex. minska matsvinnet. Skolorna mäter svinnet två gånger per år. Se bilaga 2. Bussarna går på biogas sedan 2024."
+    sentences = [
+        "Kommunen ska t.ex. minska matsvinnet.",
+        "Skolorna mäter svinnet två gånger per år. Se bilaga 2.",  # a short fragment joins the one before
+        "Bussarna går på biogas sedan 2024.",
+    ]
+    assert sentence_windows(text, 1) == sentences
+    assert sentence_windows(text, 2) == [" ".join(sentences[:2]), " ".join(sentences[1:])]
+    assert sentence_windows(text, 3) == [] and sentence_windows("En enda mening om klimatet här.", 1) == []
+    member = {"doc_id": "d1", "municipality": "A", "title": "T"}
+    paragraph = {"text": text, "section": ["Mål"], "kind": "paragraph", "items": [], "boilerplate": False}
+    listed = dict(
+        paragraph,
+        kind="list",
+        text="Kommunen ska göra två saker. Den ska: • cykla mer • åka buss",
+        items=["cykla mer", "åka buss"],
+    )
+    heading = dict(paragraph, text="Mål. Delmål. Fler mål här nu.", kind="heading")
+    entries = [dict(e, members=[member]) for e in (paragraph, listed, heading)]
+    off, _ = make_passages(entries, IndexOptions())
+    texts, owners = make_passages(entries, IndexOptions(sentence_passages=1))
+    assert texts[: len(sentences) + 1] == [text, *sentences] and owners.count(0) == 1 + len(sentences)
+    assert [t for t, o in zip(texts, owners, strict=True) if o > 0] == [t for t in off if t != text]  # lists, headings
+    framed, _ = make_passages(entries[:1], IndexOptions(context="heading", sentence_passages=2))
+    assert framed == ["Mål. " + text, *("Mål. " + w for w in sentence_windows(text, 2))]
+
+
 def _bench_cv() -> ModuleType:
     """bench/cv.py as a module (the cross-validation's own helpers, not shipped in klimatgraf)."""
     if "bench_cv" not in sys.modules:
@@ -243,3 +272,35 @@ def test_the_nobody_models_logistic_fit_is_the_weighted_maximum_likelihood() -> 
     assert np.allclose(cv.logit(cv.fit_logistic(x, y, l2=0.0, weight=weight), x), cv.logit(twice, x), atol=1e-6)
     # the ridge penalty pulls the weights towards 0
     assert abs(cv.fit_logistic(x, y, l2=50.0)[2][1]) < abs(model[2][1])
+
+
+def test_paired_bootstrap_of_the_ranking_objective_is_the_difference_of_the_four_metrics_mean() -> None:
+    cv = _bench_cv()
+    rng = np.random.default_rng(5)
+    questions = [{"_kind": "who"}] * 30 + [{"_kind": "none"}] * 10 + [{"_kind": "passage"}] * 40
+
+    def scores() -> dict[int, dict[str, float]]:
+        out: dict[int, dict[str, float]] = {}
+        for i, q in enumerate(questions):
+            hit = rng.integers(0, 2, 3).astype(float)
+            if q["_kind"] == "who":
+                out[i] = {"hit@1": hit[0], "recall@3": max(hit[0], hit[1]), "f1": hit[2]}
+            elif q["_kind"] == "none":
+                out[i] = {"nobody": hit[0]}
+            else:
+                out[i] = {"hit@1": hit[0], "hit@5": max(hit[0], hit[1])}
+        return out
+
+    base, other = {"per_question": scores()}, {"per_question": scores()}
+
+    def objective(run: dict[str, Any]) -> float:
+        s = run["per_question"]
+        mean = {
+            (kind, name): np.mean([s[i][name] for i, q in enumerate(questions) if q["_kind"] == kind])
+            for kind, name in cv.RANK_OBJECTIVE
+        }
+        return float(np.mean(list(mean.values())))
+
+    diff, low, high = cv.paired_bootstrap(base, other, questions, 12)["ranking objective"]
+    assert diff == round(objective(other) - objective(base), 3) and low < diff < high
+    assert cv.paired_bootstrap(base, base, questions, 12)["ranking objective"] == [0.0, 0.0, 0.0]

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from klimatgraf.swedish import format_date, format_number, parse_date, parse_number
+from klimatgraf.swedish import format_date, format_number, parse_date, parse_number, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,37 @@ def test_fold_can_strip_accents_for_names_typed_without_them() -> None:
     assert fold("Örnsköldsvik", strip_accents=True) == "ornskoldsvik" == name_fold("ÖRNSKÖLDSVIK")
     assert fold("Upplands  Väsby\n", strip_accents=True) == "upplands vasby"
     assert fold_name(" Upplands Väsby  kommun") == "upplands vasby" == fold_name("upplands vasby")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Vi ska t.ex. cykla mer. Bussar går bl.a. till Umeå! Kostar det ca. 30 mkr? Ja.",
+            ["Vi ska t.ex. cykla mer.", "Bussar går bl.a. till Umeå!", "Kostar det ca. 30 mkr?", "Ja."],
+        ),
+        (
+            "Se kap. 4 och avsnitt 2.3 om 1,5 grader. Nästa steg.",
+            ["Se kap. 4 och avsnitt 2.3 om 1,5 grader.", "Nästa steg."],
+        ),
+        ("Budgeten är 30 mkr. Beslutet togs 2 st. per år.", ["Budgeten är 30 mkr.", "Beslutet togs 2 st. per år."]),
+        (
+            "Energi, transporter m.m. Kommunen ska agera m.m. och mer.",
+            ["Energi, transporter m.m.", "Kommunen ska agera m.m. och mer."],
+        ),
+        ("Utsläppen minskade 2023. 2024 fortsatte det.", ["Utsläppen minskade 2023.", "2024 fortsatte det."]),
+        ("Enligt s. 12 i planen (s.k. gröna lån). Klart.", ["Enligt s. 12 i planen (s.k. gröna lån).", "Klart."]),
+        ("Kommunen ska: • minska • öka", ["Kommunen ska:", "• minska", "• öka"]),
+        ("En mening utan slut", ["En mening utan slut"]),
+        ("", []),
+    ],
+)
+def test_sentences_split_at_sentence_ends_not_at_abbreviations_or_numbers(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+@given(st.lists(st.sampled_from(["Kommunen ska t.ex. cykla.", "Vi når ca. 30 %.", "Se kap. 4.", "Bra!"]), max_size=8))
+def test_split_sentences_keeps_every_word_in_order(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert " ".join(split_sentences(text)) == text
+    assert len(split_sentences(text)) == len(parts)

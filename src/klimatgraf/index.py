@@ -38,6 +38,7 @@ from .errors import BuildCorruptError, BuildMissingError, InputError
 from .models import Document, Paragraph
 from .store import FileDigest, check_digests, embedding_cache_dir, file_digests, reading, replace_dir, staging_dir
 from .swedish import fold as normalise_text  # the key under which identical paragraphs collapse
+from .swedish import split_sentences
 from .templatekey import own_municipality
 
 Progress = Callable[[int, int], None]
@@ -86,6 +87,9 @@ class IndexOptions:
     min_items: int = 2
     title: bool = False  # the document's title in front of a one-document paragraph (dense context)
     window_chars: int = 0  # > 0: a longer paragraph also gets sentence windows of at most this many characters
+    # > 0: a paragraph of two or more sentences also gets one passage per run of this many sentences
+    # (issue 12 step 5, measured in docs/benchmarks.md); in BM25 and faiss alike, since passages are shared rows
+    sentence_passages: int = 0
     ann: AnnKind = "flat"
     hnsw_m: int = 32
     ivf_nprobe: int = 16
@@ -287,6 +291,25 @@ def _windows(text: str, size: int) -> list[str]:
     return windows if len(windows) > 1 else []
 
 
+MIN_SENTENCE_WORDS = 4  # a shorter fragment ("Se bilaga 2.") joins the sentence before it
+
+
+def sentence_windows(text: str, size: int) -> list[str]:
+    """Runs of `size` consecutive sentences of `text` (stride one sentence), for a paragraph of at
+    least two sentences; none when one run would be the whole paragraph."""
+    sentences: list[str] = []
+    for sentence in split_sentences(text):
+        if sentences and len(sentence.split()) < MIN_SENTENCE_WORDS:
+            sentences[-1] = f"{sentences[-1]} {sentence}"
+        elif len(sentences) == 1 and len(sentences[0].split()) < MIN_SENTENCE_WORDS:
+            sentences[0] = f"{sentences[0]} {sentence}"
+        else:
+            sentences.append(sentence)
+    if size < 1 or len(sentences) < 2 or size >= len(sentences):
+        return []
+    return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
+
+
 def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
     """Texts to index and, for each, the entry it stands for."""
     texts: list[str] = []
@@ -300,7 +323,12 @@ def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> t
             for window in _windows(body, options.window_chars):
                 texts.append(f"{context}. {window}" if context else window)
                 owners.append(row)
-        if options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items:
+        items = options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items
+        if options.sentence_passages > 0 and entry["kind"] != "heading" and not items:  # items keep their lead-in
+            for window in sentence_windows(body, options.sentence_passages):
+                texts.append(f"{context}. {window}" if context else window)
+                owners.append(row)
+        if items:
             lead = _lead_in(entry)
             for item in entry["items"]:
                 parts = [p for p in (context, lead, " ".join(item.split())) if p]

@@ -96,3 +96,48 @@ def parse_date(text: str) -> date:
 def format_date(value: date) -> str:
     names = {v: k for k, v in MONTHS.items()}
     return f"{value.day} {names[value.month]} {value.year}"
+
+
+# Abbreviations after which a full stop does not end a sentence (lowercase, without the final
+# stop): "t.ex. Umeå", "bl.a. Avesta", "ca. 30", "kap. 4", "nr. 5", "s.k. gröna obligationer".
+_ABBREVIATIONS = (
+    "t.ex bl.a ca cirka kap nr s.k dvs d.v.s p.g.a pga jfr resp inkl exkl enl ang avd f.d fr.o.m t.o.m "
+    "m.a.o e.d o.d sid ev kl tel prop dnr"
+)
+ABBREVIATIONS = frozenset(_ABBREVIATIONS.split())
+# abbreviations and units that often end a sentence too ("… transporter m.m. Kommunen …",
+# "… 30 mkr. Beslutet …"): a capitalised word after them starts a new sentence
+_CLOSING_ABBREVIATIONS = frozenset("m.m m.fl osv o.s.v etc st kr mkr tkr milj".split())  # noqa: SIM905
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’)]*\s+|\s+(?=[•▪◦])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """`text` cut into sentences, the way Swedish contracts write them.
+
+    A sentence ends at ".", "!", "?" or "…" followed by space and a capital letter, a digit, a
+    quote or a bullet, and before a bullet ("•", "▪", "◦"). It does not end after an
+    abbreviation ("t.ex.", "bl.a.", "ca.", "kap. 4"), a single letter ("s. 12", initials), or
+    when a lower-case word follows ("2 st. per år"); "2.3" and "1,5" have no space to cut at.
+    "m.m.", "osv.", "mkr." and the like end a sentence when a capitalised word follows.
+    """
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end, after = match.end(), text[match.end() : match.end() + 1]
+        stop = match.group().strip()
+        if stop and not (after.isupper() or after.isdigit() or after in "\"“”'‘’•▪◦(–-"):
+            continue
+        if stop.startswith("."):
+            before = text[start : match.start()].split()
+            word = before[-1].lstrip("(\"“”'‘’").casefold() if before else ""
+            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                continue
+            if word in _CLOSING_ABBREVIATIONS and not after.isupper():
+                continue
+        sentence = text[start:end].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end
+    if text[start:].strip():
+        sentences.append(text[start:].strip())
+    return sentences
