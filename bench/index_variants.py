@@ -27,6 +27,10 @@ VARIANTS = {
     # issue 12 step 5: the default plus one passage per sentence (per run of two sentences)
     "plain-items-sent1": IndexOptions(context="none", sentence_passages=1),
     "plain-items-sent2": IndexOptions(context="none", sentence_passages=2),
+    # issue 12 step 6: sentence passages rank paragraphs for `search` only (the who-answer reads the others);
+    # dense-only (faiss alone) or in BM25 too
+    "plain-items-split1": IndexOptions(context="none", sentence_passages=1, sentence_bm25=True),
+    "plain-items-split1-dense": IndexOptions(context="none", sentence_passages=1, sentence_bm25=False),
 }
 
 
