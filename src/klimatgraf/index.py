@@ -6,10 +6,12 @@ What is indexed is not always the bare paragraph, because a reader matches more 
   and collapsed at search time instead of crowding the top ranks five times over.
 - Each entry is searched through *passages*: the paragraph itself (optionally with its
   heading or heading path, document title and sentence windows in front — `IndexOptions`;
-  cross-validation on the question bank found the bare paragraph best for e5); and for
-  list paragraphs one extra passage per item (lead-in + item), so that one relevant bullet
-  in a long list is not drowned by the others. Passages map back to their entry; an entry scores
-  as its best passage.
+  cross-validation on the question bank found the bare paragraph best for e5); for list
+  paragraphs one extra passage per item (lead-in + item), so that one relevant bullet in a long
+  list is not drowned by the others; and for other paragraphs of two or more sentences one
+  passage per sentence, in faiss only and flagged, so that a question aimed at one sentence of a
+  long paragraph finds it. Passages map back to their entry; an entry scores as its best passage
+  for `search`, and as its best passage other than sentence passages for the who-answer.
 
 The directory is written next to its final place and renamed into it, so a failed build
 never leaves half an index; `manifest.json` lets a searcher refuse an index built with
@@ -89,9 +91,9 @@ class IndexOptions:
     title: bool = False  # the document's title in front of a one-document paragraph (dense context)
     window_chars: int = 0  # > 0: a longer paragraph also gets sentence windows of at most this many characters
     # > 0: a paragraph of two or more sentences also gets one passage per run of this many sentences
-    # (issue 12 steps 5 and 6, measured in docs/benchmarks.md). They rank paragraphs for `search` only:
-    # the who-answer and its cut-off read an entry's other passages (the flag in SENTENCES)
-    sentence_passages: int = 0
+    # (issue 12 steps 5 and 6, adopted by step 6's rule: docs/benchmarks.md). They rank paragraphs for
+    # `search` only: the who-answer and its cut-off read an entry's other passages (the flag in SENTENCES)
+    sentence_passages: int = 1
     sentence_bm25: bool = False  # sentence passages in BM25 too (its IDF and lengths then move), not faiss alone
     ann: AnnKind = "flat"
     hnsw_m: int = 32

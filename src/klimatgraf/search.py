@@ -383,6 +383,8 @@ class Searcher:
             self._embedder = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._last_dense: tuple[tuple[str, int], np.ndarray, np.ndarray] | None = None
+        flags = self.index.sentence
+        self._whole_passages = len(self.index.owners) - (int(flags.sum()) if flags is not None else 0)
         self.query_cache = QUERY_CACHE
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
@@ -442,7 +444,9 @@ class Searcher:
     def _dense_scores(self, query: str, whole: bool = False) -> np.ndarray:
         text = topic_of(query) if self.fusion.strip_question else query
         total = self.index.vectors.ntotal
-        fetch = total if total <= 20_000 else min(total, self.fusion.depth * 8)
+        # every passage while the passages other than sentence passages are ≤ 20 000, so that the who-answer
+        # (which reads those) scores every entry exactly as an index without sentence passages does
+        fetch = total if self._whole_passages <= 20_000 else min(total, self.fusion.depth * 8)
         last = self._last_dense  # the passage scores of the last question: `search` then `--group` reuse them
         if last is not None and last[0] == (text, fetch):
             scores, ids = last[1], last[2]
