@@ -151,3 +151,23 @@ def test_e5_search_ranks_a_paragraph_by_its_best_sentence(searcher: Searcher) ->
     assert best[row] == pytest.approx(sentence_best, abs=1e-5) and best[row] > whole[row] + 0.01
     hits = searcher.search(question, k=3, retriever="dense", named_first=False)
     assert hits[0].pid == index.entries[row]["pid"] and hits[0].score == pytest.approx(sentence_best, abs=1e-5)
+
+
+def test_search_then_group_on_one_question_searches_faiss_once(tmp_path: Path, corpus: Corpus) -> None:
+    searcher = Searcher(_build(tmp_path / "i", corpus), model=CountingEmbedder())
+    real = searcher.index.vectors
+    calls: list[int] = []
+
+    class Counted:
+        ntotal = real.ntotal
+
+        def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+            calls.append(k)
+            return real.search(vectors, k)
+
+    searcher.index.vectors = Counted()
+    question = QUESTIONS[0]
+    hits, groups = searcher.search(question), searcher.search_grouped(question, full_ranking=True)
+    assert len(calls) == 1 and calls[0] == real.ntotal and hits and groups  # both rankings from one search
+    searcher.search_grouped(QUESTIONS[1])
+    assert len(calls) == 2
