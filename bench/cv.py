@@ -40,6 +40,13 @@ read from the first index: the entries are the same), the passage form chosen in
 and passage form × fusion grid chosen in the folds; paired bootstrap intervals against the
 first index's default ranking, including the ranking objective's.
 
+`--issue12-step6` (the first --index is the baseline, the others are built with sentence passages
+flagged, `bench/index_variants.py` plain-items-split1-dense and plain-items-split1): each index as the
+Searcher uses it (sentence passages rank paragraphs for `search`; the who-answer and the cut-off read
+the other passages), with the default fusion, cut-off chosen in the folds; paired bootstrap intervals
+against the baseline, including the passage ranking objective (mean of passage hit@1 and hit@5); and a
+check that a dense-only split index gives exactly the baseline's who-rankings and cut-off evidence.
+
 Every metric comes from klimatgraf.evaluate (the one place for metrics). Output: JSON
 (stdout) with the grid's out-of-fold figures per method family, the procedure's
 out-of-fold figures, and the configuration it chooses on the whole bank.
@@ -129,10 +136,10 @@ class CachedSearcher(Searcher):
         self.query_cache = 1_000_000
         self._memo: dict[tuple[Any, ...], np.ndarray] = {}
 
-    def _bm25_scores(self, query: str) -> np.ndarray:
-        key = ("bm25", query)
+    def _bm25_scores(self, query: str, whole: bool = False) -> np.ndarray:
+        key = ("bm25", query, whole)
         if key not in self._memo:
-            self._memo[key] = super()._bm25_scores(query)
+            self._memo[key] = super()._bm25_scores(query, whole)
         return self._memo[key]
 
     prf: tuple[int, float] | None = None  # (m, β) of Rocchio feedback on the dense side; None = off
@@ -145,18 +152,18 @@ class CachedSearcher(Searcher):
             self._passage_vectors = np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
         return self._passage_vectors
 
-    def _dense_scores(self, query: str) -> np.ndarray:
+    def _dense_scores(self, query: str, whole: bool = False) -> np.ndarray:
         if self.prf is None:
-            key: tuple[Any, ...] = ("dense", query)
+            key: tuple[Any, ...] = ("dense", query, whole)
             if key not in self._memo:
-                self._memo[key] = super()._dense_scores(query)
+                self._memo[key] = super()._dense_scores(query, whole)
             return self._memo[key]
-        key = ("dense", query, *self.prf)
+        key = ("dense", query, whole, *self.prf)
         if key not in self._memo:
             passages = self.passage_vectors()
             vector = self._query_vector(topic_of(query) if self.fusion.strip_question else query)
             scores = passages @ rocchio(vector, passages, *self.prf)
-            self._memo[key] = self._entry_max(scores, np.arange(len(scores)))
+            self._memo[key] = self._entry_max(scores, np.arange(len(scores)), whole)
         return self._memo[key]
 
     sparse_passages: np.ndarray | None = None  # (passages, sparse_dim), rows L2-normalised
@@ -180,11 +187,11 @@ class CachedSearcher(Searcher):
             self._memo[key] = self._entry_max(scores, np.arange(len(scores)))
         return self._memo[key]
 
-    def _ranked_signals(self, query: str, retriever: Any, allowed: list[list[int]]) -> Any:
+    def _ranked_signals(self, query: str, retriever: Any, allowed: list[list[int]], whole: bool = False) -> Any:
         if self.fusion.sparse_weight <= 0 or retriever != "hybrid":
-            return super()._ranked_signals(query, retriever, allowed)
+            return super()._ranked_signals(query, retriever, allowed, whole)
         ok = np.array([bool(a) for a in allowed], dtype=bool)
-        signals = {"bm25": self._bm25_scores(query), "dense": self._dense_scores(query)}
+        signals = {"bm25": self._bm25_scores(query, whole), "dense": self._dense_scores(query, whole)}
         signals["sparse"] = self._sparse_scores(query)
         return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight), signals["dense"]
 
@@ -296,7 +303,8 @@ def run_config(
         by_town = searcher.municipality_rows(q["q"], "hybrid", allowed)
         ranked = sorted(by_town.items(), key=lambda kv: -aggregate([t[1] for t in kv[1]], aggregation))
         groups[i] = [town for town, _ in ranked]
-        signals = {"bm25": searcher._bm25_scores(q["q"]), "dense": searcher._dense_scores(q["q"])}
+        # the cut-off's evidence, as `municipality_rows` reads it: entries without their sentence passages
+        signals = {"bm25": searcher._bm25_scores(q["q"], True), "dense": searcher._dense_scores(q["q"], True)}
         if has_sparse:
             signals["sparse"] = searcher._sparse_scores(q["q"])  # type: ignore[attr-defined]
         z = z_parts(signals, fusion)
@@ -682,6 +690,12 @@ def paired_bootstrap(
         round(float(total), 3),
         *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975])),
     ]
+    # the passage ranking objective (step 6's rule): mean of passage hit@1 and passage hit@5
+    means = d_psg[rng.integers(0, len(psg), (BOOTSTRAP, len(psg)))].mean(1) / 2
+    out["passage objective"] = [
+        round(float(d_psg.mean() / 2), 3),
+        *(round(float(x), 3) for x in np.quantile(means, [0.025, 0.975])),
+    ]
     return out
 
 
@@ -724,6 +738,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sentence passages: the first --index is the baseline's passage form, the others add sentence "
         "passages; each alone (in BM25 and dense, or dense only), chosen in the folds, and × the fusion grid",
     )
+    parser.add_argument(
+        "--issue12-step6",
+        action="store_true",
+        help="sentence passages for paragraph search only: the first --index is the baseline, the others flag their "
+        "sentence passages (the who-answer reads the rest); default fusion, cut-off chosen in the folds",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     parser.add_argument(
         "--store",
@@ -741,6 +761,8 @@ def main(argv: list[str] | None = None) -> int:
         return step4(questions, folds, args, indexes[0])
     if args.issue12_step5:
         return step5(questions, folds, args, indexes)
+    if args.issue12_step6:
+        return step6(questions, folds, args, indexes)
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -961,8 +983,8 @@ class DenseOnlySearcher(CachedSearcher):
             raise SystemExit(f"{path} and {bm25_from.index.path} do not hold the same entries")
         self.bm25_from = bm25_from
 
-    def _bm25_scores(self, query: str) -> np.ndarray:
-        return self.bm25_from._bm25_scores(query)
+    def _bm25_scores(self, query: str, whole: bool = False) -> np.ndarray:
+        return self.bm25_from._bm25_scores(query, whole)
 
 
 def ranking_objective(metrics: dict[str, Any]) -> float:
@@ -1065,6 +1087,72 @@ def step5(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         "fusion_grid": len(runs[names[0]]),
         "rows": rows,
         "chosen_on_whole_bank": chosen,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def passage_objective(metrics: dict[str, Any]) -> float:
+    return round(float(np.mean([metrics["passage"]["hit@1"], metrics["passage"]["hit@5"]])), 3)
+
+
+def same_who(a: Run, b: Run) -> bool:
+    """Whether two runs give every who/none question the same municipality ranking and cut-off evidence."""
+    return a.groups == b.groups and all(np.array_equal(a.strengths[i], b.strengths[i]) for i in a.strengths)
+
+
+def step6(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, indexes: list[Path]) -> int:
+    """Issue 12 step 6: sentence passages for paragraph search only, each index as the Searcher uses it,
+    default fusion, cut-off chosen in the folds (without min_cosine, as steps 3–5)."""
+    started = time.perf_counter()
+    base = CachedSearcher(indexes[0], preload=False)
+    searchers = {indexes[0].parent.name: base}
+    for path in indexes[1:]:
+        searchers[path.parent.name] = CachedSearcher(path, preload=False)
+        searchers[path.parent.name]._query_vectors = base._query_vectors  # each question embedded once
+    runs = {name: run_config(s, name, FusionConfig(), questions) for name, s in searchers.items()}
+    print(f"step 6: {len(runs)} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    names = list(runs)
+    k = args.folds
+    rows: dict[str, Any] = {}
+
+    def row(name: str, chosen: list[Run]) -> None:
+        rows[name] = out_of_fold(chosen, questions, folds, k, [-1.0], detail=True)
+        rows[name]["metrics"]["ranking objective"] = ranking_objective(rows[name]["metrics"])
+        rows[name]["metrics"]["passage objective"] = passage_objective(rows[name]["metrics"])
+        print(f"{name}: {rows[name]['metrics']}", file=sys.stderr)
+
+    row(f"{names[0]}, default ranking and cut-off (baseline)", [runs[names[0]]])
+    for name in names[1:]:
+        row(f"{name}, default ranking", [runs[name]])
+    base_row = rows[f"{names[0]}, default ranking and cut-off (baseline)"]
+    for r in rows.values():
+        r["vs_baseline_bootstrap95"] = paired_bootstrap(base_row, r, questions, args.seed)
+    versus: dict[str, Any] = {}
+    if len(names) > 2:  # the rule's tie-break: the second split form against the first
+        first, second = (rows[f"{n}, default ranking"] for n in names[1:3])
+        versus = {f"{names[2]} − {names[1]}": paired_bootstrap(first, second, questions, args.seed)}
+    for r in rows.values():
+        r.pop("per_question")
+    info = {
+        name: {
+            "passages": s.index.manifest.passages,
+            "sentence_passages": int(s.index.sentence.sum()) if s.index.sentence is not None else 0,
+            "bm25_rows": s.index.bm25.num_docs,
+            "options": asdict(s.index.options),
+            "who_identical_to_baseline": same_who(runs[names[0]], runs[name]),
+        }
+        for name, s in searchers.items()
+    }
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": k,
+        "seed": args.seed,
+        "indexes": info,
+        "rows": rows,
+        "tie_break_bootstrap95": versus,
         "seconds": round(time.perf_counter() - started, 1),
     }
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)

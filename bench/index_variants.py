@@ -16,17 +16,22 @@ from klimatgraf.corpus import load_corpus
 from klimatgraf.embed import get_embedder
 from klimatgraf.index import IndexOptions, build_index
 
-VARIANTS = {
-    "plain": IndexOptions(context="none", item_passages=False),
-    "plain-items": IndexOptions(context="none"),
-    "heading": IndexOptions(),
-    "path": IndexOptions(context="path"),
-    "path-title": IndexOptions(context="path", title=True),
-    "path-title-window": IndexOptions(context="path", title=True, window_chars=1200),
-    "heading-noitems": IndexOptions(item_passages=False),
-    # issue 12 step 5: the default plus one passage per sentence (per run of two sentences)
-    "plain-items-sent1": IndexOptions(context="none", sentence_passages=1),
-    "plain-items-sent2": IndexOptions(context="none", sentence_passages=2),
+VARIANTS = {  # the forms measured before step 6 made one-sentence passages the default: without them
+    "plain": IndexOptions(context="none", item_passages=False, sentence_passages=0),
+    "plain-items": IndexOptions(context="none", sentence_passages=0),
+    "heading": IndexOptions(sentence_passages=0),
+    "path": IndexOptions(context="path", sentence_passages=0),
+    "path-title": IndexOptions(context="path", title=True, sentence_passages=0),
+    "path-title-window": IndexOptions(context="path", title=True, window_chars=1200, sentence_passages=0),
+    "heading-noitems": IndexOptions(item_passages=False, sentence_passages=0),
+    # issue 12 step 5: plain-items plus one passage per sentence (per run of two sentences); built since step 6
+    # they flag those passages, which the who-answer then skips (step 5's indexes had no flag: it read them)
+    "plain-items-sent1": IndexOptions(context="none", sentence_passages=1, sentence_bm25=True),
+    "plain-items-sent2": IndexOptions(context="none", sentence_passages=2, sentence_bm25=True),
+    # issue 12 step 6: sentence passages rank paragraphs for `search` only (the who-answer reads the others);
+    # dense-only (faiss alone) or in BM25 too
+    "plain-items-split1": IndexOptions(context="none", sentence_passages=1, sentence_bm25=True),
+    "plain-items-split1-dense": IndexOptions(context="none", sentence_passages=1, sentence_bm25=False),
 }
 
 

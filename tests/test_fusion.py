@@ -196,13 +196,14 @@ def test_long_paragraphs_get_sentence_windows_and_titles_only_on_own_text() -> N
         "members": [member],
     }
     shared = dict(own, boilerplate=True, members=[member, dict(member, doc_id="d2")])
-    texts, owners = make_passages([own, shared], IndexOptions(context="heading", title=True, window_chars=300))
+    framing = IndexOptions(context="heading", title=True, window_chars=300, sentence_passages=0)
+    texts, owners = make_passages([own, shared], framing)
     assert texts[0].startswith("Klimatkontrakt för A. Mål. Mening")
     assert owners.count(0) == 1 + len(_windows(" ".join(text.split()), 300)) and owners.count(1) > 1
     assert all(not t.startswith("Klimatkontrakt") for t, o in zip(texts, owners, strict=True) if o == 1)
     plain, _ = make_passages([own], IndexOptions())
-    assert plain == [text]  # the default: the bare paragraph
-    assert make_passages([own], IndexOptions(context="heading"))[0] == ["Mål. " + text]
+    assert plain == [text, *sentence_windows(text, 1)]  # the default: the bare paragraph and its sentences
+    assert make_passages([own], IndexOptions(context="heading", sentence_passages=0))[0] == ["Mål. " + text]
 
 
 def test_sentence_passages_add_runs_of_sentences_to_paragraphs_only() -> None:
@@ -225,7 +226,7 @@ def test_sentence_passages_add_runs_of_sentences_to_paragraphs_only() -> None:
     )
     heading = dict(paragraph, text="Mål. Delmål. Fler mål här nu.", kind="heading")
     entries = [dict(e, members=[member]) for e in (paragraph, listed, heading)]
-    off, _ = make_passages(entries, IndexOptions())
+    off, _ = make_passages(entries, IndexOptions(sentence_passages=0))
     texts, owners = make_passages(entries, IndexOptions(sentence_passages=1))
     assert texts[: len(sentences) + 1] == [text, *sentences] and owners.count(0) == 1 + len(sentences)
     assert [t for t, o in zip(texts, owners, strict=True) if o > 0] == [t for t in off if t != text]  # lists, headings

@@ -6,10 +6,12 @@ What is indexed is not always the bare paragraph, because a reader matches more 
   and collapsed at search time instead of crowding the top ranks five times over.
 - Each entry is searched through *passages*: the paragraph itself (optionally with its
   heading or heading path, document title and sentence windows in front — `IndexOptions`;
-  cross-validation on the question bank found the bare paragraph best for e5); and for
-  list paragraphs one extra passage per item (lead-in + item), so that one relevant bullet
-  in a long list is not drowned by the others. Passages map back to their entry; an entry scores
-  as its best passage.
+  cross-validation on the question bank found the bare paragraph best for e5); for list
+  paragraphs one extra passage per item (lead-in + item), so that one relevant bullet in a long
+  list is not drowned by the others; and for other paragraphs of two or more sentences one
+  passage per sentence, in faiss only and flagged, so that a question aimed at one sentence of a
+  long paragraph finds it. Passages map back to their entry; an entry scores as its best passage
+  for `search`, and as its best passage other than sentence passages for the who-answer.
 
 The directory is written next to its final place and renamed into it, so a failed build
 never leaves half an index; `manifest.json` lets a searcher refuse an index built with
@@ -48,6 +50,7 @@ FORMAT_VERSION = 2  # 2: the manifest lists every file's size and sha256
 MANIFEST = "manifest.json"
 ENTRIES = "entries.json"
 PASSAGES = "passages.npy"  # passage row → entry row
+SENTENCES = "sentences.npy"  # passage row → True for a sentence passage (absent in older indexes: all False)
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
 VOCAB = "vocab.json"
@@ -88,8 +91,10 @@ class IndexOptions:
     title: bool = False  # the document's title in front of a one-document paragraph (dense context)
     window_chars: int = 0  # > 0: a longer paragraph also gets sentence windows of at most this many characters
     # > 0: a paragraph of two or more sentences also gets one passage per run of this many sentences
-    # (issue 12 step 5, measured in docs/benchmarks.md); in BM25 and faiss alike, since passages are shared rows
-    sentence_passages: int = 0
+    # (issue 12 steps 5 and 6, adopted by step 6's rule: docs/benchmarks.md). They rank paragraphs for
+    # `search` only: the who-answer and its cut-off read an entry's other passages (the flag in SENTENCES)
+    sentence_passages: int = 1
+    sentence_bm25: bool = False  # sentence passages in BM25 too (its IDF and lengths then move), not faiss alone
     ann: AnnKind = "flat"
     hnsw_m: int = 32
     ivf_nprobe: int = 16
@@ -312,8 +317,17 @@ def sentence_windows(text: str, size: int) -> list[str]:
 
 def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
     """Texts to index and, for each, the entry it stands for."""
+    texts, owners, _ = flagged_passages(entries, options)
+    return texts, owners
+
+
+def flagged_passages(
+    entries: Sequence[dict[str, Any]], options: IndexOptions
+) -> tuple[list[str], list[int], list[bool]]:
+    """`make_passages`, and for each passage whether it is a sentence passage (`sentence_passages`)."""
     texts: list[str] = []
     owners: list[int] = []
+    sentence: list[bool] = []
     for row, entry in enumerate(entries):
         context = _context(entry, options)
         body = " ".join(entry["text"].split())
@@ -324,10 +338,12 @@ def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> t
                 texts.append(f"{context}. {window}" if context else window)
                 owners.append(row)
         items = options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items
+        sentence.extend([False] * (len(texts) - len(sentence)))
         if options.sentence_passages > 0 and entry["kind"] != "heading" and not items:  # items keep their lead-in
             for window in sentence_windows(body, options.sentence_passages):
                 texts.append(f"{context}. {window}" if context else window)
                 owners.append(row)
+                sentence.append(True)
         if items:
             lead = _lead_in(entry)
             for item in entry["items"]:
@@ -336,7 +352,13 @@ def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> t
                     " ".join(p if p.endswith((".", ":", "?", "!")) else p + "." for p in parts[:-1]) + " " + parts[-1]
                 )
                 owners.append(row)
-    return texts, owners
+                sentence.append(False)
+    return texts, owners, sentence
+
+
+def bm25_rows(sentence: np.ndarray, options: IndexOptions) -> np.ndarray:
+    """BM25 row → passage row: every passage, or all but the sentence passages when they are dense-only."""
+    return np.arange(len(sentence)) if options.sentence_bm25 else np.flatnonzero(~sentence)
 
 
 def corpus_hash(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) -> str:
@@ -454,7 +476,9 @@ def stage_index(
     index_dir = Path(index_dir)
     cache_dir = cache_dir if cache_dir is not None else embedding_cache_dir(index_dir.parent)
     entries = make_entries(corpus_paragraphs, documents)
-    texts, owners = make_passages(entries, options)
+    texts, owners, sentence = flagged_passages(entries, options)
+    flags = np.asarray(sentence, dtype=bool)
+    lexical = bm25_rows(flags, options)
     names = [own_municipality(entries[owner]) for owner in owners]  # template copies share one vector
     vectors, embedded, from_cache = embed_passages_cached(
         embedder, texts, cache_dir, progress, names=names, checkpoint_every=checkpoint_every
@@ -465,8 +489,9 @@ def stage_index(
     try:
         faiss = _faiss()
         faiss.write_index(_faiss_index(vectors, options), str(tmp / VECTORS))
-        _write_bm25([analyzer.tokens(t) for t in texts], tmp / BM25_DIR)
+        _write_bm25([analyzer.tokens(texts[i]) for i in lexical.tolist()], tmp / BM25_DIR)
         np.save(tmp / PASSAGES, np.asarray(owners, dtype=np.int32), allow_pickle=False)
+        np.save(tmp / SENTENCES, flags, allow_pickle=False)
         _write_json(tmp / ENTRIES, entries)
         _write_json(tmp / VOCAB, sorted(analyzer.vocabulary))
         manifest = IndexManifest(
@@ -510,6 +535,8 @@ class LoadedIndex:
     vectors: Any  # faiss index
     bm25: Bm25Scores
     analyzer: Analyzer
+    sentence: np.ndarray | None = None  # passage row → sentence passage? (None: the index has none)
+    bm25_passages: np.ndarray | None = None  # BM25 row → passage row (None: the same rows)
 
 
 def read_manifest(index_dir: Path) -> IndexManifest:
@@ -553,6 +580,7 @@ def read_index(index_dir: Path) -> LoadedIndex:
     try:
         entries = json.loads((index_dir / ENTRIES).read_text(encoding="utf-8"))
         owners = np.load(index_dir / PASSAGES, allow_pickle=False)
+        flags = np.load(index_dir / SENTENCES, allow_pickle=False) if (index_dir / SENTENCES).exists() else None
         vocabulary = json.loads((index_dir / VOCAB).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise BuildCorruptError(
@@ -564,11 +592,19 @@ def read_index(index_dir: Path) -> LoadedIndex:
         )
     if owners.shape != (manifest.passages,) or (len(owners) and int(owners.max()) >= len(entries)):
         raise BuildCorruptError(f"{index_dir / PASSAGES} does not match {MANIFEST}; {FIX}")
-    vectors = _read_faiss(index_dir / VECTORS, manifest)
-    bm25 = _read_bm25(index_dir / BM25_DIR, manifest)
+    if flags is not None and (flags.dtype != np.bool_ or flags.shape != owners.shape):
+        raise BuildCorruptError(f"{index_dir / SENTENCES} does not match {MANIFEST}; {FIX}")
     known = {f for f in IndexOptions.__dataclass_fields__}
     options = IndexOptions(**{k: v for k, v in manifest.options.items() if k in known})
-    return LoadedIndex(index_dir, manifest, options, entries, owners, vectors, bm25, Analyzer(vocabulary))
+    sentence = flags if flags is not None and flags.any() else None  # an index without them: all False
+    lexical = bm25_rows(sentence, options) if sentence is not None else None
+    if lexical is not None and len(lexical) == len(owners):
+        lexical = None
+    vectors = _read_faiss(index_dir / VECTORS, manifest)
+    bm25 = _read_bm25(index_dir / BM25_DIR, manifest, len(owners) if lexical is None else len(lexical))
+    return LoadedIndex(
+        index_dir, manifest, options, entries, owners, vectors, bm25, Analyzer(vocabulary), sentence, lexical
+    )
 
 
 def _read_faiss(path: Path, manifest: IndexManifest) -> Any:
@@ -617,7 +653,8 @@ class Bm25Scores:
         return scores
 
 
-def _read_bm25(path: Path, manifest: IndexManifest) -> Bm25Scores:
+def _read_bm25(path: Path, manifest: IndexManifest, rows: int) -> Bm25Scores:
+    """The BM25 index, which holds `rows` passages (all, or all but the dense-only sentence passages)."""
     try:
         params = json.loads((path / "params.index.json").read_text(encoding="utf-8"))
         vocab = json.loads((path / "vocab.index.json").read_text(encoding="utf-8"))
@@ -636,6 +673,6 @@ def _read_bm25(path: Path, manifest: IndexManifest) -> Bm25Scores:
             raise ValueError("inconsistent BM25 arrays")
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise BuildCorruptError(f"{path} is not a readable BM25 index; {FIX}") from None
-    if scores.num_docs != manifest.passages:
-        raise BuildCorruptError(f"{path} holds {scores.num_docs} passages, {MANIFEST} says {manifest.passages}; {FIX}")
+    if scores.num_docs != rows:
+        raise BuildCorruptError(f"{path} holds {scores.num_docs} passages, the index expects {rows}; {FIX}")
     return scores

@@ -382,6 +382,9 @@ class Searcher:
         elif self._warming is None or self._embedder is None or self._embedder.model_id != built_with:
             self._embedder = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._last_dense: tuple[tuple[str, int], np.ndarray, np.ndarray] | None = None
+        flags = self.index.sentence
+        self._whole_passages = len(self.index.owners) - (int(flags.sum()) if flags is not None else 0)
         self.query_cache = QUERY_CACHE
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
@@ -408,20 +411,25 @@ class Searcher:
 
     # ------------------------------------------------------------------ retrievers
 
-    def _entry_max(self, passage_scores: np.ndarray, passage_ids: np.ndarray) -> np.ndarray:
-        """Best passage score per entry (−inf where no passage was scored)."""
+    def _entry_max(self, passage_scores: np.ndarray, passage_ids: np.ndarray, whole: bool = False) -> np.ndarray:
+        """Best passage score per entry (−inf where no passage was scored); with `whole`, of the
+        entry's passages other than sentence passages (what the who-answer and its cut-off read)."""
         out = np.full(len(self.index.entries), -np.inf, dtype=np.float32)
+        if whole and self.index.sentence is not None:
+            keep = ~self.index.sentence[passage_ids]
+            passage_scores, passage_ids = passage_scores[keep], passage_ids[keep]
         np.maximum.at(out, self.index.owners[passage_ids], passage_scores.astype(np.float32))
         return out
 
-    def _bm25_scores(self, query: str) -> np.ndarray:
+    def _bm25_scores(self, query: str, whole: bool = False) -> np.ndarray:
         vocab = self.index.bm25.vocab_dict
         tokens = [t for t in self.analyzer.tokens(expand_english(query), query=True) if t in vocab]
         if not tokens:
             return np.full(len(self.index.entries), -np.inf, dtype=np.float32)
         scores = np.asarray(self.index.bm25.get_scores(tokens), dtype=np.float32)
         found = np.flatnonzero(scores > 0)
-        return self._entry_max(scores[found], found)
+        rows = self.index.bm25_passages
+        return self._entry_max(scores[found], found if rows is None else rows[found], whole)
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The query's embedding; the last few hundred are kept (eval and UIs repeat questions)."""
@@ -433,14 +441,21 @@ class Searcher:
         self._query_vectors[text] = vector
         return vector
 
-    def _dense_scores(self, query: str) -> np.ndarray:
+    def _dense_scores(self, query: str, whole: bool = False) -> np.ndarray:
         text = topic_of(query) if self.fusion.strip_question else query
-        vector = self._query_vector(text)[None, :]
         total = self.index.vectors.ntotal
-        fetch = total if total <= 20_000 else min(total, self.fusion.depth * 8)
-        scores, ids = self.index.vectors.search(vector, fetch)
-        keep = ids[0] >= 0
-        return self._entry_max(scores[0][keep], ids[0][keep])
+        # every passage while the passages other than sentence passages are ≤ 20 000, so that the who-answer
+        # (which reads those) scores every entry exactly as an index without sentence passages does
+        fetch = total if self._whole_passages <= 20_000 else min(total, self.fusion.depth * 8)
+        last = self._last_dense  # the passage scores of the last question: `search` then `--group` reuse them
+        if last is not None and last[0] == (text, fetch):
+            scores, ids = last[1], last[2]
+        else:
+            found, rows = self.index.vectors.search(self._query_vector(text)[None, :], fetch)
+            keep = rows[0] >= 0
+            scores, ids = found[0][keep], rows[0][keep]
+            self._last_dense = ((text, fetch), scores, ids)
+        return self._entry_max(scores, ids, whole)
 
     def _common_word(self, name: str) -> bool:
         """Whether a municipality's name is also an ordinary word of the corpus ("mark", "vara"):
@@ -516,14 +531,18 @@ class Searcher:
         return self._ranked_signals(query, retriever, allowed)[0]
 
     def _ranked_signals(
-        self, query: str, retriever: Retriever, allowed: list[list[int]]
+        self, query: str, retriever: Retriever, allowed: list[list[int]], whole: bool = False
     ) -> tuple[list[tuple[int, float, tuple[str, ...], float]], np.ndarray | None]:
-        """`_ranked`, and the raw dense cosine per entry (None when the dense retriever is not used)."""
+        """`_ranked`, and the raw dense cosine per entry (None when the dense retriever is not used);
+        `whole`: entries score by their passages other than sentence passages (the who-answer)."""
         if retriever not in ("hybrid", "bm25", "dense"):
             raise InputError(f"unknown retriever {retriever!r}; use hybrid, bm25 or dense")
         used = RETRIEVERS if retriever == "hybrid" else (retriever,)
         ok = np.array([bool(a) for a in allowed], dtype=bool)
-        signals = {name: self._bm25_scores(query) if name == "bm25" else self._dense_scores(query) for name in used}
+        signals = {
+            name: self._bm25_scores(query, whole) if name == "bm25" else self._dense_scores(query, whole)
+            for name in used
+        }
         return fuse(signals, self.fusion, ok, self.cutoff.bm25_weight), signals.get("dense")
 
     def _adjusted(self, row: int, score: float) -> float:
@@ -583,9 +602,11 @@ class Searcher:
         self, query: str, retriever: Retriever, allowed: list[list[int]]
     ) -> dict[str, list[tuple[int, float, tuple[str, ...], float, float]]]:
         """Municipality → its own (non-template) rows as (row, score, retrievers, evidence,
-        raw dense cosine — +inf when the dense retriever is not used), best score first."""
+        raw dense cosine — +inf when the dense retriever is not used), best score first. Entries
+        score by their passages other than sentence passages: those rank paragraphs for `search`,
+        and in the who-answer they let a few short general sentences win too many questions."""
         groups: dict[str, list[tuple[int, float, tuple[str, ...], float, float]]] = {}
-        ranked, dense = self._ranked_signals(query, retriever, allowed)
+        ranked, dense = self._ranked_signals(query, retriever, allowed, whole=True)
         for row, score, found, strength in ranked:
             entry = self.index.entries[row]
             if entry["boilerplate"]:
@@ -667,7 +688,7 @@ class Searcher:
             raise InputError(f"evidence must be at least 1, not {evidence}")
         query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
         groups = self.municipality_rows(query, retriever, allowed)
-        answerable = self.cutoff.answerable(self._bm25_scores(query) if self._gated(retriever) else None)
+        answerable = self.cutoff.answerable(self._bm25_scores(query, whole=True) if self._gated(retriever) else None)
         floor = self.cutoff.floor(t[3] for rows in groups.values() for t in rows) if answerable else np.inf
         ordered: list[tuple[list[Hit], float, bool]] = []
         for rows in groups.values():
