@@ -32,6 +32,8 @@ VARIANTS = {  # the forms measured before step 6 made one-sentence passages the 
     # dense-only (faiss alone) or in BM25 too
     "plain-items-split1": IndexOptions(context="none", sentence_passages=1, sentence_bm25=True),
     "plain-items-split1-dense": IndexOptions(context="none", sentence_passages=1, sentence_bm25=False),
+    # issue 12 item 4: the same without list-item passages (a list gets its sentence passages instead)
+    "plain-split1-dense": IndexOptions(context="none", item_passages=False, sentence_passages=1, sentence_bm25=False),
 }
 
 
