@@ -72,6 +72,7 @@ import numpy as np
 from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
+from klimatgraf.vocabulary import Retriever
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sparse_codes import DEFAULT_CACHE, as_matrix, codes_for
@@ -296,7 +297,7 @@ def run_config(
     pairs = evidence_pairs()
     for i, q in enumerate(questions):
         if q["_kind"] == "passage":  # the rows `search` shows, without building Hit objects
-            rows = searcher.search_rows(q["q"], "hybrid", allowed, searcher.named(q["q"]))[1][:10]
+            rows = searcher.search_rows(q["q"], Retriever.hybrid, allowed)[2][:10]
             rank_scores[i] = passage_scores([entries[r]["text"] for r, _, _ in rows], q["snippets"])[1]
             continue
         # the full ranking of `search_grouped`: municipalities by their own rows' scores

@@ -33,7 +33,7 @@ def ranked_texts(searcher: Searcher, question: str, mode: str) -> list[str]:
     query, allowed = searcher._prepared(question, 10, None, None, "latest")
     named = searcher.named(query) if mode != "plain" else ()
     if mode == "named-first, without the name":
-        _, rows = searcher.search_rows(query, Retriever.hybrid, allowed, named)
+        rows = searcher.search_rows(query, Retriever.hybrid, allowed)[2]
     else:
         rows = searcher.paragraph_rows(query, Retriever.hybrid, allowed, named)
     return [searcher.index.entries[row]["text"] for row, _, _ in rows[:10]]

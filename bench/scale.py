@@ -168,7 +168,9 @@ def phase_tokens(n: int, work: Path, seed: int) -> list[dict[str, Any]]:
         texts, owners = make_passages(entries, options)
         embedded = embedding_texts(texts, [own_municipality(entries[o]) for o in owners]) if masked else texts
         distinct = list(dict.fromkeys(embedded))
-        rows.append({"n": n, "form": name, "passages": len(texts), "embedded": len(distinct), "tokens": tokens(distinct)})
+        rows.append(
+            {"n": n, "form": name, "passages": len(texts), "embedded": len(distinct), "tokens": tokens(distinct)}
+        )
     return rows
 
 

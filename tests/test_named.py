@@ -125,6 +125,11 @@ def test_cli_says_what_it_did_on_stderr_and_can_be_told_not_to(e5_index: E5Index
     assert named.returncode == 0, named.stderr
     assert "Avesta named in the question" in named.stderr and "--no-named-first" in named.stderr
     assert [h["municipality"] for h in json.loads(named.stdout)] == ["Avesta"] * 5
+    table = run_cli(*args[:-2], "--format", "markdown")  # marks what was searched for, as `html` does
+    assert table.returncode == 0, table.stderr
+    assert "Avesta" in table.stdout and "**Avesta" not in table.stdout
+    unranked = run_cli(*args[:-2], "--format", "markdown", "--no-named-first")
+    assert "**avesta" in unranked.stdout.casefold()  # searched for, so marked
     plain = run_cli(*args, "--no-named-first")
     assert plain.returncode == 0, plain.stderr
     assert "named in the question" not in plain.stderr

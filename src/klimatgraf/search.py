@@ -647,20 +647,32 @@ class Searcher:
         fjärrvärme i Alvesta"), their own text ranks first (`named`, `paragraph_rows`), and the
         ranking reads the question without the names (`without_names`)."""
         query, allowed = self._prepared(query, k, municipalities, doc_type, edition)
-        named = self.named(query, municipalities) if named_first else ()
-        topic, ranked = self.search_rows(query, retriever, allowed, named)
+        named, topic, ranked = self.search_rows(query, retriever, allowed, municipalities, named_first)
         return [
             self._hit(i, row, s, found, self._named_members(row, allowed[row], named)[1], topic)
             for i, (row, s, found) in enumerate(ranked[:k], start=1)
         ]
 
+    def reading(
+        self, query: str, municipalities: Sequence[str] | None = None, named_first: bool = True
+    ) -> tuple[tuple[str, ...], str]:
+        """How `search` reads a question: the municipalities it names (whose text goes first; none
+        with `named_first` off) and the text it ranks and highlights by (without those names)."""
+        named = self.named(query, municipalities) if named_first else ()
+        return named, self.without_names(query) if named else query
+
     def search_rows(
-        self, query: str, retriever: Retriever, allowed: list[list[int]], named: Sequence[str] = ()
-    ) -> tuple[str, list[tuple[int, float, tuple[str, ...]]]]:
-        """What `search` ranks by (the question without the `named` municipalities' names) and
-        its rows (`paragraph_rows`): the one path from a question to ranked paragraphs."""
-        topic = self.without_names(query) if named else query
-        return topic, self.paragraph_rows(topic, retriever, allowed, named)
+        self,
+        query: str,
+        retriever: Retriever,
+        allowed: list[list[int]],
+        municipalities: Sequence[str] | None = None,
+        named_first: bool = True,
+    ) -> tuple[tuple[str, ...], str, list[tuple[int, float, tuple[str, ...]]]]:
+        """The one path from a question to ranked paragraphs (`search`, bench/cv.py): the named
+        municipalities, the text ranked by (`reading`) and the rows (`paragraph_rows`)."""
+        named, topic = self.reading(query, municipalities, named_first)
+        return named, topic, self.paragraph_rows(topic, retriever, allowed, named)
 
     def _gated(self, retriever: Retriever) -> bool:
         """Whether the question-level gate reads BM25 for this retriever (only when it is on)."""

@@ -140,7 +140,8 @@ def search(
         ]
         render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
         raise typer.Exit(0 if groups else 1)
-    if named_first and (named := searcher.named(text, towns)):
+    named, topic = searcher.reading(text, towns, named_first)
+    if named:
         err().print(
             f"search: {', '.join(named)} named in the question: own text first (--no-named-first: no preference)",
             markup=False,
@@ -177,7 +178,7 @@ def search(
     for hit in hits:
         row = hit.to_dict()
         if fmt in (Format.table, Format.markdown):
-            row["text"] = highlight(hit.text, text, analyzer=searcher.analyzer)
+            row["text"] = highlight(hit.text, topic, analyzer=searcher.analyzer)  # the words `html` marks too
             row["score"] = round(hit.score, 4)
             if hit.boilerplate:
                 row["municipality"] = f"{len(hit.documents)} dokument (mall)"
