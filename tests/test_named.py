@@ -115,6 +115,7 @@ def test_no_name_and_filters_leave_the_ranking_alone(searcher: Searcher) -> None
     assert filtered == searcher.search("fjärrvärme i Avesta", k=10, municipalities=["Alvesta"], named_first=False)
     assert {h.municipality for h in filtered} == {"Alvesta"}
     assert searcher.named("matsvinn i Alvesta och Avesta", ["alvesta"]) == ("Alvesta",)
+    assert searcher.reading("matsvinn i Alvesta och Avesta", ["alvesta"]) == (("Alvesta",), "matsvinn i och Avesta")
 
 
 @pytest.mark.slow

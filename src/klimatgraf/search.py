@@ -476,12 +476,13 @@ class Searcher:
         found = dict.fromkeys(name for name, _, _ in name_spans(query, self._names, self._common_word))
         return tuple(name for name in found if wanted is None or name in wanted)
 
-    def without_names(self, query: str) -> str:
-        """The question with the index's municipality names taken out ("matsvinn i Alvesta" →
-        "matsvinn i"), the question itself when no word but stopwords would be left. Once the named
-        municipality's text ranks first, its name only favours paragraphs that repeat it."""
+    def without_names(self, query: str, names: Sequence[str] | None = None) -> str:
+        """The question with the index's municipality names (or only `names`) taken out ("matsvinn i
+        Alvesta" → "matsvinn i"), the question itself when no word but stopwords would be left. Once
+        the named municipality's text ranks first, its name only favours paragraphs that repeat it."""
         kept, end = [], 0
-        for _, start, stop in name_spans(query, self._names, self._common_word):
+        spans = name_spans(query, self._names, self._common_word)
+        for _, start, stop in (s for s in spans if names is None or s[0] in names):
             kept.append(query[end:start])
             end = stop
         rest = " ".join("".join([*kept, query[end:]]).split())
@@ -659,7 +660,7 @@ class Searcher:
         """How `search` reads a question: the municipalities it names (whose text goes first; none
         with `named_first` off) and the text it ranks and highlights by (without those names)."""
         named = self.named(query, municipalities) if named_first else ()
-        return named, self.without_names(query) if named else query
+        return named, self.without_names(query, named) if named else query
 
     def search_rows(
         self,
