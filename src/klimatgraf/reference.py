@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -117,12 +117,20 @@ _KOMMUN = frozenset({"kommun", "kommuns", "kommunen", "kommunens"})
 
 def names_in_question(question: str, names: Iterable[str], common: Callable[[str], bool]) -> list[str]:
     """The `names` (municipalities) a typed question names, in the order named (`name_spans`)."""
-    return list(dict.fromkeys(name for name, _, _ in name_spans(question, names, common)))
+    return list(dict.fromkeys(name for name, _, _ in name_spans(question, name_keys(names), common)))
 
 
-def name_spans(question: str, names: Iterable[str], common: Callable[[str], bool]) -> list[tuple[str, int, int]]:
-    """Where a typed question names one of `names` (municipalities): (name, start, end), in order;
-    the span covers "kommun" after the name too.
+def name_keys(names: Iterable[str]) -> dict[str, str]:
+    """Folded name → name, the lookup `name_spans` matches a question's words against (made once)."""
+    keys: dict[str, str] = {}
+    for name in names:
+        keys.setdefault(fold(name), name)
+    return keys
+
+
+def name_spans(question: str, keys: Mapping[str, str], common: Callable[[str], bool]) -> list[tuple[str, int, int]]:
+    """Where a typed question names one of the municipalities in `keys` (`name_keys`): (name, start,
+    end), in order; the span covers "kommun" after the name too.
 
     A user types "Alvesta", "alvesta", "Skellefteås", "ornskoldsvik" or "Kristinehamns kommun":
     words are matched case- and accent-insensitively, the genitive -s allowed. A name that is
@@ -131,9 +139,6 @@ def name_spans(question: str, names: Iterable[str], common: Callable[[str], bool
     ordinary word (the caller knows its corpus: the name occurs there in lower case); "Vara
     kommun" is a name wherever it stands.
     """
-    keys: dict[str, str] = {}
-    for name in names:
-        keys.setdefault(fold(name), name)
     words = list(_WORD.finditer(question))
     found: list[tuple[str, int, int]] = []
     i = 0

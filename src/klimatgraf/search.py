@@ -32,7 +32,7 @@ from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import Analyzer, LoadedIndex, load_index, read_manifest
-from .reference import name_spans
+from .reference import name_keys, name_spans
 from .swedish import fold
 from .vocabulary import FusionMethod, Retriever
 
@@ -392,7 +392,7 @@ class Searcher:
         self._municipalities = {
             fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
         } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
-        self._names = sorted(set(self._municipalities.values()))
+        self._name_keys = name_keys(set(self._municipalities.values()))
         self._common: dict[str, bool] = {}
         self._corpus_text: str | None = None
 
@@ -473,7 +473,7 @@ class Searcher:
         """The municipalities with documents in the index that the question names, in its order;
         with a municipality filter, only those it lets through."""
         wanted = self._resolve_municipalities(municipalities)
-        found = dict.fromkeys(name for name, _, _ in name_spans(query, self._names, self._common_word))
+        found = dict.fromkeys(name for name, _, _ in name_spans(query, self._name_keys, self._common_word))
         return tuple(name for name in found if wanted is None or name in wanted)
 
     def without_names(self, query: str, names: Sequence[str] | None = None) -> str:
@@ -481,7 +481,7 @@ class Searcher:
         Alvesta" → "matsvinn i"), the question itself when no word but stopwords would be left. Once
         the named municipality's text ranks first, its name only favours paragraphs that repeat it."""
         kept, end = [], 0
-        spans = name_spans(query, self._names, self._common_word)
+        spans = name_spans(query, self._name_keys, self._common_word)
         for _, start, stop in (s for s in spans if names is None or s[0] in names):
             kept.append(query[end:start])
             end = stop
