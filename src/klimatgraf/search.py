@@ -472,16 +472,25 @@ class Searcher:
     def named(self, query: str, municipalities: Sequence[str] | None = None) -> tuple[str, ...]:
         """The municipalities with documents in the index that the question names, in its order;
         with a municipality filter, only those it lets through."""
+        return self._named(self._spans(query), municipalities)
+
+    def _spans(self, query: str) -> list[tuple[str, int, int]]:
+        """Where the question names a municipality of the index (`reference.name_spans`)."""
+        return name_spans(query, self._name_keys, self._common_word)
+
+    def _named(self, spans: list[tuple[str, int, int]], municipalities: Sequence[str] | None) -> tuple[str, ...]:
         wanted = self._resolve_municipalities(municipalities)
-        found = dict.fromkeys(name for name, _, _ in name_spans(query, self._name_keys, self._common_word))
+        found = dict.fromkeys(name for name, _, _ in spans)
         return tuple(name for name in found if wanted is None or name in wanted)
 
     def without_names(self, query: str, names: Sequence[str] | None = None) -> str:
         """The question with the index's municipality names (or only `names`) taken out ("matsvinn i
         Alvesta" → "matsvinn i"), the question itself when no word but stopwords would be left. Once
         the named municipality's text ranks first, its name only favours paragraphs that repeat it."""
+        return self._without(query, self._spans(query), names)
+
+    def _without(self, query: str, spans: list[tuple[str, int, int]], names: Sequence[str] | None) -> str:
         kept, end = [], 0
-        spans = name_spans(query, self._name_keys, self._common_word)
         for _, start, stop in (s for s in spans if names is None or s[0] in names):
             kept.append(query[end:start])
             end = stop
@@ -659,8 +668,11 @@ class Searcher:
     ) -> tuple[tuple[str, ...], str]:
         """How `search` reads a question: the municipalities it names (whose text goes first; none
         with `named_first` off) and the text it ranks and highlights by (without those names)."""
-        named = self.named(query, municipalities) if named_first else ()
-        return named, self.without_names(query, named) if named else query
+        if not named_first:
+            return (), query
+        spans = self._spans(query)  # the question is scanned once for both
+        named = self._named(spans, municipalities)
+        return named, self._without(query, spans, named) if named else query
 
     def search_rows(
         self,
