@@ -178,6 +178,27 @@ def test_approximate_indexes_for_large_corpora(tmp_path: Path, corpus: Corpus, a
     assert exact.options["ann"] == "flat"
 
 
+@pytest.mark.parametrize("ann", ["flat", "hnsw", "ivf"])
+def test_every_score_is_each_passages_inner_product_with_the_query(tmp_path: Path, corpus: Corpus, ann: str) -> None:
+    """The dense side scores every passage (what the who-answer needs) without faiss's sort of all
+    rows on a flat index, and by a full search on the others; either way each passage row gets its
+    own inner product with the query, the vectors' exact product on a flat index."""
+    fake = CountingEmbedder()
+    build_index(corpus.paragraphs, corpus.documents, tmp_path / "i", fake, kind=ann)  # type: ignore[arg-type]
+    index = load_index(tmp_path / "i")
+    stored = index.vectors.reconstruct_n(0, index.vectors.ntotal) if ann != "ivf" else None
+    for question in ("matsvinn i skolan", "laddinfrastruktur för elbilar"):
+        query = fake.embed_query(question)
+        scores, rows = index.every_score(query)
+        if ann == "flat":
+            assert rows.tolist() == list(range(index.vectors.ntotal))
+            assert stored is not None
+            np.testing.assert_allclose(scores, stored @ query, rtol=0, atol=1e-5)
+        found, labels = index.vectors.search(query[None, :], index.vectors.ntotal)
+        by_row = {int(r): float(v) for r, v in zip(labels[0], found[0], strict=True) if r >= 0}
+        assert {int(r): pytest.approx(float(v), abs=1e-5) for r, v in zip(rows, scores, strict=True)} == by_row
+
+
 def test_unknown_index_kind_is_an_input_error(tmp_path: Path, corpus: Corpus) -> None:
     with pytest.raises(InputError, match="flat, hnsw or ivf"):
         build_index(corpus.paragraphs, corpus.documents, tmp_path / "i", CountingEmbedder(), kind="lsh")  # type: ignore[arg-type]

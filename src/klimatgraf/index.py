@@ -537,6 +537,27 @@ class LoadedIndex:
     analyzer: Analyzer
     sentence: np.ndarray | None = None  # passage row → sentence passage? (None: the index has none)
     bm25_passages: np.ndarray | None = None  # BM25 row → passage row (None: the same rows)
+    _rows: np.ndarray | None = field(default=None, repr=False)  # 0 … ntotal−1 as faiss labels
+
+    def every_score(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(inner product, passage row) for every passage, in row order: exact scores without
+        sorting them. A flat index computes them directly (`compute_distance_subset`); a `search`
+        for all rows does the same work plus a sort of every row (≈ 10 ms of 11 at 36 558 rows).
+        HNSW and IVF indexes have no direct scorer and are searched; their rows come back in score
+        order, -1 labels dropped."""
+        index = self.vectors
+        total = int(index.ntotal)
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if isinstance(index, _faiss().IndexFlat):
+            if self._rows is None or len(self._rows) != total:
+                self._rows = np.arange(total, dtype=np.int64)
+            scores = np.empty(total, dtype=np.float32)
+            swig_ptr = _faiss().swig_ptr
+            index.compute_distance_subset(1, swig_ptr(query), total, swig_ptr(scores), swig_ptr(self._rows))
+            return scores, self._rows
+        found, rows = index.search(query, total)
+        keep = rows[0] >= 0
+        return found[0][keep], rows[0][keep]
 
 
 def read_manifest(index_dir: Path) -> IndexManifest:

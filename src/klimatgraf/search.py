@@ -450,6 +450,9 @@ class Searcher:
         last = self._last_dense  # the passage scores of the last question: `search` then `--group` reuse them
         if last is not None and last[0] == (text, fetch):
             scores, ids = last[1], last[2]
+        elif fetch == total:
+            scores, ids = self.index.every_score(self._query_vector(text))
+            self._last_dense = ((text, fetch), scores, ids)
         else:
             found, rows = self.index.vectors.search(self._query_vector(text)[None, :], fetch)
             keep = rows[0] >= 0
