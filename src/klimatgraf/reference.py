@@ -14,10 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import swedish
 from .errors import InputError
-from .models import Municipality
+
+if TYPE_CHECKING:  # a search reads municipality names without the corpus models (one-shot CLI start-up)
+    from .models import Municipality
 
 
 def fold(text: str) -> str:
@@ -48,6 +51,8 @@ class Gazetteer:
 
     @classmethod
     def from_csv(cls, path: Path) -> Gazetteer:
+        from .models import Municipality
+
         try:
             with path.open(encoding="utf-8", newline="") as fh:
                 rows = list(csv.DictReader(fh))
