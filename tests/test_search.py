@@ -167,6 +167,43 @@ def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None
     assert negative.returncode == 2 and "Traceback" not in negative.stderr
 
 
+def test_cli_search_leaves_without_teardown_and_loses_no_output(
+    e5_index: E5Index, seed_build: Path, tmp_path: Path
+) -> None:
+    """`search` writes only stdout and stderr, so the console script flushes them and skips the
+    interpreter's teardown (≈ 50 ms): an atexit hook does not run after `search`, does after the
+    other commands, and a long answer through a pipe arrives whole with the command's exit code."""
+    import subprocess
+    import sys
+
+    build = str(e5_index.path.parent)
+    hook = tmp_path / "hook.py"
+    hook.write_text(
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('teardown ran\\n'))\n"
+        "from klimatgraf.cli import main\n"
+        "sys.argv = ['klimatgraf', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(hook), *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+    long = run("search", "klimatomställning", "--build-dir", build, "-k", "200", "--format", "json")
+    assert long.returncode == 0, long.stderr
+    assert "teardown ran" not in long.stderr
+    hits = json.loads(long.stdout)  # whole: more than a pipe's 64 KiB buffer
+    assert len(long.stdout.encode()) > 65536 and len(hits) == len({h["pid"] for h in hits}) > 100
+    nobody = run("search", "matsvinn", "--build-dir", build, "--group", "municipality", "--min-evidence", "1000")
+    assert nobody.returncode == 1 and nobody.stdout == "", nobody.stderr
+    assert nobody.stderr.startswith("Ingen kommun nämner") and "teardown ran" not in nobody.stderr
+    error = run("search", "matsvinn", "--build-dir", str(tmp_path / "none"))
+    assert error.returncode == 2 and error.stderr.startswith("klimatgraf: error:")
+    assert "teardown ran" in error.stderr  # an error leaves the ordinary way
+    other = run("query", "twins", "--build-dir", str(seed_build), "--format", "csv")
+    assert other.returncode == 0 and "teardown ran" in other.stderr, other.stderr
+
+
 def test_template_text_is_one_hit_listing_every_document(searcher: Searcher, corpus: Corpus) -> None:
     query = "städer ska nå noll nettoutsläpp av växthusgaser med ett gott liv för alla inom planetens gränser"
     hits = searcher.search(query, k=10)

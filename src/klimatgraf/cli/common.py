@@ -35,6 +35,16 @@ EditionOpt = Annotated[
 ]
 
 
+# Set by a read-only command (`search`) once it has started: when it ends, the console script
+# flushes stdout and stderr and leaves without the interpreter's teardown (`main`).
+READ_ONLY: list[bool] = []
+
+
+def read_only_command() -> None:
+    """Mark the running command as writing nothing but stdout and stderr."""
+    READ_ONLY.append(True)
+
+
 def data_dir_of(value: Path | None) -> Path:
     """The data directory a command reads: --data-dir, else KLIMATGRAF_DATA, else data/."""
     return value or default_data_dir()

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..output import Format, render
 from ..store import INDEX_DIR
 from ..vocabulary import DocType, FusionMethod, GroupBy, Retriever
-from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, err
+from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, err, read_only_command
 
 
 def search(
@@ -86,6 +86,7 @@ def search(
     cut-off); when nobody does, the output is empty and the exit code is 1. --all lists them all."""
     from ..search import Searcher, highlight, tuned_configs
 
+    read_only_command()
     fusion, cutoff = tuned_configs(
         bm25_weight=bm25_weight,
         dense_weight=dense_weight,
