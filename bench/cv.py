@@ -106,6 +106,7 @@ NOBODY_SETS: dict[str, tuple[str, ...]] = {
 }
 NOBODY_L2 = 1.0  # ridge penalty on the standardised features' weights (not on the intercept)
 BOOTSTRAP = 5000
+CSLS_K = 10  # step 8: neighbours in a passage's hubness r(p), fixed before measuring (the CSLS paper's k)
 
 
 def evidence_pairs() -> list[tuple[float, float]]:
@@ -153,7 +154,45 @@ class CachedSearcher(Searcher):
             self._passage_vectors = np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
         return self._passage_vectors
 
+    hub: str | None = None  # step 8: "center" or "csls" dense-score correction; None = plain cosine
+    _hub_terms: dict[str, np.ndarray] | None = None
+
+    def hub_terms(self) -> dict[str, np.ndarray]:
+        """Per-passage terms of step 8's corrections: μ (mean of the passages other than sentence
+        passages), |p − μ|, μ·p, and r(p) = mean cosine of p with its 10 most similar passages of
+        other entries."""
+        if self._hub_terms is None:
+            passages = self.passage_vectors()
+            flags = self.index.sentence
+            whole = passages if flags is None else passages[~flags]
+            mu = whole.astype(np.float64).mean(0)
+            owners = self.index.owners
+            r = np.empty(len(passages))
+            for start in range(0, len(passages), 512):
+                sims = passages[start : start + 512] @ passages.T
+                sims[owners[start : start + 512, None] == owners[None, :]] = -np.inf  # other entries only
+                r[start : start + 512] = np.sort(sims, axis=1)[:, -CSLS_K:].mean(1)
+            self._hub_terms = {
+                "mu": mu.astype(np.float32),
+                "norm": np.linalg.norm(passages - mu[None, :], axis=1),
+                "r": r,
+            }
+        return self._hub_terms
+
     def _dense_scores(self, query: str, whole: bool = False) -> np.ndarray:
+        if self.hub is not None:
+            key0: tuple[Any, ...] = ("dense", query, whole, self.hub)
+            if key0 not in self._memo:
+                passages = self.passage_vectors()
+                vector = self._query_vector(topic_of(query) if self.fusion.strip_question else query)
+                cos = passages @ vector
+                terms = self.hub_terms()
+                if self.hub == "center":
+                    scores = (cos - float(vector @ terms["mu"])) / terms["norm"]
+                else:
+                    scores = 2 * cos - terms["r"]
+                self._memo[key0] = self._entry_max(scores.astype(np.float32), np.arange(len(scores)), whole)
+            return self._memo[key0]
         if self.prf is None:
             key: tuple[Any, ...] = ("dense", query, whole)
             if key not in self._memo:
@@ -745,6 +784,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sentence passages for paragraph search only: the first --index is the baseline, the others flag their "
         "sentence passages (the who-answer reads the rest); default fusion, cut-off chosen in the folds",
     )
+    parser.add_argument(
+        "--issue12-step8",
+        action="store_true",
+        help="hub passages: the dense score centred on the passages' mean, or CSLS-corrected, against plain "
+        "cosine; default fusion, cut-off chosen in the folds",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     parser.add_argument(
         "--store",
@@ -764,6 +809,8 @@ def main(argv: list[str] | None = None) -> int:
         return step5(questions, folds, args, indexes)
     if args.issue12_step6:
         return step6(questions, folds, args, indexes)
+    if args.issue12_step8:
+        return step8(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -1159,6 +1206,73 @@ def step6(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0
+
+
+def step8(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 8: the dense score corrected for hub passages (centring, CSLS) against plain
+    cosine; default fusion, cut-off chosen in the folds (without min_cosine, as steps 3–7)."""
+    started = time.perf_counter()
+    base = CachedSearcher(index, preload=False)
+    runs = {"cosine": run_config(base, "cosine", FusionConfig(), questions)}
+    for hub in ("center", "csls"):
+        s = CachedSearcher(index, preload=False)
+        s._query_vectors = base._query_vectors  # each question embedded once
+        s.hub = hub
+        runs[hub] = run_config(s, hub, FusionConfig(), questions)
+    print(f"step 8: {len(runs)} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    rows: dict[str, Any] = {}
+    for name, run in runs.items():
+        rows[name] = out_of_fold([run], questions, folds, args.folds, [-1.0], detail=True)
+        metrics = rows[name]["metrics"]
+        metrics["passage objective"] = passage_objective(metrics)
+        metrics["combined objective"] = round((metrics["objective"] + metrics["passage objective"]) / 2, 3)
+        print(f"{name}: {metrics}", file=sys.stderr)
+    for name in ("center", "csls"):
+        rows[name]["vs_baseline_bootstrap95"] = paired_bootstrap(rows["cosine"], rows[name], questions, args.seed)
+        rows[name]["vs_baseline_bootstrap95"]["combined objective"] = combined_bootstrap(
+            rows["cosine"], rows[name], questions, args.seed
+        )
+    for r in rows.values():
+        r.pop("per_question")
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": args.folds,
+        "seed": args.seed,
+        "index": str(index),
+        "passages": base.index.manifest.passages,
+        "csls_k": CSLS_K,
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def combined_bootstrap(
+    base: dict[str, Any], other: dict[str, Any], questions: list[dict[str, Any]], seed: int
+) -> list[float]:
+    """Step 8's rule: 95 % interval of the change in (answer-set objective + passage objective) / 2,
+    resampling who-, no-answer and passage questions within their kinds (paired)."""
+    rng = np.random.default_rng(seed)
+    a, b = base["per_question"], other["per_question"]
+    kinds = {kind: np.array([i for i in sorted(a) if questions[i]["_kind"] == kind]) for kind in KINDS}
+    who, none, psg = kinds["who"], kinds["none"], kinds["passage"]
+    d_who = np.array([b[i]["f1"] - a[i]["f1"] for i in who])
+    d_none = np.array([b[i]["nobody"] - a[i]["nobody"] for i in none])
+    d_psg = np.array([(b[i]["hit@1"] + b[i]["hit@5"] - a[i]["hit@1"] - a[i]["hit@5"]) / 2 for i in psg])
+
+    def combined(w: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        answer_set = (w.sum(-1) + n.sum(-1)) / (len(who) + len(none))
+        return np.asarray((answer_set + p.mean(-1)) / 2)
+
+    draws = combined(
+        d_who[rng.integers(0, len(who), (BOOTSTRAP, len(who)))],
+        d_none[rng.integers(0, len(none), (BOOTSTRAP, len(none)))],
+        d_psg[rng.integers(0, len(psg), (BOOTSTRAP, len(psg)))],
+    )
+    point = float(combined(d_who, d_none, d_psg))
+    return [round(point, 3), *(round(float(x), 3) for x in np.quantile(draws, [0.025, 0.975]))]
 
 
 if __name__ == "__main__":
