@@ -173,6 +173,7 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     """`search` writes only stdout and stderr, so the console script flushes them and skips the
     interpreter's teardown (≈ 50 ms): an atexit hook does not run after `search`, does after the
     other commands, and a long answer through a pipe arrives whole with the command's exit code."""
+    import os
     import subprocess
     import sys
 
@@ -200,6 +201,40 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     error = run("search", "matsvinn", "--build-dir", str(tmp_path / "none"))
     assert error.returncode == 2 and error.stderr.startswith("klimatgraf: error:")
     assert "teardown ran" in error.stderr  # an error leaves the ordinary way
+    # stdout that cannot take the answer: a full disk while writing (a long answer) or at the last
+    # flush (a short one, block-buffered): one line and exit 3, no traceback; a reader that has gone
+    # away before the last flush: exit 0 and nothing on stderr, as `main` does for a broken pipe
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    short = ("--group", "municipality", "--min-evidence", "1000", "--format", "json")
+    for args in (("-k", "200", "--format", "json"), short):
+        with open("/dev/full", "w") as full:
+            lost = subprocess.run(
+                [sys.executable, str(hook), "search", "matsvinn", "--build-dir", build, *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=600,
+                cwd=ROOT,
+                env=buffered,
+            )
+        assert lost.returncode == 3 and "Traceback" not in lost.stderr, lost.stderr
+        assert lost.stderr.splitlines()[-2 if args != short else -1] == (
+            "klimatgraf: internal error: OSError: [Errno 28] No space left on device (set KLIMATGRAF_DEBUG=1 for details)"
+        )
+    assert "teardown ran" not in lost.stderr  # the short answer failed at the fast exit's flush
+    reader, writer = os.pipe()
+    os.close(reader)
+    gone = subprocess.run(
+        [sys.executable, str(hook), "search", "matsvinn", "--build-dir", build, *short],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env=buffered,
+    )
+    os.close(writer)
+    assert gone.returncode == 0 and gone.stderr.startswith("Ingen kommun nämner") and gone.stderr.count("\n") == 1
     other = run("query", "twins", "--build-dir", str(seed_build), "--format", "csv")
     assert other.returncode == 0 and "teardown ran" in other.stderr, other.stderr
 

@@ -104,6 +104,11 @@ def _leave_now(code: int) -> None:
         sys.stdout.flush()
     except BrokenPipeError:  # `klimatgraf search … | head -1`: as in `main`, the reader has what it wanted
         code = 0
+    except OSError as exc:  # a full disk: the one line `main` writes for it
+        sys.stderr.write(
+            f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
+        )
+        code = 3
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(code)
