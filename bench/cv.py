@@ -340,13 +340,14 @@ def run_config(
             rank_scores[i] = passage_scores([entries[r]["text"] for r, _, _ in rows], q["snippets"])[1]
             continue
         # the full ranking of `search_grouped`: municipalities by their own rows' scores
-        by_town = searcher.municipality_rows(q["q"], "hybrid", allowed)
+        text = searcher.spelled(q["q"])  # as `search_grouped` reads it (`search_rows` does it itself)
+        by_town = searcher.municipality_rows(text, "hybrid", allowed)
         ranked = sorted(by_town.items(), key=lambda kv: -aggregate([t[1] for t in kv[1]], aggregation))
         groups[i] = [town for town, _ in ranked]
         # the cut-off's evidence, as `municipality_rows` reads it: entries without their sentence passages
-        signals = {"bm25": searcher._bm25_scores(q["q"], True), "dense": searcher._dense_scores(q["q"], True)}
+        signals = {"bm25": searcher._bm25_scores(text, True), "dense": searcher._dense_scores(text, True)}
         if has_sparse:
-            signals["sparse"] = searcher._sparse_scores(q["q"])  # type: ignore[attr-defined]
+            signals["sparse"] = searcher._sparse_scores(text)  # type: ignore[attr-defined]
         z = z_parts(signals, fusion)
         table = np.full((len(pairs), len(MIN_COSINE), len(ranked)), -np.inf)
         cosines = np.array(MIN_COSINE)
@@ -790,6 +791,17 @@ def main(argv: list[str] | None = None) -> int:
         help="hub passages: the dense score centred on the passages' mean, or CSLS-corrected, against plain "
         "cosine; default fusion, cut-off chosen in the folds",
     )
+    parser.add_argument(
+        "--issue12-step9",
+        action="store_true",
+        help="questions typed without å/ä/ö: the search reading them as the corpus writes them (Searcher.spelled) "
+        "against reading them as typed; default fusion, cut-off chosen in the folds",
+    )
+    parser.add_argument(
+        "--without-diacritics",
+        action="store_true",
+        help="ask every question with å, ä and ö typed as a, a and o (a keyboard without them)",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     parser.add_argument(
         "--store",
@@ -799,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = load_questions(args.questions)
     questions = [dict(q, _kind=kind) for kind in KINDS for q in data[kind]]
+    if args.without_diacritics:
+        questions = [dict(q, q=without_diacritics(q["q"])) for q in questions]
     folds = stratified_folds(questions, args.folds, args.seed)
     indexes = args.index or [Path("build/index")]
     if args.issue12_step3:
@@ -811,6 +825,8 @@ def main(argv: list[str] | None = None) -> int:
         return step6(questions, folds, args, indexes)
     if args.issue12_step8:
         return step8(questions, folds, args, indexes[0])
+    if args.issue12_step9:
+        return step9(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -1241,6 +1257,75 @@ def step8(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         "index": str(index),
         "passages": base.index.manifest.passages,
         "csls_k": CSLS_K,
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+class StemReadings(CachedSearcher):
+    """Step 9's variant beyond the rule: a word no reading of which is a word of the corpus is
+    read as its commonest reading whose stem BM25 holds ("fjarrvarmen" → "fjärrvärmen")."""
+
+    def _known_readings(self, word: str, readings: list[str]) -> list[str]:
+        known = super()._known_readings(word, readings)
+        if not known and len(readings) <= 256:
+            known = [w for w in readings[1:] if self._commonness(w)[1] > 0]
+        return known
+
+
+def without_diacritics(text: str) -> str:
+    """`text` as typed on a keyboard without å, ä and ö."""
+    return text.translate(str.maketrans("åäöÅÄÖ", "aaoAAO"))
+
+
+def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 9: questions read as typed against read by `Searcher.spelled` (å/ä/ö restored
+    from the corpus's words); default fusion, cut-off chosen in the folds (without min_cosine)."""
+    started = time.perf_counter()
+    typed = CachedSearcher(index, preload=False)
+    typed.spell_diacritics = False
+    spelled = CachedSearcher(index, preload=False)
+    spelled._query_vectors = typed._query_vectors  # each text embedded once
+    stems = StemReadings(index, preload=False)  # + readings whose stem BM25 holds (not the rule's change)
+    stems._query_vectors = typed._query_vectors
+    runs = {
+        "as typed": run_config(typed, "as typed", FusionConfig(), questions),
+        "spelled": run_config(spelled, "spelled", FusionConfig(), questions),
+        "spelled, + stems": run_config(stems, "spelled, + stems", FusionConfig(), questions),
+    }
+    changed = sum(1 for q in questions if spelled.spelled(q["q"]) != q["q"])
+    print(
+        f"step 9: {changed} of {len(questions)} questions read otherwise; {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    rows: dict[str, Any] = {}
+    for name, run in runs.items():
+        rows[name] = out_of_fold([run], questions, folds, args.folds, [-1.0], detail=True)
+        metrics = rows[name]["metrics"]
+        metrics["passage objective"] = passage_objective(metrics)
+        metrics["combined objective"] = round((metrics["objective"] + metrics["passage objective"]) / 2, 3)
+        print(f"{name}: {metrics}", file=sys.stderr)
+    for name in ("spelled", "spelled, + stems"):
+        versus = paired_bootstrap(rows["as typed"], rows[name], questions, args.seed)
+        versus["combined objective"] = combined_bootstrap(rows["as typed"], rows[name], questions, args.seed)
+        rows[name]["vs_baseline_bootstrap95"] = versus
+    for r in rows.values():
+        r.pop("per_question")
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "without_diacritics": args.without_diacritics,
+        "questions_read_otherwise": changed,
+        "read_otherwise": [
+            [q["q"], spelled.spelled(q["q"]), stems.spelled(q["q"])]
+            for q in questions
+            if stems.spelled(q["q"]) != q["q"]
+        ],
+        "folds": args.folds,
+        "seed": args.seed,
+        "index": str(index),
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 1),
     }

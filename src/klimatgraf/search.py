@@ -31,9 +31,9 @@ from .config import MAX_QUERY_CHARS
 from .editions import entry_allowed
 from .embed import Embedder, get_embedder
 from .errors import InputError
-from .index import Analyzer, LoadedIndex, load_index, read_manifest
+from .index import WORD, Analyzer, LoadedIndex, load_index, read_manifest
 from .reference import name_keys, name_spans
-from .swedish import fold
+from .swedish import SWEDISH_LETTERS, diacritic_readings, fold
 from .vocabulary import FusionMethod, Retriever
 
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
@@ -386,6 +386,7 @@ class Searcher:
         flags = self.index.sentence
         self._whole_passages = len(self.index.owners) - (int(flags.sum()) if flags is not None else 0)
         self.query_cache = QUERY_CACHE
+        self.spell_diacritics = True  # `spelled` (bench/cv.py --issue12-step9 compares it off)
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
         self._allowed_masks: dict[tuple[frozenset[str] | None, str | None, str], list[list[int]]] = {}
@@ -471,6 +472,53 @@ class Searcher:
             pattern = rf"(?<![\w./@-]){re.escape(name.casefold())}(?![\w/@-]|\.\w)"
             known = self._common[name] = re.search(pattern, self._corpus_text) is not None
         return known
+
+    def spelled(self, query: str) -> str:
+        """The question with the words typed without å, ä and ö read as the contracts write them
+        ("vem arbetar med atervinning" → "… återvinning", "Ornskoldsvik" → "Örnsköldsvik"), so that
+        both retrievers and the highlighting meet them.
+
+        Only a question with no å, ä or ö at all (one that has them was typed on a keyboard that
+        has them). In it, a word of three letters or more becomes the commonest of itself and its
+        readings (`swedish.diacritic_readings`) that are words of the corpus (the index's
+        vocabulary): a stop word first (the commonest words there are), else the one in most BM25
+        passages, the word as typed on a tie. So "mal", a word of the corpus only inside a web
+        address, reads as "mål"; a word no reading of which is a word of the corpus stays as
+        typed ("fjarrvarmen" when the contracts say "fjärrvärme" but never "fjärrvärmen"), and a
+        question typed with å/ä/ö is never changed (docs/benchmarks.md, step 9)."""
+        if not self.spell_diacritics or SWEDISH_LETTERS.intersection(unicodedata.normalize("NFC", query)):
+            return query
+        return WORD.sub(self._spelled_word, query)
+
+    def _spelled_word(self, match: re.Match[str]) -> str:
+        typed = match.group()
+        word = typed.casefold()
+        if len(word) < 3 or ("a" not in word and "o" not in word):
+            return typed
+        known = self._known_readings(word, diacritic_readings(word))
+        if not known or known == [word]:
+            return typed
+        best = max(known, key=self._commonness)  # ties: the first, the word as typed when it is a word
+        if best == word:
+            return typed
+        if typed.isupper() and len(typed) > 1:
+            return best.upper()
+        return best[0].upper() + best[1:] if typed[0].isupper() else best
+
+    def _known_readings(self, word: str, readings: list[str]) -> list[str]:
+        """The readings of `word` (itself first) that are words of the corpus."""
+        return [w for w in readings if w in self.analyzer.vocabulary]
+
+    def _commonness(self, word: str) -> tuple[bool, int]:
+        """(stop word, number of BM25 passages with the word's stem): how common a word of the corpus is."""
+        if word in self.analyzer.stopwords:
+            return True, 0
+        tokens = self.analyzer.tokens(word)
+        bm25 = self.index.bm25
+        column = bm25.vocab_dict.get(tokens[0], -1) if tokens else -1
+        if not 0 <= column < len(bm25.indptr) - 1:
+            return False, 0
+        return False, int(bm25.indptr[column + 1] - bm25.indptr[column])
 
     def named(self, query: str, municipalities: Sequence[str] | None = None) -> tuple[str, ...]:
         """The municipalities with documents in the index that the question names, in its order;
@@ -639,7 +687,7 @@ class Searcher:
         self, query: str, k: int, municipalities: Sequence[str] | None, doc_type: str | None, edition: str
     ) -> tuple[str, list[list[int]]]:
         """The cleaned question (refused past max_query_chars) and the entries it may find."""
-        query = clean_query(query, self.max_query_chars)
+        query = self.spelled(clean_query(query, self.max_query_chars))
         if k < 1:
             raise InputError(f"k must be at least 1, not {k}")
         return query, self._allowed(municipalities, doc_type, edition)
@@ -671,6 +719,7 @@ class Searcher:
     ) -> tuple[tuple[str, ...], str]:
         """How `search` reads a question: the municipalities it names (whose text goes first; none
         with `named_first` off) and the text it ranks and highlights by (without those names)."""
+        query = self.spelled(query)
         if not named_first:
             return (), query
         spans = self._spans(query)  # the question is scanned once for both

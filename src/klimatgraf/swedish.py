@@ -26,6 +26,27 @@ def fold(text: str, *, strip_accents: bool = False) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+SWEDISH_LETTERS = frozenset("åäöÅÄÖ")
+# what a keyboard without å, ä and ö turns them into: a ← å, ä; o ← ö
+_READINGS = {"a": "aåä", "o": "oö"}
+MAX_READINGS = 4096  # a word with more ways to be read (many a's and o's) is left as typed
+
+
+def diacritic_readings(word: str) -> list[str]:
+    """Every way to read a lower-case `word` typed without å, ä and ö: each "a" as a, å or ä and
+    each "o" as o or ö, the word as typed first ("atervinning" → "atervinning", "återvinning",
+    "ätervinning"). Only the word itself when it has more than MAX_READINGS readings."""
+    import itertools
+
+    options = [_READINGS.get(c, c) for c in word]
+    count = 1
+    for o in options:
+        count *= len(o)
+    if count > MAX_READINGS:
+        return [word]
+    return ["".join(p) for p in itertools.product(*options)]
+
+
 MONTHS = {
     "januari": 1,
     "februari": 2,

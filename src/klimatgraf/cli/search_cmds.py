@@ -106,6 +106,8 @@ def search(
     chosen = parse_edition(edition)
     if note := index_note(searcher.index.entries, chosen):
         err().print(f"search: {note}", markup=False, highlight=False)
+    if (spelled := searcher.spelled(text)) != text:
+        err().print(f"search: read as “{spelled}” (typed without å, ä and ö)", markup=False, highlight=False)
     if group is GroupBy.municipality:
         groups = searcher.search_grouped(
             text,
