@@ -1236,20 +1236,7 @@ def step8(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         s.hub = hub
         runs[hub] = run_config(s, hub, FusionConfig(), questions)
     print(f"step 8: {len(runs)} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    rows: dict[str, Any] = {}
-    for name, run in runs.items():
-        rows[name] = out_of_fold([run], questions, folds, args.folds, [-1.0], detail=True)
-        metrics = rows[name]["metrics"]
-        metrics["passage objective"] = passage_objective(metrics)
-        metrics["combined objective"] = round((metrics["objective"] + metrics["passage objective"]) / 2, 3)
-        print(f"{name}: {metrics}", file=sys.stderr)
-    for name in ("center", "csls"):
-        rows[name]["vs_baseline_bootstrap95"] = paired_bootstrap(rows["cosine"], rows[name], questions, args.seed)
-        rows[name]["vs_baseline_bootstrap95"]["combined objective"] = combined_bootstrap(
-            rows["cosine"], rows[name], questions, args.seed
-        )
-    for r in rows.values():
-        r.pop("per_question")
+    rows = against_baseline(runs, "cosine", questions, folds, args)
     report = {
         "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
         "folds": args.folds,
@@ -1301,19 +1288,7 @@ def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         f"step 9: {changed} of {len(questions)} questions read otherwise; {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    rows: dict[str, Any] = {}
-    for name, run in runs.items():
-        rows[name] = out_of_fold([run], questions, folds, args.folds, [-1.0], detail=True)
-        metrics = rows[name]["metrics"]
-        metrics["passage objective"] = passage_objective(metrics)
-        metrics["combined objective"] = round((metrics["objective"] + metrics["passage objective"]) / 2, 3)
-        print(f"{name}: {metrics}", file=sys.stderr)
-    for name in ("spelled", "spelled, + stems"):
-        versus = paired_bootstrap(rows["as typed"], rows[name], questions, args.seed)
-        versus["combined objective"] = combined_bootstrap(rows["as typed"], rows[name], questions, args.seed)
-        rows[name]["vs_baseline_bootstrap95"] = versus
-    for r in rows.values():
-        r.pop("per_question")
+    rows = against_baseline(runs, "as typed", questions, folds, args)
     report = {
         "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
         "without_diacritics": args.without_diacritics,
@@ -1332,6 +1307,29 @@ def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0
+
+
+def against_baseline(
+    runs: dict[str, Run], baseline: str, questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Steps 8 and 9: each run out-of-fold (default fusion, cut-off chosen in the folds without
+    min_cosine) with its passage and combined objectives, and every other run's paired 95 %
+    intervals against `baseline`."""
+    rows: dict[str, Any] = {}
+    for name, run in runs.items():
+        rows[name] = out_of_fold([run], questions, folds, args.folds, [-1.0], detail=True)
+        metrics = rows[name]["metrics"]
+        metrics["passage objective"] = passage_objective(metrics)
+        metrics["combined objective"] = round((metrics["objective"] + metrics["passage objective"]) / 2, 3)
+        print(f"{name}: {metrics}", file=sys.stderr)
+    for name in runs:
+        if name != baseline:
+            versus = paired_bootstrap(rows[baseline], rows[name], questions, args.seed)
+            versus["combined objective"] = combined_bootstrap(rows[baseline], rows[name], questions, args.seed)
+            rows[name]["vs_baseline_bootstrap95"] = versus
+    for r in rows.values():
+        r.pop("per_question")
+    return rows
 
 
 def combined_bootstrap(

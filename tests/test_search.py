@@ -176,6 +176,7 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     import os
     import subprocess
     import sys
+    from typing import IO
 
     build = str(e5_index.path.parent)
     hook = tmp_path / "hook.py"
@@ -187,8 +188,17 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
         "main()\n"
     )
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(hook), *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    def run(*args: str, stdout: int | IO[str] = subprocess.PIPE, **env: str) -> subprocess.CompletedProcess[str]:
+        environment = {k: v for k, v in os.environ.items() if k not in env} | {k: v for k, v in env.items() if v}
+        return subprocess.run(
+            [sys.executable, str(hook), *args],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+            env=environment,
+        )
 
     long = run("search", "klimatomställning", "--build-dir", build, "-k", "200", "--format", "json")
     assert long.returncode == 0, long.stderr
@@ -203,20 +213,12 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     assert "teardown ran" in error.stderr  # an error leaves the ordinary way
     # stdout that cannot take the answer: a full disk while writing (a long answer) or at the last
     # flush (a short one, block-buffered): one line and exit 3, no traceback; a reader that has gone
-    # away before the last flush: exit 0 and nothing on stderr, as `main` does for a broken pipe
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    # away before the last flush: exit 0 and only the command's own stderr line, as `main` does for
+    # a broken pipe
     short = ("--group", "municipality", "--min-evidence", "1000", "--format", "json")
     for args in (("-k", "200", "--format", "json"), short):
         with open("/dev/full", "w") as full:
-            lost = subprocess.run(
-                [sys.executable, str(hook), "search", "matsvinn", "--build-dir", build, *args],
-                stdout=full,
-                stderr=subprocess.PIPE,
-                text=True,
-                timeout=600,
-                cwd=ROOT,
-                env=buffered,
-            )
+            lost = run("search", "matsvinn", "--build-dir", build, *args, stdout=full, PYTHONUNBUFFERED="")
         assert lost.returncode == 3 and "Traceback" not in lost.stderr, lost.stderr
         assert lost.stderr.splitlines()[-2 if args != short else -1] == (
             "klimatgraf: internal error: OSError: [Errno 28] No space left on device (set KLIMATGRAF_DEBUG=1 for details)"
@@ -224,15 +226,7 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     assert "teardown ran" not in lost.stderr  # the short answer failed at the fast exit's flush
     reader, writer = os.pipe()
     os.close(reader)
-    gone = subprocess.run(
-        [sys.executable, str(hook), "search", "matsvinn", "--build-dir", build, *short],
-        stdout=writer,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-        env=buffered,
-    )
+    gone = run("search", "matsvinn", "--build-dir", build, *short, stdout=writer, PYTHONUNBUFFERED="")
     os.close(writer)
     assert gone.returncode == 0 and gone.stderr.startswith("Ingen kommun nämner") and gone.stderr.count("\n") == 1
     other = run("query", "twins", "--build-dir", str(seed_build), "--format", "csv")
