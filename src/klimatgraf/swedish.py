@@ -6,6 +6,7 @@ Thousands are grouped by spaces (ordinary, no-break or thin), decimals use a com
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -36,8 +37,6 @@ def diacritic_readings(word: str) -> list[str]:
     """Every way to read a lower-case `word` typed without å, ä and ö: each "a" as a, å or ä and
     each "o" as o or ö, the word as typed first ("atervinning" → "atervinning", "återvinning",
     "ätervinning"). Only the word itself when it has more than MAX_READINGS readings."""
-    import itertools
-
     options = [_READINGS.get(c, c) for c in word]
     count = 1
     for o in options:
