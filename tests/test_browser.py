@@ -210,6 +210,15 @@ def test_nobody_answers_folds_the_near_misses_under_visa_fler(tab: Tab) -> None:
     assert names == [g["municipality"] for g in near] and not any(g["answers"] for g in near)
 
 
+def test_a_question_typed_without_diacritics_says_how_it_was_read(tab: Tab) -> None:
+    tab.open()
+    search(tab, "vem arbetar med atervinning")
+    status = tab.page.locator("#search-status").inner_text()
+    assert "(läst som ”vem arbetar med återvinning”)" in status, status
+    search(tab, "vem arbetar med återvinning")
+    assert "läst som" not in tab.page.locator("#search-status").inner_text()
+
+
 def test_paragraph_view_and_filters(tab: Tab) -> None:
     tab.open()
     tab.page.locator("#filter-m").select_option("Avesta")

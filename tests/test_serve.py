@@ -115,6 +115,21 @@ def test_search_json_is_the_clis(served: str, served_build: Path, group: str, ex
 
 
 @pytest.mark.slow
+def test_search_says_how_it_read_a_question_typed_without_diacritics(served: str) -> None:
+    """As the CLI's stderr: a header with the question as read; the answer is the one for that reading."""
+    for group in ("paragraph", "municipality"):
+        typed = urllib.parse.urlencode({"q": "vem arbetar med atervinning", "group": group})
+        with urllib.request.urlopen(f"{served}/api/search?{typed}", timeout=60) as response:
+            read = urllib.parse.unquote(response.headers["X-Klimatgraf-Read-As"])
+            answer = json.loads(response.read())
+        assert read == "vem arbetar med återvinning"
+        written = urllib.parse.urlencode({"q": read, "group": group})
+        with urllib.request.urlopen(f"{served}/api/search?{written}", timeout=60) as response:
+            assert "X-Klimatgraf-Read-As" not in response.headers
+            assert json.loads(response.read()) == answer
+
+
+@pytest.mark.slow
 def test_search_all_and_nobody_are_the_clis(served: str, served_build: Path) -> None:
     for question, extra, query in (
         ("vem arbetar med matsvinn?", ("--all",), [("all", "true")]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from .deps import HTTPError, ServiceDep, municipalities_of, suggestions
 from .service import Service
 
 router = APIRouter()
+READ_AS = "X-Klimatgraf-Read-As"  # the question as the search read it, percent-encoded UTF-8
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -84,4 +86,8 @@ def _search(
             q, k=k, municipalities=towns, doc_type=type, retriever=retriever, named_first=named_first
         )
         data = [h.to_dict() for h in hits]
-    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+    # a question typed without å/ä/ö is read as the contracts spell it (`Searcher.spelled`); the
+    # body stays the CLI's JSON, and this header says how it was read, as the CLI's stderr does
+    read = service.searcher.spelled(q)
+    headers = {READ_AS: urllib.parse.quote(read)} if read != q else None
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json", headers=headers)

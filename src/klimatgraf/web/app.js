@@ -60,7 +60,7 @@ async function api(path, options = {}) {
     const message = (body && body.error) || (typeof body === 'string' && body) || response.statusText;
     throw new ApiError(message, response.status, body && body.suggestions);
   }
-  return { body, type };
+  return { body, type, readAs: decodeURIComponent(response.headers.get('x-klimatgraf-read-as') || '') };
 }
 
 function errorText(err) {
@@ -237,7 +237,7 @@ async function runSearch(params) {
   setStatus($('#search-status'), 'Söker …');
   $('#search-results').setAttribute('aria-busy', 'true');
   try {
-    const { body } = await api(`api/search?${query}`, { signal: search.controller.signal });
+    const { body, readAs } = await api(`api/search?${query}`, { signal: search.controller.signal });
     if (seq !== search.seq) return;
     await loadMunicipalities().catch(() => {});
     renderSearch(body, group);
@@ -252,7 +252,9 @@ async function runSearch(params) {
     performance.measure('kg-search', `kg-search-start-${seq}`);
     const what = group === 'paragraph' ? `${body.length} stycken` : `${body.length} kommuner`;
     const none = group === 'municipality' ? `Ingen kommun nämner ”${q}” i sin egen text.` : `Inga träffar för ”${q}”. Pröva andra ord.`;
-    const status = body.length ? `${what} för ”${q}” (${ms} ms)` : none;
+    // a question typed without å/ä/ö: the server says how it read it
+    const read = readAs ? ` (läst som ”${readAs}”)` : '';
+    const status = body.length ? `${what} för ”${q}”${read} (${ms} ms)` : `${none}${read}`;
     setStatus($('#search-status'), status);
     $('#search-results').dataset.query = q;
   } catch (err) {
