@@ -51,7 +51,8 @@ def test_every_word_of_the_corpus_typed_without_them_reads_back(searcher: Search
     corpus reads back as the commonest word of the corpus that types the same: itself when it is
     the only one (ties: one of the commonest)."""
     vocabulary = searcher.analyzer.vocabulary
-    words = [w for w in vocabulary if SWEDISH_LETTERS.intersection(w) and typed(w) not in vocabulary]
+    stopwords = searcher.analyzer.stopwords  # typed stop words stay as typed ("vart" is not read as "vårt")
+    words = [w for w in vocabulary if SWEDISH_LETTERS.intersection(w) and typed(w) not in vocabulary | stopwords]
     assert len(words) > 100
     checked = 0
     for word in words:
@@ -70,14 +71,22 @@ def test_the_commoner_reading_wins_over_a_word_as_typed(searcher: Searcher) -> N
     seen only in a web address loses to the word the contracts use)."""
     vocabulary = searcher.analyzer.vocabulary
     seen = {"stays": 0, "read": 0}
-    for word in sorted(w for w in vocabulary if not SWEDISH_LETTERS.intersection(w) and len(w) >= 3):
+    stopwords = searcher.analyzer.stopwords
+    for word in sorted(w for w in vocabulary - stopwords if not SWEDISH_LETTERS.intersection(w) and len(w) >= 3):
         others = [w for w in diacritic_readings(word)[1:] if w in vocabulary]
         if not others:
             continue
         best = max([word, *others], key=searcher._commonness)
         assert searcher.spelled(word) == best, word
         seen["stays" if best == word else "read"] += 1
-    assert seen["stays"] and seen["read"], seen
+    assert seen["read"], seen  # (on the seeds no such typed word is commoner than its reading)
+
+
+def test_a_stop_word_stays_as_typed(searcher: Searcher) -> None:
+    """Swedish and English stop words are words as typed, even where a reading is a word of the
+    corpus ("are" is no misspelt "Åre")."""
+    for word in sorted(w for w in searcher.analyzer.stopwords if len(w) >= 3 and not SWEDISH_LETTERS.intersection(w)):
+        assert searcher.spelled(f"vem {word} atervinning") == f"vem {word} återvinning", word
 
 
 @pytest.mark.parametrize(

@@ -479,7 +479,8 @@ class Searcher:
         both retrievers and the highlighting meet them.
 
         Only a question with no å, ä or ö at all (one that has them was typed on a keyboard that
-        has them). In it, a word of three letters or more becomes the commonest of itself and its
+        has them). In it, a word of three letters or more that is no stop word (Swedish or
+        English: "are" is not read as the municipality Åre) becomes the commonest of itself and its
         readings (`swedish.diacritic_readings`) that are words of the corpus (the index's
         vocabulary): a stop word first (the commonest words there are), else the one in most BM25
         passages, the word as typed on a tie. So "mal", a word of the corpus only inside a web
@@ -493,8 +494,8 @@ class Searcher:
     def _spelled_word(self, match: re.Match[str]) -> str:
         typed = match.group()
         word = typed.casefold()
-        if len(word) < 3 or ("a" not in word and "o" not in word):
-            return typed
+        if len(word) < 3 or ("a" not in word and "o" not in word) or word in self.analyzer.stopwords:
+            return typed  # a stop word (Swedish or English: "are", "for") is a word as typed
         known = self._known_readings(word, diacritic_readings(word))
         if not known or known == [word]:
             return typed
