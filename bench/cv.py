@@ -60,6 +60,7 @@ import itertools
 import json
 import pickle
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -70,7 +71,7 @@ from typing import Any
 import numpy as np
 
 from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
-from klimatgraf.index import make_passages
+from klimatgraf.index import WORD, make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
 from klimatgraf.vocabulary import Retriever
 
@@ -802,6 +803,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="ask every question with å, ä and ö typed as a, a and o (a keyboard without them)",
     )
+    parser.add_argument(
+        "--issue12-step10",
+        action="store_true",
+        help="typing errors: the search reading a word one edit from a word of the corpus as that word, "
+        "against not; default fusion, cut-off chosen in the folds",
+    )
+    parser.add_argument(
+        "--typos",
+        type=int,
+        metavar="SEED",
+        help="ask every question with one typing error (in a word of six letters or more, chosen with SEED)",
+    )
     parser.add_argument("--sparse-cache", type=Path, default=DEFAULT_CACHE, help="latent-term codes (sparse_codes.py)")
     parser.add_argument(
         "--store",
@@ -813,6 +826,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = [dict(q, _kind=kind) for kind in KINDS for q in data[kind]]
     if args.without_diacritics:
         questions = [dict(q, q=without_diacritics(q["q"])) for q in questions]
+    if args.typos is not None:
+        rng = random.Random(args.typos)
+        questions = [dict(q, q=with_typo(q["q"], rng)) for q in questions]
     folds = stratified_folds(questions, args.folds, args.seed)
     indexes = args.index or [Path("build/index")]
     if args.issue12_step3:
@@ -827,6 +843,8 @@ def main(argv: list[str] | None = None) -> int:
         return step8(questions, folds, args, indexes[0])
     if args.issue12_step9:
         return step9(questions, folds, args, indexes[0])
+    if args.issue12_step10:
+        return step10(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -1298,6 +1316,103 @@ def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
             for q in questions
             if stems.spelled(q["q"]) != q["q"]
         ],
+        "folds": args.folds,
+        "seed": args.seed,
+        "index": str(index),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def one_edit_away(word: str, letters: str) -> set[str]:
+    """Every string one edit from `word` (Damerau–Levenshtein distance 1): a letter left out,
+    one of `letters` added or put in place of one, or two neighbours swapped."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deleted = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaced = {a + c + b[1:] for a, b in splits if b for c in letters}
+    added = {a + c + b for a, b in splits for c in letters}
+    return (deleted | swapped | replaced | added) - {word}
+
+
+class TypoReadings(CachedSearcher):
+    """Step 10's change (not adopted): after `Searcher.spelled`, a word of six letters or more
+    that is not a word of the corpus, not a stop word, whose stem BM25 does not hold and that the
+    analyzer cannot split, is read as the commonest word of the corpus one edit away."""
+
+    _letters: str | None = None
+
+    def spelled(self, query: str) -> str:
+        return WORD.sub(self._corrected_word, super().spelled(query))
+
+    def _corrected_word(self, match: re.Match[str]) -> str:
+        typed = match.group()
+        word = typed.casefold()
+        analyzer = self.analyzer
+        if len(word) < 6 or not word.isalpha() or word in analyzer.vocabulary or word in analyzer.stopwords:
+            return typed
+        tokens = analyzer.tokens(word)
+        if not tokens or tokens[0] in self.index.bm25.vocab_dict or analyzer.compound_parts(word):
+            return typed
+        if self._letters is None:
+            self._letters = "".join(sorted({c for w in analyzer.vocabulary for c in w if c.isalpha()}))
+        near = sorted(one_edit_away(word, self._letters) & analyzer.vocabulary)
+        if not near:
+            return typed
+        best = max(near, key=self._commonness)  # ties: the first in alphabetical order
+        if typed.isupper() and len(typed) > 1:
+            return best.upper()
+        return best[0].upper() + best[1:] if typed[0].isupper() else best
+
+
+def with_typo(text: str, rng: random.Random) -> str:
+    """`text` with one typing error in one of its words of six letters or more: a letter left
+    out, doubled, swapped with the next, or replaced by another letter of `text`."""
+    words = list(re.finditer(r"[^\W\d_]{6,}", text))
+    if not words:
+        return text
+    match = rng.choice(words)
+    word, kind = match.group(), rng.choice(("left out", "doubled", "swapped", "replaced"))
+    i = rng.randrange(len(word) - 1) if kind == "swapped" else rng.randrange(len(word))
+    if kind == "left out":
+        typo = word[:i] + word[i + 1 :]
+    elif kind == "doubled":
+        typo = word[:i] + word[i] + word[i:]
+    elif kind == "swapped":
+        typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    else:
+        letters = sorted({c for c in text.casefold() if c.isalpha() and c != word[i].casefold()})
+        typo = word[:i] + rng.choice(letters) + word[i + 1 :]
+    return text[: match.start()] + typo + text[match.end() :]
+
+
+def step10(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 10: a word one edit from a word of the corpus read as that word, against not
+    (step 9's reading on in both); default fusion, cut-off chosen in the folds (without min_cosine)."""
+    started = time.perf_counter()
+    typed = CachedSearcher(index, preload=False)
+    corrected = TypoReadings(index, preload=False)
+    corrected._query_vectors = typed._query_vectors  # each text embedded once
+    runs = {
+        "as typed": run_config(typed, "as typed", FusionConfig(), questions),
+        "corrected": run_config(corrected, "corrected", FusionConfig(), questions),
+    }
+    changed = [
+        [q["q"], corrected.spelled(q["q"])] for q in questions if corrected.spelled(q["q"]) != typed.spelled(q["q"])
+    ]
+    print(
+        f"step 10: {len(changed)} of {len(questions)} questions read otherwise; {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    rows = against_baseline(runs, "as typed", questions, folds, args)
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "typos_seed": args.typos,
+        "questions_read_otherwise": len(changed),
+        "read_otherwise": changed,
         "folds": args.folds,
         "seed": args.seed,
         "index": str(index),
