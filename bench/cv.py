@@ -73,6 +73,7 @@ import numpy as np
 from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import WORD, make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
+from klimatgraf.swedish import typed_without_diacritics
 from klimatgraf.vocabulary import Retriever
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -825,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_questions(args.questions)
     questions = [dict(q, _kind=kind) for kind in KINDS for q in data[kind]]
     if args.without_diacritics:
-        questions = [dict(q, q=without_diacritics(q["q"])) for q in questions]
+        questions = [dict(q, q=typed_without_diacritics(q["q"])) for q in questions]
     if args.typos is not None:
         rng = random.Random(args.typos)
         questions = [dict(q, q=with_typo(q["q"], rng)) for q in questions]
@@ -1274,16 +1275,22 @@ class StemReadings(CachedSearcher):
     """Step 9's variant beyond the rule: a word no reading of which is a word of the corpus is
     read as its commonest reading whose stem BM25 holds ("fjarrvarmen" → "fjärrvärmen")."""
 
-    def _known_readings(self, word: str, readings: list[str]) -> list[str]:
-        known = super()._known_readings(word, readings)
-        if not known and len(readings) <= 256:
-            known = [w for w in readings[1:] if self._commonness(w)[1] > 0]
+    def _known_readings(self, word: str) -> list[str]:
+        known = super()._known_readings(word)
+        if not known:
+            readings = diacritic_readings(word)
+            if len(readings) <= 256:
+                known = [w for w in readings[1:] if self._commonness(w)[1] > 0]
         return known
 
 
-def without_diacritics(text: str) -> str:
-    """`text` as typed on a keyboard without å, ä and ö."""
-    return text.translate(str.maketrans("åäöÅÄÖ", "aaoAAO"))
+def diacritic_readings(word: str) -> list[str]:
+    """Every way to read a lower-case `word` typed without å, ä and ö (each a as a, å or ä, each
+    o as o or ö), the word as typed first; only the word itself past 4096 readings."""
+    options = [{"a": "aåä", "o": "oö"}.get(c, c) for c in word]
+    if np.prod([len(o) for o in options], dtype=np.float64) > 4096:
+        return [word]
+    return ["".join(p) for p in itertools.product(*options)]
 
 
 def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:

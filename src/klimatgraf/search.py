@@ -33,7 +33,7 @@ from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import WORD, Analyzer, LoadedIndex, load_index, read_manifest
 from .reference import name_keys, name_spans
-from .swedish import SWEDISH_LETTERS, diacritic_readings, fold
+from .swedish import SWEDISH_LETTERS, fold, reading_order, typed_without_diacritics
 from .vocabulary import FusionMethod, Retriever
 
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
@@ -387,6 +387,7 @@ class Searcher:
         self._whole_passages = len(self.index.owners) - (int(flags.sum()) if flags is not None else 0)
         self.query_cache = QUERY_CACHE
         self.spell_diacritics = True  # `spelled` (bench/cv.py --issue12-step9 compares it off)
+        self._typed_forms: dict[str, list[str]] | None = None  # the vocabulary by its typed form
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
         self._allowed_masks: dict[tuple[frozenset[str] | None, str | None, str], list[list[int]]] = {}
@@ -480,9 +481,9 @@ class Searcher:
 
         Only a question with no å, ä or ö at all (one that has them was typed on a keyboard that
         has them). In it, a word of three letters or more that is no stop word (Swedish or
-        English: "are" is not read as the municipality Åre) becomes the commonest of itself and its
-        readings (`swedish.diacritic_readings`) that are words of the corpus (the index's
-        vocabulary): a stop word first (the commonest words there are), else the one in most BM25
+        English: "are" is not read as the municipality Åre) becomes the commonest of the words of
+        the corpus (the index's vocabulary) that a keyboard without å, ä and ö types as it, itself
+        included: a stop word first (the commonest words there are), else the one in most BM25
         passages, the word as typed on a tie. So "mal", a word of the corpus only inside a web
         address, reads as "mål"; a word no reading of which is a word of the corpus stays as
         typed ("fjarrvarmen" when the contracts say "fjärrvärme" but never "fjärrvärmen"), and a
@@ -496,7 +497,7 @@ class Searcher:
         word = typed.casefold()
         if len(word) < 3 or ("a" not in word and "o" not in word) or word in self.analyzer.stopwords:
             return typed  # a stop word (Swedish or English: "are", "for") is a word as typed
-        known = self._known_readings(word, diacritic_readings(word))
+        known = self._known_readings(word)
         if not known or known == [word]:
             return typed
         best = max(known, key=self._commonness)  # ties: the first, the word as typed when it is a word
@@ -506,9 +507,15 @@ class Searcher:
             return best.upper()
         return best[0].upper() + best[1:] if typed[0].isupper() else best
 
-    def _known_readings(self, word: str, readings: list[str]) -> list[str]:
-        """The readings of `word` (itself first) that are words of the corpus."""
-        return [w for w in readings if w in self.analyzer.vocabulary]
+    def _known_readings(self, word: str) -> list[str]:
+        """The words of the corpus that a keyboard without å, ä and ö types as `word` (the word
+        itself first when it is one; `swedish.reading_order`)."""
+        if self._typed_forms is None:
+            forms: dict[str, list[str]] = {}
+            for known in sorted(self.analyzer.vocabulary, key=reading_order):
+                forms.setdefault(typed_without_diacritics(known), []).append(known)
+            self._typed_forms = forms
+        return self._typed_forms.get(word, [])
 
     def _commonness(self, word: str) -> tuple[bool, int]:
         """(stop word, number of BM25 passages with the word's stem): how common a word of the corpus is."""

@@ -6,7 +6,6 @@ Thousands are grouped by spaces (ordinary, no-break or thin), decimals use a com
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from datetime import date
@@ -29,21 +28,19 @@ def fold(text: str, *, strip_accents: bool = False) -> str:
 
 SWEDISH_LETTERS = frozenset("åäöÅÄÖ")
 # what a keyboard without å, ä and ö turns them into: a ← å, ä; o ← ö
-_READINGS = {"a": "aåä", "o": "oö"}
-MAX_READINGS = 4096  # a word with more ways to be read (many a's and o's) is left as typed
+_TYPED = str.maketrans("åäöÅÄÖ", "aaoAAO")
+_READING_ORDER = {"å": 1, "ä": 2, "ö": 1}  # a before å before ä, o before ö
 
 
-def diacritic_readings(word: str) -> list[str]:
-    """Every way to read a lower-case `word` typed without å, ä and ö: each "a" as a, å or ä and
-    each "o" as o or ö, the word as typed first ("atervinning" → "atervinning", "återvinning",
-    "ätervinning"). Only the word itself when it has more than MAX_READINGS readings."""
-    options = [_READINGS.get(c, c) for c in word]
-    count = 1
-    for o in options:
-        count *= len(o)
-    if count > MAX_READINGS:
-        return [word]
-    return ["".join(p) for p in itertools.product(*options)]
+def typed_without_diacritics(text: str) -> str:
+    """`text` as a keyboard without å, ä and ö types it ("återvinning" → "atervinning")."""
+    return text.translate(_TYPED)
+
+
+def reading_order(word: str) -> tuple[int, ...]:
+    """Sort key among the words a keyboard without å, ä and ö types alike: the word without them
+    first, then by the first letter that has one (a < å < ä, o < ö)."""
+    return tuple(_READING_ORDER.get(c, 0) for c in word)
 
 
 MONTHS = {
