@@ -73,7 +73,7 @@ import numpy as np
 from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import WORD, make_passages
 from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
-from klimatgraf.swedish import typed_without_diacritics
+from klimatgraf.swedish import in_case_of, typed_without_diacritics
 from klimatgraf.vocabulary import Retriever
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -1255,20 +1255,8 @@ def step8(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         s.hub = hub
         runs[hub] = run_config(s, hub, FusionConfig(), questions)
     print(f"step 8: {len(runs)} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    rows = against_baseline(runs, "cosine", questions, folds, args)
-    report = {
-        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
-        "folds": args.folds,
-        "seed": args.seed,
-        "index": str(index),
-        "passages": base.index.manifest.passages,
-        "csls_k": CSLS_K,
-        "rows": rows,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-    return 0
+    extra = {"passages": base.index.manifest.passages, "csls_k": CSLS_K}
+    return report_against_baseline(runs, "cosine", questions, folds, args, index, started, extra)
 
 
 class StemReadings(CachedSearcher):
@@ -1313,9 +1301,7 @@ def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
         f"step 9: {changed} of {len(questions)} questions read otherwise; {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    rows = against_baseline(runs, "as typed", questions, folds, args)
-    report = {
-        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+    extra = {
         "without_diacritics": args.without_diacritics,
         "questions_read_otherwise": changed,
         "read_otherwise": [
@@ -1323,15 +1309,8 @@ def step9(questions: list[dict[str, Any]], folds: list[int], args: argparse.Name
             for q in questions
             if stems.spelled(q["q"]) != q["q"]
         ],
-        "folds": args.folds,
-        "seed": args.seed,
-        "index": str(index),
-        "rows": rows,
-        "seconds": round(time.perf_counter() - started, 1),
     }
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-    return 0
+    return report_against_baseline(runs, "as typed", questions, folds, args, index, started, extra)
 
 
 def one_edit_away(word: str, letters: str) -> set[str]:
@@ -1369,10 +1348,7 @@ class TypoReadings(CachedSearcher):
         near = sorted(one_edit_away(word, self._letters) & analyzer.vocabulary)
         if not near:
             return typed
-        best = max(near, key=self._commonness)  # ties: the first in alphabetical order
-        if typed.isupper() and len(typed) > 1:
-            return best.upper()
-        return best[0].upper() + best[1:] if typed[0].isupper() else best
+        return in_case_of(typed, max(near, key=self._commonness))  # ties: the first in alphabetical order
 
 
 def with_typo(text: str, rng: random.Random) -> str:
@@ -1414,15 +1390,28 @@ def step10(questions: list[dict[str, Any]], folds: list[int], args: argparse.Nam
         f"step 10: {len(changed)} of {len(questions)} questions read otherwise; {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    rows = against_baseline(runs, "as typed", questions, folds, args)
+    extra = {"typos_seed": args.typos, "questions_read_otherwise": len(changed), "read_otherwise": changed}
+    return report_against_baseline(runs, "as typed", questions, folds, args, index, started, extra)
+
+
+def report_against_baseline(
+    runs: dict[str, Run],
+    baseline: str,
+    questions: list[dict[str, Any]],
+    folds: list[int],
+    args: argparse.Namespace,
+    index: Path,
+    started: float,
+    extra: dict[str, Any],
+) -> int:
+    """Steps 8–10's JSON report on stdout: `against_baseline`'s rows, the run's setting and `extra`."""
+    rows = against_baseline(runs, baseline, questions, folds, args)
     report = {
         "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
-        "typos_seed": args.typos,
-        "questions_read_otherwise": len(changed),
-        "read_otherwise": changed,
         "folds": args.folds,
         "seed": args.seed,
         "index": str(index),
+        **extra,
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -1434,7 +1423,7 @@ def step10(questions: list[dict[str, Any]], folds: list[int], args: argparse.Nam
 def against_baseline(
     runs: dict[str, Run], baseline: str, questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Steps 8 and 9: each run out-of-fold (default fusion, cut-off chosen in the folds without
+    """Steps 8–10: each run out-of-fold (default fusion, cut-off chosen in the folds without
     min_cosine) with its passage and combined objectives, and every other run's paired 95 %
     intervals against `baseline`."""
     rows: dict[str, Any] = {}

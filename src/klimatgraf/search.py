@@ -33,7 +33,7 @@ from .embed import Embedder, get_embedder
 from .errors import InputError
 from .index import WORD, Analyzer, LoadedIndex, load_index, read_manifest
 from .reference import name_keys, name_spans
-from .swedish import SWEDISH_LETTERS, fold, reading_order, typed_without_diacritics
+from .swedish import SWEDISH_LETTERS, fold, in_case_of, reading_order, typed_without_diacritics
 from .vocabulary import FusionMethod, Retriever
 
 RETRIEVERS: tuple[str, ...] = ("bm25", "dense")
@@ -501,11 +501,7 @@ class Searcher:
         if not known or known == [word]:
             return typed
         best = max(known, key=self._commonness)  # ties: the first, the word as typed when it is a word
-        if best == word:
-            return typed
-        if typed.isupper() and len(typed) > 1:
-            return best.upper()
-        return best[0].upper() + best[1:] if typed[0].isupper() else best
+        return typed if best == word else in_case_of(typed, best)
 
     def _known_readings(self, word: str) -> list[str]:
         """The words of the corpus that a keyboard without å, ä and ö types as `word` (the word

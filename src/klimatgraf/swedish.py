@@ -43,6 +43,14 @@ def reading_order(word: str) -> tuple[int, ...]:
     return tuple(_READING_ORDER.get(c, 0) for c in word)
 
 
+def in_case_of(typed: str, word: str) -> str:
+    """`word` (lower case) in the case `typed` was written in: all capitals ("ÅTERVINNING"), a
+    capital first ("Återvinning"), or lower case."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    return word[0].upper() + word[1:] if typed[:1].isupper() else word
+
+
 MONTHS = {
     "januari": 1,
     "februari": 2,
