@@ -34,6 +34,10 @@ VARIANTS = {  # the forms measured before step 6 made one-sentence passages the 
     "plain-items-split1-dense": IndexOptions(context="none", sentence_passages=1, sentence_bm25=False),
     # issue 12 item 4: the same without list-item passages (a list gets its sentence passages instead)
     "plain-split1-dense": IndexOptions(context="none", item_passages=False, sentence_passages=1, sentence_bm25=False),
+    # issue 12 step 11: today's default with list items composed from their lead-in's and item's vectors
+    "plain-items-split1-dense-composed": IndexOptions(
+        context="none", sentence_passages=1, sentence_bm25=False, item_vectors="composed"
+    ),
 }
 
 

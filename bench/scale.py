@@ -136,7 +136,7 @@ def phase_tokens(n: int, work: Path, seed: int) -> list[dict[str, Any]]:
     """
     from klimatgraf.corpus import load_corpus
     from klimatgraf.embed import E5Embedder
-    from klimatgraf.index import IndexOptions, make_entries, make_passages
+    from klimatgraf.index import IndexOptions, make_entries, passages
     from klimatgraf.templatekey import embedding_texts, own_municipality
 
     data = work / "data-passages"
@@ -153,23 +153,25 @@ def phase_tokens(n: int, work: Path, seed: int) -> list[dict[str, Any]]:
                 counted[text] = int(model.token_count(text))
         return sum(counted[t] for t in texts)
 
-    forms = {
+    forms = {  # today's default: list-item passages and one-sentence passages (issue 12 step 6)
         "every distinct text (before template text once)": (IndexOptions(), False),
         "template text once (today's default)": (IndexOptions(), True),
-        "template text once, no list-item passages": (IndexOptions(item_passages=False), True),
-        "template text once, + sentence passages (n=1)": (IndexOptions(sentence_passages=1), True),
-        "template text once, sentence passages (n=1), no list-item passages": (
-            IndexOptions(sentence_passages=1, item_passages=False),
+        "template text once, no sentence passages": (IndexOptions(sentence_passages=0), True),
+        "template text once, no list-item passages (a list gets sentence passages)": (
+            IndexOptions(item_passages=False),
             True,
         ),
+        "template text once, list items composed (step 11)": (IndexOptions(item_vectors="composed"), True),
     }
     rows = []
     for name, (options, masked) in forms.items():
-        texts, owners = make_passages(entries, options)
+        found = passages(entries, options)
+        texts = [part for p in found for part in p.parts]  # what the build embeds
+        owners = [p.owner for p in found for _ in p.parts]
         embedded = embedding_texts(texts, [own_municipality(entries[o]) for o in owners]) if masked else texts
         distinct = list(dict.fromkeys(embedded))
         rows.append(
-            {"n": n, "form": name, "passages": len(texts), "embedded": len(distinct), "tokens": tokens(distinct)}
+            {"n": n, "form": name, "passages": len(found), "embedded": len(distinct), "tokens": tokens(distinct)}
         )
     return rows
 

@@ -16,9 +16,11 @@ from klimatgraf.index import (
     Analyzer,
     IndexOptions,
     build_index,
+    compose,
     load_index,
     make_entries,
     make_passages,
+    passages,
     read_manifest,
 )
 from klimatgraf.search import Searcher
@@ -67,6 +69,47 @@ def test_list_items_get_their_own_passage_with_lead_in_and_heading(corpus: Corpu
     heading = entry["section"][-1].split(" ", 1)[-1].rstrip(":")
     assert all(heading in t for t in mine)
     assert " ".join(entry["items"][1].split()) in mine[2]
+
+
+def test_composed_list_items_embed_lead_in_and_items_once_and_sum_them_by_word_count(
+    tmp_path: Path, corpus: Corpus
+) -> None:
+    entries = make_entries(corpus.paragraphs, corpus.documents)
+    joint, composed = passages(entries, IndexOptions()), passages(entries, IndexOptions(item_vectors="composed"))
+    assert [p[:3] for p in joint] == [p[:3] for p in composed]  # same rows, texts and flags: BM25 is unchanged
+    assert all(p.parts == (p.text,) for p in joint)
+    several = [p for p in composed if len(p.parts) > 1]
+    assert several and all(len(p.parts) == 2 and p.text.endswith(p.parts[1]) for p in several)
+    assert all(p.parts == (p.text,) for p in composed if len(p.parts) == 1)
+    # each lead-in is embedded once, not once per item: fewer texts, fewer words
+    words = [sum(len(t.split()) for t in {part for p in found for part in p.parts}) for found in (joint, composed)]
+    assert words[1] < words[0]
+
+    vectors = np.eye(4, dtype=np.float32)
+    found = passages(entries, IndexOptions(item_vectors="composed"))
+    one = found[0]._replace(parts=("a",))
+    two = found[0]._replace(parts=("ett två tre", "fyra"))
+    out = compose([one, two], vectors[:3])
+    assert np.array_equal(out[0], vectors[0])  # one part: its vector as it is
+    expected = np.array([0, 3, 1, 0], dtype=np.float32) / np.sqrt(10)  # 3 words and 1 word, normalised
+    assert np.allclose(out[1], expected)
+    with pytest.raises(BuildCorruptError):
+        compose([one, two], vectors)  # a vector too many
+
+    fake = CountingEmbedder()
+    manifest = build_index(
+        corpus.paragraphs,
+        corpus.documents,
+        tmp_path / "index",
+        fake,
+        options=IndexOptions(item_vectors="composed"),
+        cache_dir=tmp_path / "c",
+    )
+    parts = [part for p in composed for part in p.parts]
+    embedded = embedding_texts(parts, [own_municipality(entries[p.owner]) for p in composed for _ in p.parts])
+    assert sorted(fake.embedded) == sorted(set(embedded))  # every part once (template copies masked), no joint item
+    assert not {p.text for p in several} & set(embedded)
+    assert manifest.passages == len(composed) and load_index(tmp_path / "index").options.item_vectors == "composed"
 
 
 def test_rebuild_with_nothing_changed_embeds_nothing(tmp_path: Path, corpus: Corpus) -> None:

@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -95,6 +95,9 @@ class IndexOptions:
     # `search` only: the who-answer and its cut-off read an entry's other passages (the flag in SENTENCES)
     sentence_passages: int = 1
     sentence_bm25: bool = False  # sentence passages in BM25 too (its IDF and lengths then move), not faiss alone
+    # "composed": a list-item passage's vector is its lead-in's and its item's, each embedded once and
+    # summed by word count (issue 12 step 11); "joint": the lead-in is embedded again with every item
+    item_vectors: Literal["joint", "composed"] = "joint"
     ann: AnnKind = "flat"
     hnsw_m: int = 32
     ivf_nprobe: int = 16
@@ -317,6 +320,47 @@ def sentence_windows(text: str, size: int) -> list[str]:
     return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
 
 
+class Passage(NamedTuple):
+    """One row of BM25 and faiss: its text, the entry it stands for, whether it is a sentence
+    passage, and the texts whose vectors make its dense vector (`compose`): the text itself, or
+    for a composed list item its context, lead-in and item, each embedded once."""
+
+    text: str
+    owner: int
+    sentence: bool
+    parts: tuple[str, ...]
+
+
+def passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> list[Passage]:
+    """Every passage of the index, in row order."""
+    found: list[Passage] = []
+    for row, entry in enumerate(entries):
+        context = _context(entry, options)
+        body = " ".join(entry["text"].split())
+        bodies = [body]
+        if options.window_chars > 0 and len(body) > options.window_chars:
+            bodies += _windows(body, options.window_chars)
+        found += [_whole(f"{context}. {text}" if context else text, row) for text in bodies]
+        items = options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items
+        if options.sentence_passages > 0 and entry["kind"] != "heading" and not items:  # items keep their lead-in
+            for window in sentence_windows(body, options.sentence_passages):
+                text = f"{context}. {window}" if context else window
+                found.append(Passage(text, row, True, (text,)))
+        if items:
+            lead = _lead_in(entry)
+            for item in entry["items"]:
+                parts = tuple(p for p in (context, lead, " ".join(item.split())) if p)
+                text = (
+                    " ".join(p if p.endswith((".", ":", "?", "!")) else p + "." for p in parts[:-1]) + " " + parts[-1]
+                )
+                found.append(Passage(text, row, False, parts if options.item_vectors == "composed" else (text,)))
+    return found
+
+
+def _whole(text: str, owner: int) -> Passage:
+    return Passage(text, owner, False, (text,))
+
+
 def make_passages(entries: Sequence[dict[str, Any]], options: IndexOptions) -> tuple[list[str], list[int]]:
     """Texts to index and, for each, the entry it stands for."""
     texts, owners, _ = flagged_passages(entries, options)
@@ -327,35 +371,29 @@ def flagged_passages(
     entries: Sequence[dict[str, Any]], options: IndexOptions
 ) -> tuple[list[str], list[int], list[bool]]:
     """`make_passages`, and for each passage whether it is a sentence passage (`sentence_passages`)."""
-    texts: list[str] = []
-    owners: list[int] = []
-    sentence: list[bool] = []
-    for row, entry in enumerate(entries):
-        context = _context(entry, options)
-        body = " ".join(entry["text"].split())
-        texts.append(f"{context}. {body}" if context else body)
-        owners.append(row)
-        if options.window_chars > 0 and len(body) > options.window_chars:
-            for window in _windows(body, options.window_chars):
-                texts.append(f"{context}. {window}" if context else window)
-                owners.append(row)
-        items = options.item_passages and entry["kind"] == "list" and len(entry["items"]) >= options.min_items
-        sentence.extend([False] * (len(texts) - len(sentence)))
-        if options.sentence_passages > 0 and entry["kind"] != "heading" and not items:  # items keep their lead-in
-            for window in sentence_windows(body, options.sentence_passages):
-                texts.append(f"{context}. {window}" if context else window)
-                owners.append(row)
-                sentence.append(True)
-        if items:
-            lead = _lead_in(entry)
-            for item in entry["items"]:
-                parts = [p for p in (context, lead, " ".join(item.split())) if p]
-                texts.append(
-                    " ".join(p if p.endswith((".", ":", "?", "!")) else p + "." for p in parts[:-1]) + " " + parts[-1]
-                )
-                owners.append(row)
-                sentence.append(False)
-    return texts, owners, sentence
+    found = passages(entries, options)
+    return [p.text for p in found], [p.owner for p in found], [p.sentence for p in found]
+
+
+def compose(found: Sequence[Passage], vectors: np.ndarray) -> np.ndarray:
+    """Each passage's dense vector from `vectors`, one row per part of `found` in order: a
+    passage of one part keeps that part's vector; one of several gets the normalised sum of its
+    parts' vectors weighted by their word counts. e5 mean-pools its tokens, so the sum is the
+    first-order approximation of embedding the joined text (measured: issue 12 step 11)."""
+    out = np.empty((len(found), vectors.shape[1]), dtype=np.float32)
+    row = 0
+    for i, passage in enumerate(found):
+        count = len(passage.parts)
+        if count == 1:
+            out[i] = vectors[row]
+        else:
+            weights = np.asarray([max(1, len(p.split())) for p in passage.parts], dtype=np.float32)
+            summed = weights @ vectors[row : row + count]
+            out[i] = summed / max(float(np.linalg.norm(summed)), 1e-12)
+        row += count
+    if row != len(vectors):
+        raise BuildCorruptError(f"{len(vectors)} part vectors for passages of {row} parts")
+    return out
 
 
 def bm25_rows(sentence: np.ndarray, options: IndexOptions) -> np.ndarray:
@@ -480,13 +518,16 @@ def stage_index(
     index_dir = Path(index_dir)
     cache_dir = cache_dir if cache_dir is not None else embedding_cache_dir(index_dir.parent)
     entries = make_entries(corpus_paragraphs, documents)
-    texts, owners, sentence = flagged_passages(entries, options)
-    flags = np.asarray(sentence, dtype=bool)
+    found = passages(entries, options)
+    texts, owners = [p.text for p in found], [p.owner for p in found]
+    flags = np.asarray([p.sentence for p in found], dtype=bool)
     lexical = bm25_rows(flags, options)
-    names = [own_municipality(entries[owner]) for owner in owners]  # template copies share one vector
-    vectors, embedded, from_cache = embed_passages_cached(
-        embedder, texts, cache_dir, progress, names=names, checkpoint_every=checkpoint_every
+    parts = [part for p in found for part in p.parts]
+    names = [own_municipality(entries[p.owner]) for p in found for _ in p.parts]  # template copies share a vector
+    part_vectors, embedded, from_cache = embed_passages_cached(
+        embedder, parts, cache_dir, progress, names=names, checkpoint_every=checkpoint_every
     )
+    vectors = compose(found, part_vectors)
     analyzer = Analyzer(Analyzer.vocabulary_of(texts))
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = staging_dir(index_dir)
