@@ -109,6 +109,7 @@ NOBODY_SETS: dict[str, tuple[str, ...]] = {
 NOBODY_L2 = 1.0  # ridge penalty on the standardised features' weights (not on the intercept)
 BOOTSTRAP = 5000
 CSLS_K = 10  # step 8: neighbours in a passage's hubness r(p), fixed before measuring (the CSLS paper's k)
+LARGEST_DROP = -1.0  # step 13: a `CutoffConfig.max_gap` that means "cut at the largest drop in evidence"
 
 
 def evidence_pairs() -> list[tuple[float, float]]:
@@ -381,9 +382,25 @@ def answer(run: Run, i: int, cutoff: CutoffConfig, gate: Gate = None) -> list[st
     if gate is not None and run.features[i][gate[0]] < gate[1]:
         return []
     table = run.strengths[i][evidence_pairs().index((cutoff.bm25_weight, cutoff.sparse_weight))]
-    floor = cutoff.floor(table[0].tolist())  # the floor reads every paragraph's evidence
+    if cutoff.max_gap == LARGEST_DROP:  # step 13
+        floor = largest_drop_floor(table[0].tolist(), cutoff.min_evidence)
+    else:
+        floor = cutoff.floor(table[0].tolist())  # the floor reads every paragraph's evidence
     strength = table[MIN_COSINE.index(cutoff.min_cosine)] if cutoff.min_cosine in MIN_COSINE else table[0]
     return [m for m, s in zip(run.groups[i], strength, strict=True) if s >= floor]
+
+
+def largest_drop_floor(strengths: list[float], min_evidence: float) -> float:
+    """Step 13: the evidence a municipality needs when the answer set is cut at the largest drop.
+    Municipalities sorted by evidence; candidates are those at or above `min_evidence`; each
+    candidate's drop is to the next municipality (to `min_evidence` after the last of all); the
+    answer is every candidate down to the one before the largest drop (the first, on a tie)."""
+    ranked = sorted((s for s in strengths if np.isfinite(s)), reverse=True)
+    candidates = [s for s in ranked if s >= min_evidence]
+    if not candidates:
+        return float("inf")
+    drops = [s - (ranked[j + 1] if j + 1 < len(ranked) else min_evidence) for j, s in enumerate(candidates)]
+    return candidates[int(np.argmax(drops))]
 
 
 def _strength_arrays(
@@ -811,6 +828,12 @@ def main(argv: list[str] | None = None) -> int:
         "against not; default fusion, cut-off chosen in the folds",
     )
     parser.add_argument(
+        "--issue12-step13",
+        action="store_true",
+        help="the who-answer set cut at the largest drop in evidence, against min_evidence + max_gap; "
+        "default ranking, each cut-off chosen in the folds",
+    )
+    parser.add_argument(
         "--typos",
         type=int,
         metavar="SEED",
@@ -846,6 +869,8 @@ def main(argv: list[str] | None = None) -> int:
         return step9(questions, folds, args, indexes[0])
     if args.issue12_step10:
         return step10(questions, folds, args, indexes[0])
+    if args.issue12_step13:
+        return step13(questions, folds, args, indexes[0])
     started = time.perf_counter()
     searchers: dict[str, Searcher] = {}
     shared = None
@@ -1392,6 +1417,79 @@ def step10(questions: list[dict[str, Any]], folds: list[int], args: argparse.Nam
     )
     extra = {"typos_seed": args.typos, "questions_read_otherwise": len(changed), "read_otherwise": changed}
     return report_against_baseline(runs, "as typed", questions, folds, args, index, started, extra)
+
+
+def drop_cutoff_value(run: Run, questions: list[dict[str, Any]], ids: list[int]) -> tuple[CutoffConfig, float]:
+    """Step 13: the largest-drop cut-off's `min_evidence` and evidence BM25 weight with the best
+    objective on `ids` (first wins ties), and that objective."""
+    best: tuple[float, CutoffConfig] | None = None
+    scored = [i for i in ids if questions[i]["_kind"] != "passage"]
+    for weight, sparse_weight in evidence_pairs():
+        for lo in MIN_EVIDENCE:
+            cutoff = CutoffConfig(
+                min_evidence=lo,
+                max_gap=LARGEST_DROP,
+                bm25_weight=weight,
+                min_cosine=-1.0,
+                sparse_weight=sparse_weight,
+            )
+            values = []
+            for i in scored:
+                got = answer(run, i, cutoff)
+                if questions[i]["_kind"] == "none":
+                    values.append(float(not got))
+                else:
+                    values.append(who_scores(run.groups[i], got, questions[i]["expect"])[1]["f1"])
+            value = float(np.mean(values))
+            if best is None or value > best[0]:
+                best = (value, cutoff)
+    assert best is not None
+    return best[1], best[0]
+
+
+def step13(questions: list[dict[str, Any]], folds: list[int], args: argparse.Namespace, index: Path) -> int:
+    """Issue 12 step 13: the answer set cut at the largest drop in evidence, against today's cut-off
+    (min_evidence and max_gap); default ranking, each cut-off's parameters chosen in the folds
+    (without min_cosine, as steps 3–10), and the family chosen in the folds (reported only)."""
+    started = time.perf_counter()
+    run = run_config(CachedSearcher(index, preload=False), "default", FusionConfig(), questions)
+
+    def drop(train: list[int]) -> tuple[Run, CutoffConfig, Gate, dict[str, Any]]:
+        return run, drop_cutoff_value(run, questions, train)[0], None, {}
+
+    def either(train: list[int]) -> tuple[Run, CutoffConfig, Gate, dict[str, Any]]:
+        value, _ = cutoff_objective(run, questions, train, [-1.0])
+        cutoff, drop_value = drop_cutoff_value(run, questions, train)
+        if drop_value > float(value.max()):
+            return run, cutoff, None, {"family": "largest drop"}
+        return run, best_cutoff(run, questions, train, [-1.0]), None, {"family": "max gap"}
+
+    k = args.folds
+    rows = {
+        "max gap (today)": out_of_fold([run], questions, folds, k, [-1.0], detail=True),
+        "largest drop": out_of_fold([run], questions, folds, k, [-1.0], chooser=drop, detail=True),
+        "family chosen in the folds": out_of_fold([run], questions, folds, k, [-1.0], chooser=either, detail=True),
+    }
+    for name, r in rows.items():
+        print(f"{name}: {r['metrics']}", file=sys.stderr)
+        if name != "max gap (today)":
+            r["vs_baseline_bootstrap95"] = paired_bootstrap(rows["max gap (today)"], r, questions, args.seed)
+    for r in rows.values():
+        r.pop("per_question")
+    whole, whole_value = drop_cutoff_value(run, questions, list(range(len(questions))))
+    extra = {"largest_drop_on_whole_bank": asdict(whole) | {"objective": round(whole_value, 3)}}
+    report = {
+        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
+        "folds": k,
+        "seed": args.seed,
+        "index": str(index),
+        **extra,
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
 
 
 def report_against_baseline(

@@ -257,6 +257,21 @@ def test_rocchio_moves_the_question_towards_the_mean_of_its_top_m_passages() -> 
     assert np.allclose(cv.rocchio(query, passages, 10, 1.0), everything / np.linalg.norm(everything), atol=1e-6)
 
 
+def test_the_largest_drop_cut_off_answers_down_to_the_biggest_fall_in_evidence() -> None:
+    cv = _bench_cv()
+    inf = float("inf")
+    # two contracts well above the rest: both answer, however far apart they are
+    assert cv.largest_drop_floor([5.3, 4.7, 2.2, 1.4, 1.0], 1.75) == 4.7
+    # one stands out: it alone
+    assert cv.largest_drop_floor([6.0, 2.0, 1.9, -inf], 1.0) == 6.0
+    # the last candidate's drop is to the next municipality, even one below the floor ...
+    assert cv.largest_drop_floor([3.0, 2.8, 0.1], 2.0) == 2.8
+    # ... and to min_evidence when every municipality is a candidate
+    assert cv.largest_drop_floor([3.0, 2.9, 2.8], 0.0) == 2.8
+    assert cv.largest_drop_floor([1.0, 0.5], 1.75) == inf  # nobody reaches min_evidence: nobody
+    assert cv.largest_drop_floor([4.0, 3.0, 2.0], 1.0) == 4.0  # equal drops: the first (fewest answers)
+
+
 def test_the_nobody_models_logistic_fit_is_the_weighted_maximum_likelihood() -> None:
     cv = _bench_cv()
     rng = np.random.default_rng(12)
