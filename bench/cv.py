@@ -1478,18 +1478,7 @@ def step13(questions: list[dict[str, Any]], folds: list[int], args: argparse.Nam
         r.pop("per_question")
     whole, whole_value = drop_cutoff_value(run, questions, list(range(len(questions))))
     extra = {"largest_drop_on_whole_bank": asdict(whole) | {"objective": round(whole_value, 3)}}
-    report = {
-        "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
-        "folds": k,
-        "seed": args.seed,
-        "index": str(index),
-        **extra,
-        "rows": rows,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-    return 0
+    return write_report(rows, questions, args, index, started, extra)
 
 
 def report_against_baseline(
@@ -1503,7 +1492,20 @@ def report_against_baseline(
     extra: dict[str, Any],
 ) -> int:
     """Steps 8–10's JSON report on stdout: `against_baseline`'s rows, the run's setting and `extra`."""
-    rows = against_baseline(runs, baseline, questions, folds, args)
+    return write_report(
+        against_baseline(runs, baseline, questions, folds, args), questions, args, index, started, extra
+    )
+
+
+def write_report(
+    rows: dict[str, Any],
+    questions: list[dict[str, Any]],
+    args: argparse.Namespace,
+    index: Path,
+    started: float,
+    extra: dict[str, Any],
+) -> int:
+    """Steps 8–13's JSON report on stdout: the rows, the run's setting and `extra`."""
     report = {
         "questions": {kind: sum(1 for q in questions if q["_kind"] == kind) for kind in KINDS},
         "folds": args.folds,
