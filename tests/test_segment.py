@@ -81,6 +81,26 @@ def test_a_new_page_that_starts_a_sentence_splits_the_paragraph() -> None:
     ]
 
 
+def test_a_blank_line_inside_a_sentence_does_not_split_the_paragraph() -> None:
+    text = (
+        "Genomförandet av planen får ekonomiska konsekvenser, såväl i form av \n\n"
+        "(om-)riktning av finansiering som investeringsbehov.\n\n"
+        "Nästa stycke börjar här.\n\nEtt stycke utan punkt\n\n• en punkt i en lista\n\n"
+        "Kommunen åtar sig att:\n\nsamverka med regionen.\n\nLänkar till planen\n\nhttps://example.se/plan.pdf\n"
+    )
+    assert texts(text) == [
+        "Genomförandet av planen får ekonomiska konsekvenser, såväl i form av (om-)riktning av finansiering "
+        "som investeringsbehov.",
+        "Nästa stycke börjar här.",
+        "Ett stycke utan punkt",  # a bullet after a blank line starts its own unit, lower case or not
+        "• en punkt i en lista",
+        "Kommunen åtar sig att:",  # a lead-in's colon ends it
+        "samverka med regionen.",
+        "Länkar till planen",  # a web address is no continuation
+        "https://example.se/plan.pdf",
+    ]
+
+
 def test_pdf_pages_give_paragraph_pages() -> None:
     pages = (Page(1, "Första sidans text."), Page(2, "Andra sidans text."))
     result = segment(doc("", pages=pages))

@@ -104,22 +104,40 @@ def _drop_trailing_blanks(lines: list[_Line]) -> None:
 
 
 def _blocks(lines: Iterable[_Line]) -> list[_Block]:
-    """Blank-line separated blocks; a new page that starts a new sentence or a heading also splits."""
+    """Blank-line separated blocks; a new page that starts a new sentence or a heading also splits.
+    A blank line inside a sentence (PDF extraction leaves some) does not split: see `_runs_on`."""
     blocks: list[_Block] = []
     current = _Block()
+    blank = False
     for line in lines:
         if not _norm(line.text):
-            if current.lines:
-                blocks.append(current)
-                current = _Block()
+            blank = bool(current.lines)
             continue
-        if current.lines and line.page_start and _starts_new_unit(current.lines[-1].text, line.text):
+        if blank and not _runs_on(current.lines[-1].text, line.text):
             blocks.append(current)
             current = _Block()
+        elif current.lines and line.page_start and _starts_new_unit(current.lines[-1].text, line.text):
+            blocks.append(current)
+            current = _Block()
+        blank = False
         current.lines.append(line)
     if current.lines:
         blocks.append(current)
     return blocks
+
+
+def _runs_on(previous: str, line: str) -> bool:
+    """Whether `line`, after a blank line, continues the sentence that `previous` left open: it
+    starts in lower case (after an opening bracket or quote) and is no bullet, heading or web
+    address, and `previous` ends neither a sentence nor a lead-in (":")."""
+    stripped = line.strip()
+    if not stripped.lstrip("([\"'“‘")[:1].islower() or BULLET_RE.match(stripped) or DASH_BULLET_RE.match(stripped):
+        return False
+    if stripped.startswith(("http://", "https://", "www.")):
+        return False
+    if _heading_match(stripped) or LABELLED_ITEM_RE.match(stripped):
+        return False
+    return not (SENTENCE_END_RE.search(previous) or previous.rstrip().endswith(":"))
 
 
 def _starts_new_unit(previous: str, line: str) -> bool:
