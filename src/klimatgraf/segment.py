@@ -113,10 +113,9 @@ def _blocks(lines: Iterable[_Line]) -> list[_Block]:
         if not _norm(line.text):
             blank = bool(current.lines)
             continue
-        if blank and not _runs_on(current.lines[-1].text, line.text):
-            blocks.append(current)
-            current = _Block()
-        elif current.lines and line.page_start and _starts_new_unit(current.lines[-1].text, line.text):
+        after_blank = blank and not _runs_on(current.lines[-1].text, line.text)
+        new_page = bool(current.lines) and line.page_start and _starts_new_unit(current.lines[-1].text, line.text)
+        if after_blank or new_page:
             blocks.append(current)
             current = _Block()
         blank = False
