@@ -90,10 +90,13 @@ def main() -> None:
     except Exception as exc:  # a bug: still one line, with a way to see more
         if os.environ.get("KLIMATGRAF_DEBUG"):
             raise
-        sys.stderr.write(
-            f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
-        )
+        sys.stderr.write(_internal_error(exc))
         sys.exit(3)
+
+
+def _internal_error(exc: BaseException) -> str:
+    """The one line a bug (or a failing stdout) gets on stderr, with a way to see more."""
+    return f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
 
 
 def _leave_now(code: int) -> None:
@@ -105,9 +108,7 @@ def _leave_now(code: int) -> None:
     except BrokenPipeError:  # `klimatgraf search … | head -1`: as in `main`, the reader has what it wanted
         code = 0
     except OSError as exc:  # a full disk: the one line `main` writes for it
-        sys.stderr.write(
-            f"klimatgraf: internal error: {type(exc).__name__}: {exc} (set KLIMATGRAF_DEBUG=1 for details)\n"
-        )
+        sys.stderr.write(_internal_error(exc))
         code = 3
     with contextlib.suppress(OSError):
         sys.stderr.flush()
