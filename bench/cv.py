@@ -458,9 +458,16 @@ def _cutoff_at(b: int, c: int, lo: int, gap: int, cosines: list[float]) -> Cutof
 def best_cutoff(
     run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
 ) -> CutoffConfig:
+    return best_cutoff_value(run, questions, ids, cosines)[0]
+
+
+def best_cutoff_value(
+    run: Run, questions: list[dict[str, Any]], ids: list[int], cosines: list[float] = MIN_COSINE
+) -> tuple[CutoffConfig, float]:
+    """`best_cutoff`, and the objective it reaches on `ids`."""
     value, _ = cutoff_objective(run, questions, ids, cosines)
     b, c, lo, gap = np.unravel_index(int(np.argmax(value)), value.shape)  # first maximum wins ties
-    return _cutoff_at(int(b), int(c), int(lo), int(gap), cosines)
+    return _cutoff_at(int(b), int(c), int(lo), int(gap), cosines), float(value[b, c, lo, gap])
 
 
 def best_gated_cutoff(
@@ -1458,11 +1465,11 @@ def step13(questions: list[dict[str, Any]], folds: list[int], args: argparse.Nam
         return run, drop_cutoff_value(run, questions, train)[0], None, {}
 
     def either(train: list[int]) -> tuple[Run, CutoffConfig, Gate, dict[str, Any]]:
-        value, _ = cutoff_objective(run, questions, train, [-1.0])
-        cutoff, drop_value = drop_cutoff_value(run, questions, train)
-        if drop_value > float(value.max()):
-            return run, cutoff, None, {"family": "largest drop"}
-        return run, best_cutoff(run, questions, train, [-1.0]), None, {"family": "max gap"}
+        gap, gap_value = best_cutoff_value(run, questions, train, [-1.0])
+        drop_cutoff, drop_value = drop_cutoff_value(run, questions, train)
+        if drop_value > gap_value:
+            return run, drop_cutoff, None, {"family": "largest drop"}
+        return run, gap, None, {"family": "max gap"}
 
     k = args.folds
     rows = {
