@@ -72,7 +72,7 @@ import numpy as np
 
 from klimatgraf.evaluate import KINDS, answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import WORD, make_passages
-from klimatgraf.search import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
+from klimatgraf.retrieval import CutoffConfig, FusionConfig, Searcher, evidence_of, fuse, topic_of, z_parts
 from klimatgraf.swedish import in_case_of, typed_without_diacritics
 from klimatgraf.vocabulary import Retriever
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from klimatgraf.evaluate import load_questions, passage_scores
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from klimatgraf.vocabulary import Retriever
 
 MODES = ("plain", "named-first", "named-first, without the name")

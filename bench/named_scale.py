@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from klimatgraf.evaluate import load_questions
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from klimatgraf.swedish import fold
 
 SEEDS = ("Alvesta", "Avesta", "Kristinehamn", "Skellefteå", "Örnsköldsvik")

@@ -67,7 +67,7 @@ def main() -> None:
     )
 
     sys.path.insert(0, str(ROOT / "src"))
-    from klimatgraf.search import Searcher
+    from klimatgraf.retrieval import Searcher
 
     searcher = Searcher(build_dir / "index")
     questions = []

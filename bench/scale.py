@@ -195,7 +195,7 @@ def phase_query(work: Path, rounds: int = 5) -> dict[str, Any]:
 
 def search_latency(build_dir: Path, rounds: int) -> dict[str, Any]:
     """Warm `Searcher.search` with questions new to the searcher (the e5 query encoding is timed too)."""
-    from klimatgraf.search import Searcher
+    from klimatgraf.retrieval import Searcher
 
     out: dict[str, Any] = {}
     searcher = Searcher(build_dir / "index")

@@ -19,7 +19,7 @@ from pathlib import Path
 from klimatgraf.corpus import load_corpus
 from klimatgraf.embed import get_embedder
 from klimatgraf.index import build_index
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 
 QUERIES = [
     "vem arbetar med matsvinn",

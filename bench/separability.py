@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from klimatgraf.search import Searcher, expand_english, topic_of
+from klimatgraf.retrieval import Searcher, expand_english, topic_of
 
 
 def auc(positive: np.ndarray, negative: np.ndarray) -> float:

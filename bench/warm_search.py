@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from scale import QUESTIONS, percentile
 
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 
 
 def _sorted_scores(index: Any, query: Any) -> tuple[Any, Any]:

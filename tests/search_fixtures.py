@@ -18,7 +18,7 @@ import pytest
 from klimatgraf.corpus import Corpus
 from klimatgraf.embed import E5Embedder
 from klimatgraf.index import IndexManifest, build_index
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

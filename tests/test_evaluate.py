@@ -10,7 +10,7 @@ import pytest
 import search_fixtures
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import evaluate, load_questions
-from klimatgraf.search import CutoffConfig, Searcher
+from klimatgraf.retrieval import CutoffConfig, Searcher
 
 pytestmark = pytest.mark.slow
 e5_index = search_fixtures.e5_index  # session fixtures shared with the other search tests

@@ -122,7 +122,7 @@ class _Library:
         return run(load_graph(build), named_query("twins").text).plain_rows()
 
     def search(self, build: Path) -> Any:
-        from klimatgraf.search import Searcher
+        from klimatgraf.retrieval import Searcher
 
         return [h.to_dict() for h in Searcher(build / "index", model=self.embedder).search(QUESTION, k=5)]
 

@@ -15,7 +15,7 @@ import pytest
 from klimatgraf.errors import InputError
 from klimatgraf.evaluate import answer_set_arrays, answer_set_scores, load_questions, passage_scores, who_scores
 from klimatgraf.index import IndexOptions, _windows, make_passages, sentence_windows
-from klimatgraf.search import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
+from klimatgraf.retrieval import CutoffConfig, FusionConfig, evidence_of, fuse, tuned_configs, z_parts
 
 INF = -np.inf
 OK = np.ones(4, dtype=bool)

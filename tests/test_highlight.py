@@ -15,7 +15,7 @@ import pytest
 import serve_fixtures
 from conftest import run_cli
 from klimatgraf.index import Analyzer
-from klimatgraf.search import highlight, highlight_html, highlight_spans
+from klimatgraf.retrieval import highlight, highlight_html, highlight_spans
 
 served = serve_fixtures.served  # session fixtures shared with the other serve tests
 served_build = serve_fixtures.served_build

@@ -23,7 +23,7 @@ from klimatgraf.index import (
     passages,
     read_manifest,
 )
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from klimatgraf.store import file_digests
 from klimatgraf.templatekey import embedding_texts, own_municipality
 from search_fixtures import CountingEmbedder

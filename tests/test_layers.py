@@ -8,7 +8,7 @@ functions and `if TYPE_CHECKING:` too), relative or absolute. Layers, lowest fir
    __init__ (only the version)
 2. text: swedish, segment, ingest, templatekey, reference
 3. pipeline: corpus, extract.*, graph, embed, index, build, validate
-4. queries and retrieval: sparql, sparql_guard, editions, search, compare, diff, export, evaluate, remote, formats
+4. queries and retrieval: sparql, sparql_guard, editions, retrieval.*, compare, diff, export, evaluate, remote, formats
 5. interfaces: cli.*, serve.*, __main__
 
 A module that is in none of them fails the contract until it is placed here. The checker itself is
@@ -35,7 +35,18 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("swedish", "segment", "ingest", "templatekey", "reference"), 2),
     **dict.fromkeys(("corpus", "extract", "graph", "embed", "index", "build", "validate"), 3),
     **dict.fromkeys(
-        ("sparql", "sparql_guard", "editions", "search", "compare", "diff", "export", "evaluate", "remote", "formats"),
+        (
+            "sparql",
+            "sparql_guard",
+            "editions",
+            "retrieval",
+            "compare",
+            "diff",
+            "export",
+            "evaluate",
+            "remote",
+            "formats",
+        ),
         4,
     ),
     **dict.fromkeys(("cli", "serve", "__main__"), 5),
@@ -229,7 +240,7 @@ def test_no_import_cycle() -> None:
 def test_the_checker_reads_the_real_package() -> None:
     """The walk finds the package's own imports (a checker that finds nothing passes everything)."""
     found = {(i.importer, i.imported) for i in imports(SOURCE)}
-    assert ("cli", "search") in found or any(a.startswith("cli.") for a, _ in found)
+    assert ("cli", "retrieval") in found or any(a.startswith("cli.") for a, _ in found)
     assert ("graph", "namespaces") in found
     assert any(a.startswith("extract.") for a, _ in found)
 
@@ -258,8 +269,8 @@ def test_checker_reports_an_upward_import_a_cycle_and_an_unplaced_module(tmp_pat
             "graph.py": "from klimatgraf.corpus import load\n",
             "corpus.py": "def load():\n    import klimatgraf.graph\n    return klimatgraf.graph\n",
             "cli/__init__.py": "from .app import main\n",
-            "cli/app.py": "from ..search import run\nfrom ..errors import InputError\n\ndef main():\n    return run\n",
-            "search.py": "from . import graph\nfrom .extract import targets\n\ndef run():\n    return graph\n",
+            "cli/app.py": "from ..retrieval import run\nfrom ..errors import InputError\n\ndef main():\n    return run\n",
+            "retrieval.py": "from . import graph\nfrom .extract import targets\n\ndef run():\n    return graph\n",
             "extract/__init__.py": "",
             "extract/targets.py": "from .._helpers import x\nfrom . import _text\n",
             "extract/_text.py": "import os\nfrom typing import Any\n",
@@ -273,10 +284,10 @@ def test_checker_reports_an_upward_import_a_cycle_and_an_unplaced_module(tmp_pat
         ("graph", "corpus"),
         ("corpus", "graph"),
         ("cli", "cli.app"),
-        ("cli.app", "search"),
+        ("cli.app", "retrieval"),
         ("cli.app", "errors"),
-        ("search", "graph"),
-        ("search", "extract.targets"),
+        ("retrieval", "graph"),
+        ("retrieval", "extract.targets"),
         ("extract.targets", "_helpers"),
         ("extract.targets", "extract._text"),
     } == pairs
@@ -291,14 +302,14 @@ def test_checker_finds_a_longer_cycle_and_accepts_downward_imports(tmp_path: Pat
         tmp_path,
         {
             "__init__.py": "",
-            "sparql.py": "from .search import a\n",
-            "search.py": "from .diff import b\na = 1\n",
+            "sparql.py": "from .retrieval import a\n",
+            "retrieval.py": "from .diff import b\na = 1\n",
             "diff.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import sparql\nb = 2\n",
             "graph.py": "from .errors import E\n",
             "errors.py": "E = 1\n",
         },
     )
     found = imports(package)
-    assert cycles(found) == [["diff", "search", "sparql"]]
+    assert cycles(found) == [["diff", "retrieval", "sparql"]]
     assert [i.where for i in found if i.importer == "diff"] == ["type-checking"]
     assert upward(found) == [] and unplaced(package) == []

@@ -11,7 +11,7 @@ import pytest
 import search_fixtures
 from conftest import run_cli
 from klimatgraf.reference import names_in_question
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from search_fixtures import E5Index
 
 e5_index = search_fixtures.e5_index

@@ -10,11 +10,12 @@ import pytest
 
 import search_fixtures
 from conftest import run_cli
+from klimatgraf.config import MAX_QUERY_CHARS
 from klimatgraf.corpus import Corpus
 from klimatgraf.embed import SentenceTransformerEmbedder
 from klimatgraf.errors import InputError
 from klimatgraf.index import build_index
-from klimatgraf.search import MAX_QUERY_CHARS, CutoffConfig, Hit, Searcher, clean_query, expand_english, highlight
+from klimatgraf.retrieval import CutoffConfig, Hit, Searcher, clean_query, expand_english, highlight
 from search_fixtures import E5Index
 
 pytestmark = pytest.mark.slow

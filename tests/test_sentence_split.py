@@ -23,7 +23,7 @@ from klimatgraf.index import (
     make_entries,
     sentence_windows,
 )
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from klimatgraf.store import file_digests
 from search_fixtures import CountingEmbedder, E5Index
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import search_fixtures
 from conftest import run_cli
-from klimatgraf.search import Searcher
+from klimatgraf.retrieval import Searcher
 from klimatgraf.swedish import SWEDISH_LETTERS, reading_order, typed_without_diacritics
 from search_fixtures import E5Index
 

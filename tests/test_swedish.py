@@ -62,7 +62,7 @@ def test_fold_casefolds_and_normalises_whitespace_keeping_accents() -> None:
 
 def test_fold_can_strip_accents_for_names_typed_without_them() -> None:
     from klimatgraf.reference import fold as name_fold
-    from klimatgraf.search import fold_name
+    from klimatgraf.retrieval import fold_name
     from klimatgraf.swedish import fold
 
     assert fold("Örnsköldsvik", strip_accents=True) == "ornskoldsvik" == name_fold("ÖRNSKÖLDSVIK")

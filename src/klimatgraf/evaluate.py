@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .search import Searcher
+from .retrieval import Searcher
 from .swedish import fold
 from .vocabulary import Retriever
 

@@ -84,7 +84,7 @@ def search(
 
     With --group municipality only municipalities whose own text answers are listed (a calibrated
     cut-off); when nobody does, the output is empty and the exit code is 1. --all lists them all."""
-    from ..search import Searcher, highlight, tuned_configs
+    from ..retrieval import Searcher, highlight, tuned_configs
 
     read_only_command()
     fusion, cutoff = tuned_configs(
@@ -197,7 +197,7 @@ def evaluate_command(
     """Score the search on a question file: who (hit@1, recall@3, MRR) and passage (hit@1, hit@5, MRR@10)."""
     from ..config import project_root
     from ..evaluate import evaluate
-    from ..search import Searcher
+    from ..retrieval import Searcher
 
     path = questions or project_root() / "tests" / "dev_queries.json"
     if not path.is_file():

@@ -27,7 +27,7 @@ from .runner import QueryRunner, _is_update
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from ..search import Searcher
+    from ..retrieval import Searcher
 
 
 @dataclass
@@ -66,7 +66,7 @@ def load_service(
 ) -> Service:
     """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
     from ..corpus import load_gazetteer
-    from ..search import Searcher
+    from ..retrieval import Searcher
     from ..sparql import list_queries, read_graph
 
     if timeout <= 0:
