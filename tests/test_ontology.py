@@ -15,7 +15,7 @@ def ontology() -> Graph:
 
 
 def declared_terms(graph: Graph) -> set[str]:
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual, OWL.AnnotationProperty)
     return {str(s)[len(NS) :] for kind in kinds for s in graph.subjects(RDF.type, kind) if str(s).startswith(NS)}
 
 

@@ -54,7 +54,42 @@ SHAPE_CASES = {
     "SteeringDocumentShape": ["steering-document-url-not-http"],
     "ConceptShape": ["concept-without-label"],
     "EditionVersionShape": ["two-editions-share-a-version"],
+    "VocabularyConceptShape": [
+        "concept-with-two-english-labels",
+        "concept-without-definition",
+        "concept-label-shared-by-two-concepts",
+    ],
+    "ConceptSchemeShape": ["concept-broader-cycle", "concept-reached-from-no-top-concept"],
+    "ConceptTagShape": ["concept-tag-span-backwards", "concept-tag-without-classifier"],
+    "ClassifierShape": ["classifier-without-version"],
 }
+
+# The concept vocabulary's cases and the message each must give (issue 22: the scheme's rules).
+VOCABULARY_CASES = {
+    "concept-with-two-english-labels": "exactly one English skos:prefLabel",
+    "concept-without-definition": "one Swedish skos:definition",
+    "concept-label-shared-by-two-concepts": "a word must lead to one concept",
+    "concept-broader-cycle": "skos:broader has a cycle",
+    "concept-reached-from-no-top-concept": "reached from no top concept",
+    "concept-tag-span-backwards": "starts at a character offset before its end",
+    "concept-tag-without-classifier": "attributed to one classifier",
+    "classifier-without-version": "one version",
+}
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARY_CASES))
+def test_vocabulary_case_is_reported_with_its_rule(name: str) -> None:
+    path = next(p for p in INVALID + SPARQL_INVALID if p.stem == name)
+    result = validate(Graph().parse(path))
+    assert not result.conforms
+    assert any(VOCABULARY_CASES[name] in (r["message"] or "") for r in result.results), result.report_text
+
+
+def test_the_shipped_vocabulary_conforms() -> None:
+    from klimatgraf.concepts.scheme import default_vocabulary
+
+    result = validate(Graph().parse(default_vocabulary()))
+    assert result.conforms, result.report_text
 
 
 # The unit cases and the one message each must give (QUDT units with quantity kinds, docs/decisions.md).

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .corpus import Corpus, load_corpus
@@ -32,6 +32,9 @@ from .store import (
     staging_file,
 )
 
+if TYPE_CHECKING:
+    from .concepts.corpus import CorpusTags
+
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -48,6 +51,8 @@ class BuildSummary:
     embedded: int | None  # passages embedded in this build (the rest came from the cache)
     superseded: tuple[str, ...] = ()  # files left out: an edition of the same municipality, type and version is newer
     from_cache: int | None = None  # distinct passage texts whose vector came from the embedding cache
+    tags: int | None = None  # concept tags on the paragraphs (one per paragraph and concept)
+    vocabulary: dict[str, str] | None = None  # the concept vocabulary's file, digest and classifier version
 
 
 def build(
@@ -66,10 +71,11 @@ def build(
     with build_lock(build_dir, wait=wait):
         recover(build_dir)
         corpus = load_corpus(data_dir, progress=lambda name: report(f"reading {name}", 0, 0))
-        graph, fact_count = _graph(corpus, report)
+        concepts = _concepts(corpus, data_dir, report)
+        graph, fact_count = _graph(corpus, report, concepts)
         staged = _stage_graph(graph, build_dir)
         try:
-            index_info = _index(corpus, build_dir, model, report, checkpoint_every) if with_index else None
+            index_info = _index(corpus, build_dir, model, report, checkpoint_every, concepts) if with_index else None
             if index_info is not None:
                 staged.append((index_info[2], build_dir / INDEX_DIR))
             summary = BuildSummary(
@@ -84,6 +90,8 @@ def build(
                 embedded=index_info[1] if index_info else None,
                 superseded=tuple(f"{old.file_name} (replaced by {new.file_name})" for old, new in corpus.superseded),
                 from_cache=index_info[3] if index_info else None,
+                tags=concepts.count,
+                vocabulary=concepts.record(),
             )
             manifest = BuildManifest(
                 **asdict(summary),
@@ -117,7 +125,16 @@ def build(
     return summary
 
 
-def _graph(corpus: Corpus, report: Progress) -> tuple[Any, int]:
+def _concepts(corpus: Corpus, data_dir: Path, report: Progress) -> CorpusTags:
+    """The vocabulary read (a broken one stops the build here, before anything is written) and every
+    paragraph tagged with its concepts."""
+    from .concepts.corpus import tag_corpus
+
+    report("tagging concepts", 0, 0)
+    return tag_corpus(corpus.paragraphs, data_dir)
+
+
+def _graph(corpus: Corpus, report: Progress, concepts: CorpusTags) -> tuple[Any, int]:
     from .extract import extract
     from .graph import build_graph
 
@@ -137,7 +154,8 @@ def _graph(corpus: Corpus, report: Progress) -> tuple[Any, int]:
         for f in facts
     )
     report("building graph", 0, 0)
-    return build_graph(facts, corpus.paragraphs, corpus.gazetteer), fact_count
+    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, concepts.by_pid)
+    return graph, fact_count
 
 
 def _stage_graph(graph: Any, build_dir: Path) -> list[tuple[Path, Path]]:
@@ -151,7 +169,12 @@ def _stage_graph(graph: Any, build_dir: Path) -> list[tuple[Path, Path]]:
 
 
 def _index(
-    corpus: Corpus, build_dir: Path, model: str, report: Progress, checkpoint_every: int | None = None
+    corpus: Corpus,
+    build_dir: Path,
+    model: str,
+    report: Progress,
+    checkpoint_every: int | None = None,
+    concepts: CorpusTags | None = None,
 ) -> tuple[str, int | None, Path, int | None]:
     from .embed import CHECKPOINT_EVERY, get_embedder
     from .index import stage_index
@@ -163,6 +186,7 @@ def _index(
         get_embedder(model),
         progress=lambda done, total: report("embedding paragraphs", done, total),
         checkpoint_every=checkpoint_every or CHECKPOINT_EVERY,
+        concepts=concepts,
     )
     return (
         str(build_dir / INDEX_DIR),

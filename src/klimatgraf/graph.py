@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from .corpus import latest_editions
@@ -22,6 +23,9 @@ from .models import Facts, Paragraph
 from .namespaces import CPOV, ID, KG, QUANTITYKIND, QUDT, SCHEMA, UNIT
 from .reference import Gazetteer
 from .swedish import fold
+
+if TYPE_CHECKING:
+    from .concepts.tagger import Tag
 
 DOC_TYPES = {
     "klimatkontrakt": ("Klimatkontrakt", "Climate contract"),
@@ -70,7 +74,8 @@ def _fact_iri(kind: str, doc_id: str, *parts: object) -> URIRef:
 def _bind(graph: Graph) -> None:
     for prefix, ns in (("kg", KG._NS), ("id", ID), ("cpov", CPOV._NS), ("qudt", QUDT._NS), ("unit", UNIT._NS),
                        ("quantitykind", QUANTITYKIND._NS), ("dcterms", DCTERMS), ("skos", SKOS), ("prov", PROV),
-                       ("org", ORG), ("foaf", FOAF), ("schema", SCHEMA)):  # fmt: skip
+                       ("org", ORG), ("foaf", FOAF), ("schema", SCHEMA),
+                       ("kgc", Namespace("https://w3id.org/klimatgraf/id/concept/"))):  # fmt: skip
         graph.bind(prefix, ns, override=True)
 
 
@@ -90,8 +95,17 @@ def _concept(graph: Graph, iri: URIRef, scheme: URIRef, sv: str, en: str | None 
         graph.add((iri, SKOS.prefLabel, Literal(en, lang="en")))
 
 
-def build_graph(facts: Sequence[Facts], paragraphs: Sequence[Paragraph], gazetteer: Gazetteer) -> Graph:
-    """The whole knowledge graph of a corpus (deterministic: same input, isomorphic graph)."""
+def build_graph(
+    facts: Sequence[Facts],
+    paragraphs: Sequence[Paragraph],
+    gazetteer: Gazetteer,
+    vocabulary: Any = None,
+    tags: Mapping[str, Sequence[Tag]] | None = None,
+) -> Graph:
+    """The whole knowledge graph of a corpus (deterministic: same input, isomorphic graph).
+
+    `vocabulary`: the concept scheme's rdflib Graph, loaded into this one; `tags`: the concept tags of
+    each paragraph (by pid), each a `kg:ConceptTag` node (`_tags`)."""
     graph = Graph()
     _bind(graph)
     graph.add((URIRef("https://w3id.org/klimatgraf/id/"), OWL.imports, URIRef("https://w3id.org/klimatgraf/ontology")))
@@ -109,7 +123,40 @@ def build_graph(facts: Sequence[Facts], paragraphs: Sequence[Paragraph], gazette
     latest = latest_editions(f.document for f in facts)
     for doc_facts in facts:
         _document(graph, doc_facts, labels, doc_facts.document.doc_id in latest)
+    if vocabulary is not None:
+        for triple in vocabulary:
+            graph.add(triple)
+    if tags:
+        _tags(graph, paragraphs, tags)
     return graph
+
+
+def _tags(graph: Graph, paragraphs: Sequence[Paragraph], tags: Mapping[str, Sequence[Tag]]) -> None:
+    """One `kg:ConceptTag` per paragraph and concept: the concept, the paragraph it was derived from,
+    the classifier (a PROV software agent with its version), the tier, the first span and its words,
+    and the score (the search index keeps every span)."""
+    classifiers: set[str] = set()
+    for p in paragraphs:
+        for tag in tags.get(p.pid, ()):
+            classifier = ID[f"classifier/{tag.classifier}"]
+            classifiers.add(tag.classifier)
+            concept = URIRef(tag.concept)
+            node = ID[f"tag/{p.pid}/{tag.concept.rsplit('/', 1)[-1]}"]
+            graph.add((node, RDF.type, KG.ConceptTag))
+            graph.add((node, KG.concept, concept))
+            graph.add((node, PROV.wasDerivedFrom, paragraph_iri(p.pid)))
+            graph.add((node, PROV.wasAttributedTo, classifier))
+            graph.add((node, KG.tier, Literal(tag.tier, datatype=XSD.integer)))
+            graph.add((node, KG.spanStart, Literal(tag.start, datatype=XSD.integer)))
+            graph.add((node, KG.spanEnd, Literal(tag.end, datatype=XSD.integer)))
+            graph.add((node, KG.score, Literal(_decimal(tag.score), datatype=XSD.decimal)))
+            graph.add((node, KG.matchedText, Literal(p.text[tag.start : tag.end])))
+    for version in sorted(classifiers):
+        node = ID[f"classifier/{version}"]
+        graph.add((node, RDF.type, KG.Classifier))
+        graph.add((node, RDF.type, PROV.SoftwareAgent))
+        graph.add((node, RDFS.label, Literal(f"klimatgraf concept tagger {version}")))
+        graph.add((node, OWL.versionInfo, Literal(version)))
 
 
 def _municipality(graph: Graph, gazetteer: Gazetteer, code: str) -> None:

@@ -68,6 +68,16 @@ class KG(DefinedNamespace):
     baseYear: URIRef
     year: URIRef
     organisationKind: URIRef
+    # concepts (tags on passages)
+    ConceptTag: URIRef
+    Classifier: URIRef
+    concept: URIRef
+    tier: URIRef
+    spanStart: URIRef
+    spanEnd: URIRef
+    score: URIRef
+    matchedText: URIRef
+    negativeLabel: URIRef
     # quantity kinds QUDT lacks (the units are QUDT's own: unit:TONNE, unit:PERCENT)
     CO2EquivalentPerCapita: URIRef
     AnnualReductionRate: URIRef

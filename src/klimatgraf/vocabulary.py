@@ -89,6 +89,15 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
+class ConceptsFormat(StrEnum):
+    """Formats of `klimatgraf concepts`: a listing, or the vocabulary itself as Turtle."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ttl = "ttl"
+
+
 class DiffFormat(StrEnum):
     """Formats of `klimatgraf diff`."""
 

@@ -8,7 +8,7 @@ negative (e.g. SHACL violations). Heavy libraries are imported inside commands s
 
 The commands live by area: build_cmds (build, ingest, validate), sparql_cmds (sparql, query,
 push), export_cmds (export …), search_cmds (search, eval), editions_cmds (compare, history,
-diff) and serve_cmd (serve); common holds the options and helpers they share.
+diff), concepts_cmd (concepts) and serve_cmd (serve); common holds the options and helpers they share.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import typer
 from ..errors import KlimatgrafError
 from .build_cmds import build, ingest, validate
 from .common import READ_ONLY
+from .concepts_cmd import concepts
 from .editions_cmds import compare, diff, history
 from .export_cmds import export_app
 from .search_cmds import evaluate_command, search
@@ -61,7 +62,7 @@ def _root(
 COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("build", build), ("ingest", ingest), ("validate", validate),
     ("sparql", sparql), ("query", query), ("push", push),
-    ("search", search), ("eval", evaluate_command),
+    ("search", search), ("eval", evaluate_command), ("concepts", concepts),
     ("compare", compare), ("history", history), ("diff", diff),
     ("serve", serve),
 )  # fmt: skip

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..concepts.scheme import concept_texts
 from ..embed import CHECKPOINT_EVERY, Embedder, embed_passages_cached
 from ..errors import InputError
 from ..store import embedding_cache_dir, file_digests, replace_dir, staging_dir
@@ -21,6 +22,8 @@ from .analyzer import Analyzer
 from .load import _faiss
 from .manifest import (
     BM25_DIR,
+    CONCEPT_VECTORS,
+    CONCEPTS,
     ENTRIES,
     MANIFEST,
     PASSAGES,
@@ -36,6 +39,7 @@ from .manifest import (
 from .passages import bm25_rows, compose, make_entries, passages
 
 if TYPE_CHECKING:
+    from ..concepts.corpus import CorpusTags
     from ..models import Document, Paragraph
 
 Progress = Callable[[int, int], None]
@@ -98,6 +102,7 @@ def stage_index(
     options: IndexOptions | None = None,
     cache_dir: Path | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
+    concepts: CorpusTags | None = None,
 ) -> tuple[Path, IndexManifest]:
     """Write a complete index into a temporary directory beside `index_dir` and return it.
 
@@ -105,7 +110,8 @@ def stage_index(
     graph files in one commit (so a reader never sees a new index with an old graph).
     `kind`: "flat" (exact inner product, the default), "hnsw" or "ivf" (approximate, for large
     corpora); it overrides `options.ann`. `cache_dir` (default: `<index_dir>/../cache/embeddings`)
-    keeps vectors across builds.
+    keeps vectors across builds. `concepts`: the build's vocabulary and tagger; each entry's tags go
+    into `concepts.json` beside the vectors, for the who-answers (`retrieval.concepts`).
     """
     started = time.perf_counter()
     options = options or IndexOptions()
@@ -122,10 +128,13 @@ def stage_index(
     lexical = bm25_rows(flags, options)
     parts = [part for p in found for part in p.parts]
     names = [own_municipality(entries[p.owner]) for p in found for _ in p.parts]  # template copies share a vector
+    extra = concept_texts(concepts.scheme) if concepts is not None else []  # the concepts' vectors, cached too
+    owners_of: list[str | None] = [*names, *[None] * len(extra)]
     part_vectors, embedded, from_cache = embed_passages_cached(
-        embedder, parts, cache_dir, progress, names=names, checkpoint_every=checkpoint_every
+        embedder, parts + extra, cache_dir, progress, names=owners_of, checkpoint_every=checkpoint_every
     )
-    vectors = compose(found, part_vectors)
+    concept_vectors = part_vectors[len(parts) :]
+    vectors = compose(found, part_vectors[: len(parts)])
     analyzer = Analyzer(Analyzer.vocabulary_of(texts))
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = staging_dir(index_dir)
@@ -137,6 +146,9 @@ def stage_index(
         np.save(tmp / SENTENCES, flags, allow_pickle=False)
         _write_json(tmp / ENTRIES, entries)
         _write_json(tmp / VOCAB, sorted(analyzer.vocabulary))
+        if concepts is not None:
+            _write_json(tmp / CONCEPTS, concept_tags(entries, concepts))
+            np.save(tmp / CONCEPT_VECTORS, np.ascontiguousarray(concept_vectors, dtype=np.float32), allow_pickle=False)
         manifest = IndexManifest(
             model_id=embedder.model_id,
             dim=int(vectors.shape[1]),
@@ -157,6 +169,20 @@ def stage_index(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp, manifest
+
+
+def concept_tags(entries: Sequence[dict[str, Any]], concepts: CorpusTags) -> dict[str, Any]:
+    """The vocabulary (compiled to plain data) and, per entry, its tags as [concept number, spans,
+    labels]: what a search needs to answer from the concepts without reading the graph."""
+    number = {c.iri: i for i, c in enumerate(concepts.scheme.concepts)}
+    return {
+        "scheme": concepts.scheme.to_dict(),
+        "classifier": concepts.matcher.version,
+        "tags": [
+            [[number[t.concept], [list(s) for s in t.spans], list(t.labels)] for t in concepts.of_text(e["text"])]
+            for e in entries
+        ],
+    }
 
 
 def _write_json(path: Path, data: Any) -> None:

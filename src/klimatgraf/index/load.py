@@ -16,6 +16,8 @@ from ..store import check_digests, reading
 from .analyzer import Analyzer
 from .manifest import (
     BM25_DIR,
+    CONCEPT_VECTORS,
+    CONCEPTS,
     ENTRIES,
     FIX,
     MANIFEST,
@@ -62,6 +64,8 @@ class LoadedIndex:
     analyzer: Analyzer
     sentence: np.ndarray | None = None  # passage row → sentence passage? (None: the index has none)
     bm25_passages: np.ndarray | None = None  # BM25 row → passage row (None: the same rows)
+    concepts: dict[str, Any] | None = None  # the vocabulary and each entry's tags (None: built without them)
+    concept_vectors: np.ndarray | None = None  # one e5 vector per concept of `concepts`
     _rows: np.ndarray | None = field(default=None, repr=False)  # 0 … ntotal−1 as faiss labels
 
     def every_score(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +115,12 @@ def read_index(index_dir: Path) -> LoadedIndex:
         owners = np.load(index_dir / PASSAGES, allow_pickle=False)
         flags = np.load(index_dir / SENTENCES, allow_pickle=False) if (index_dir / SENTENCES).exists() else None
         vocabulary = json.loads((index_dir / VOCAB).read_text(encoding="utf-8"))
+        concepts = (
+            json.loads((index_dir / CONCEPTS).read_text(encoding="utf-8")) if CONCEPTS in manifest.files else None
+        )
+        concept_vectors = (
+            np.load(index_dir / CONCEPT_VECTORS, allow_pickle=False) if CONCEPT_VECTORS in manifest.files else None
+        )
     except (OSError, ValueError) as err:
         raise BuildCorruptError(
             f"{index_dir}: cannot read {getattr(err, 'filename', None) or 'index data'}; {FIX}"
@@ -121,6 +131,12 @@ def read_index(index_dir: Path) -> LoadedIndex:
         )
     if owners.shape != (manifest.passages,) or (len(owners) and int(owners.max()) >= len(entries)):
         raise BuildCorruptError(f"{index_dir / PASSAGES} does not match {MANIFEST}; {FIX}")
+    if concepts is not None and len(concepts.get("tags", ())) != len(entries):
+        raise BuildCorruptError(f"{index_dir / CONCEPTS} does not match {ENTRIES}; {FIX}")
+    if concept_vectors is not None and (
+        concepts is None or concept_vectors.shape != (len(concepts["scheme"]["concepts"]), manifest.dim)
+    ):
+        raise BuildCorruptError(f"{index_dir / CONCEPT_VECTORS} does not match {CONCEPTS}; {FIX}")
     if flags is not None and (flags.dtype != np.bool_ or flags.shape != owners.shape):
         raise BuildCorruptError(f"{index_dir / SENTENCES} does not match {MANIFEST}; {FIX}")
     known = {f for f in IndexOptions.__dataclass_fields__}
@@ -132,7 +148,18 @@ def read_index(index_dir: Path) -> LoadedIndex:
     vectors = _read_faiss(index_dir / VECTORS, manifest)
     bm25 = _read_bm25(index_dir / BM25_DIR, manifest, len(owners) if lexical is None else len(lexical))
     return LoadedIndex(
-        index_dir, manifest, options, entries, owners, vectors, bm25, Analyzer(vocabulary), sentence, lexical
+        index_dir,
+        manifest,
+        options,
+        entries,
+        owners,
+        vectors,
+        bm25,
+        Analyzer(vocabulary),
+        sentence,
+        lexical,
+        concepts,
+        concept_vectors,
     )
 
 

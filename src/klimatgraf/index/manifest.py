@@ -26,6 +26,8 @@ SENTENCES = "sentences.npy"  # passage row → True for a sentence passage (abse
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
 VOCAB = "vocab.json"
+CONCEPTS = "concepts.json"  # the concept vocabulary and each entry's concept tags (absent in older indexes)
+CONCEPT_VECTORS = "concept_vectors.npy"  # one e5 vector per concept (its labels and definition), beside CONCEPTS
 FIX = "run `klimatgraf build` to rebuild the index"
 
 

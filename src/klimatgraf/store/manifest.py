@@ -86,6 +86,8 @@ class BuildManifest:
     klimatgraf: str = ""  # the version that built it
     built: str = ""  # UTC, ISO 8601
     format_version: int = FORMAT_VERSION
+    tags: int | None = None  # concept tags put on the paragraphs
+    vocabulary: Mapping[str, str] | None = None  # the concept vocabulary: source file, digest, classifier version
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object, keys in the order build.json has always had them, `format_version` first."""
@@ -106,6 +108,8 @@ class BuildManifest:
             "built": self.built,
             "documents_detail": [d.to_dict() for d in self.documents_detail],
             "files": {name: dict(digest) for name, digest in self.files.items()},
+            "tags": self.tags,
+            "vocabulary": dict(self.vocabulary) if self.vocabulary is not None else None,
         }
 
     def to_json(self) -> str:
@@ -147,6 +151,8 @@ class BuildManifest:
             klimatgraf=_get(data, "klimatgraf", str, ""),
             built=_get(data, "built", str, ""),
             format_version=_get(data, "format_version", int, 1),  # absent: written before the key existed
+            tags=_get(data, "tags", _optional_int, None),
+            vocabulary=_get(data, "vocabulary", _optional_strings, None),
         )
 
     @classmethod
@@ -221,6 +227,14 @@ def _checked(value: object, kind: type[T] | Callable[[object], T]) -> T:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else _checked(value, str)
+
+
+def _optional_strings(value: object) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise TypeError("not an object of strings")
+    return dict(value)
 
 
 def _optional_int(value: object) -> int | None:
