@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -163,3 +164,39 @@ def name_spans(question: str, keys: Mapping[str, str], common: Callable[[str], b
             break
         i += 1
     return found
+
+
+# ----------------------------------------------------------------------------- QUDT mass units
+# Emission quantities are written "ton", "kiloton", "kt", "Mton", "kg". Each spelling is one of
+# QUDT's units (data/reference/qudt-mass-units.csv: the unit IRI and QUDT's conversion multiplier
+# to the SI unit, the kilogram), so a figure is converted to tonnes by QUDT's own factors.
+
+
+@dataclass(frozen=True)
+class MassUnit:
+    iri: str  # http://qudt.org/vocab/unit/KiloTONNE
+    multiplier: float  # QUDT's qudt:conversionMultiplier, to kilograms
+
+    @property
+    def to_tonnes(self) -> float:
+        return self.multiplier / 1000.0
+
+
+def mass_units(path: Path | None = None) -> dict[str, MassUnit]:
+    """Lower-case spelling → QUDT unit ("kiloton" → unit:KiloTONNE, 1e6 kg)."""
+    if path is None:
+        from .resources import resource_path
+
+        path = resource_path("reference", "qudt-mass-units.csv")
+    return dict(_mass_units(str(path)))
+
+
+@functools.lru_cache(maxsize=4)
+def _mass_units(path: str) -> tuple[tuple[str, MassUnit], ...]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        (spelling.strip().casefold(), MassUnit(r["unit"], float(r["conversion_multiplier"])))
+        for r in rows
+        for spelling in r["spellings"].split("|")
+    )
