@@ -200,3 +200,33 @@ def _mass_units(path: str) -> tuple[tuple[str, MassUnit], ...]:
         for r in rows
         for spelling in r["spellings"].split("|")
     )
+
+
+# ----------------------------------------------------------------------------- public bodies
+# data/reference/offentliga-organisationer.csv: regions, regional public transport authorities,
+# universities and study associations, by name (public facts; see data/reference/README.md).
+
+
+@dataclass(frozen=True)
+class PublicBody:
+    name: str
+    kind: str  # an organisation kind of models.OrgKind: "region", "authority", "university", "association"
+    aliases: tuple[str, ...]  # acronyms as written ("SLU")
+
+
+def public_bodies(path: Path | None = None) -> tuple[PublicBody, ...]:
+    if path is None:
+        from .resources import resource_path
+
+        path = resource_path("reference", "offentliga-organisationer.csv")
+    return _public_bodies(str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _public_bodies(path: str) -> tuple[PublicBody, ...]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        PublicBody(r["name"].strip(), r["kind"].strip(), tuple(a for a in (r["aliases"] or "").split("|") if a))
+        for r in rows
+    )

@@ -37,15 +37,21 @@ _QUANTITY = re.compile(
 _UNIT_FACTOR = {"ton": 1.0, "kton": 1e3, "kiloton": 1e3, "mton": 1e6, "megaton": 1e6, "kg": 1e-3, "kilo": 1e-3}
 _NOT_A_FIGURE = re.compile(
     r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b|"
-    r"\bminska\w*\s+(?:ner\s+)?till\b",
+    r"(?<!\bhar\s)(?<!\bhade\s)\bminska(?:s|r)?\s+(?:ner\s+)?till\b|\bska\s+(?:\S+\s+){0,4}?minskat\b",
     re.I,
+)
+# a year right after the figure is the figure's own ("250 000 ton år 2010 och hade minskat till 180 000 ton år 2022"),
+# unless a number follows it (a flattened table row "57 215 ton 2020 55 000 ton")
+_YEAR_RIGHT_AFTER = re.compile(
+    r"\s*(?:CO2e?|CO2-ekv\.?|koldioxid\w*)?\s*(?:år\s+|under\s+|i\s+)?((?:19[89]|20[0-5])\d)\b(?!\s*\d)", re.I
 )
 # "Per invånare motsvarar det 6,3 ton", "utsläppen per person var 5,1 ton": per person before the figure
 _PER_PERSON_BEFORE = re.compile(r"\bper\s+(?:invånare|person|capita|inv\.)|\bper\s+capita\b", re.I)
 _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:vilket|vilken|varav|men)\s+")
 _FILLER = re.compile(
     r"^(?:och|samt|men|varav|vilket|år|för|under|cirka|ca|var|uppgick\s+till|enligt|av|inom)\b\s*|"
-    r"\b(?:var|är|blev|uppgick till|cirka|ca|om|låg\s+på)\s*$",
+    r"\b(?:var|är|blev|uppgick till|cirka|ca|om|låg\s+på|från|till|minskade|minskat|hade|har|ökade|ökat|sjönk|"
+    r"sjunkit)\s*$",
     re.I,
 )
 
@@ -132,7 +138,10 @@ def _clause_before(sentence: str, position: int) -> str:
 
 
 def _year_for(sentence: str, start: int, end: int) -> int | None:
-    """The closest year in the sentence, preferring one before the figure."""
+    """The year right after the figure, else the closest year in the sentence, preferring one before it."""
+    right_after = _YEAR_RIGHT_AFTER.match(sentence, end)
+    if right_after:
+        return int(right_after.group(1))
     before = list(YEAR_RE.finditer(sentence, 0, start))
     if before:
         return int(before[-1].group(0))

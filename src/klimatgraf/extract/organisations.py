@@ -8,16 +8,27 @@ institution nouns ("Klimatsekretariatet", "…institutet"); a municipality-like 
 by a utility word ("Skellefteå Kraft", "Övik Energi"); the members of an enumeration after
 "nätverk … exempelvis". A small lexicon gives the *kind* of well-known acronyms and
 networks (RISE, SEI, CDP, WWF, NetZeroCities …); it is a list of types, not of answers.
+
+Partners named inside running prose ("tillsammans med Tornedalens folkhögskola", "i samarbete
+med Sparbanken Nord") are found by the *head* of their name: folkhögskola, sparbank,
+kollektivtrafikmyndighet, miljöförbund, kommunalförbund, miljönämnd, hushållningssällskap,
+studieförbund; and public bodies by name from a reference list of public facts
+(data/reference/offentliga-organisationer.csv: the 21 regions, the regional public transport
+authorities and traffic companies, the universities and university colleges, the national
+study associations). A capitalised function word that starts a sentence is never part of a
+name ("Med Tornedalens folkhögskola" → "Tornedalens folkhögskola"), and a head alone is generic
+("Folkhögskolan", "Hushållningssällskapet" without a place is kept only as the one society).
 Template paragraphs are not read, so the template's C40 or UN-Habitat never count.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from ..models import Document, Organisation, Paragraph
-from ..reference import Gazetteer
+from ..reference import Gazetteer, PublicBody, public_bodies
 from .parties import AGENCIES
 
 _CAP = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
@@ -142,6 +153,55 @@ LEXICON = {
     "Chalmers": "university",
 }
 _NOT_ORGS = {"Viable Cities", "Klimatkontrakt", *AGENCIES}
+_NAME_WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
+_PLACE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})?"
+# names recognised by their head word (the kind of body they are), in running prose
+_HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("school", re.compile(rf"\b({_PLACE}\s+folkhögskola|Folkhögskolan\s+(?:i\s+)?{_PLACE})\b")),
+    ("company", re.compile(rf"\b(Sparbanken\s+{_PLACE}|{_PLACE}\s+[Ss]parbank)\b")),
+    (
+        "authority",
+        re.compile(
+            rf"\b({_PLACE}\s+(?:kollektivtrafikmyndighet|[a-zåäö]*förbund|miljö-\s+och\s+hälsoskyddsnämnd|"
+            rf"miljönämnd)|(?:Miljöförbundet|Kommunalförbundet|Kollektivtrafikmyndigheten|Miljönämnden|"
+            rf"Miljö-\s+och\s+hälsoskyddsnämnden)\s+(?:i\s+)?{_PLACE}(?:\s+län)?)\b"
+        ),
+    ),
+    (
+        "association",
+        re.compile(
+            rf"\b(Hushållningssällskapet(?:\s+(?:i\s+)?{_PLACE})?|{_PLACE}\s+hushållningssällskap|Studieförbundet\s+{_PLACE})\b"
+        ),
+    ),
+)
+# capitalised words that start a sentence or a clause, never the first word of a name
+_LEADING = frozenset(
+    ["med", "och", "i", "vi", "det", "den", "de", "där", "när", "som", "från", "till", "för", "inom", "hos", "av", "samt", "även", "både", "tillsammans", "genom", "under", "efter", "enligt", "mellan", "via", "vår", "våra", "vårt", "kommunen", "detta", "dessa", "här"]
+)
+# the generic word alone after a head is no place: "Hushållningssällskapet Och", "Folkhögskolan Ska"
+_NOT_PLACES = frozenset(["och", "eller", "samt", "ska", "har", "är", "kan", "vill", "som", "med", "i", "på"])
+
+
+def _trim(name: str) -> str | None:
+    words = name.split()
+    while words and words[0].casefold() in _LEADING:
+        words.pop(0)
+    while words and words[-1].casefold() in _NOT_PLACES:
+        words.pop()
+    return " ".join(words) if len(words) >= 1 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _body_pattern() -> tuple[re.Pattern[str], dict[str, PublicBody]]:
+    bodies = public_bodies()
+    by_surface: dict[str, PublicBody] = {}
+    for body in bodies:
+        by_surface[body.name] = body
+        for alias in body.aliases:
+            by_surface[alias] = body
+    surfaces = sorted(by_surface, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\wÅÄÖåäö-])(" + "|".join(re.escape(s) for s in surfaces) + r")s?(?![\wÅÄÖåäö-])")
+    return pattern, by_surface
 
 
 def extract_organisations(
@@ -161,9 +221,14 @@ def extract_organisations(
     for p in paragraphs:
         text = p.text
         for m in _COMPANY.finditer(text):
-            first = m.group(1).split()[0]
+            name = m.group(1)
+            if " och " in name and re.search(r"\bi\s+$", text[: m.start()]):
+                name = name.rsplit(" och ", 1)[
+                    1
+                ]  # "Länstrafiken i Norrbotten och Norrtåg AB": the place is not the company's
+            first = name.split()[0]
             owned = first in municipality_names or first.removesuffix("s") in municipality_names
-            add(f"{m.group(1)} AB", "municipal_company" if owned else "company", p.pid)
+            add(f"{name} AB", "municipal_company" if owned else "company", p.pid)
         for m in _UNIVERSITY.finditer(text):
             add(m.group(1), "university", p.pid)
         for m in _PARK.finditer(text):
@@ -200,7 +265,33 @@ def extract_organisations(
         for name, kind in LEXICON.items():
             if re.search(rf"\b{re.escape(name)}\b", text):
                 add(name, kind, p.pid)
-    return list(found.values())
+        for kind, pattern in _HEADS:
+            for m in pattern.finditer(text):
+                trimmed = _trim(m.group(1))
+                if trimmed and len(trimmed.split()) >= 1 and trimmed.split()[0][:1].isupper():
+                    add(trimmed, kind, p.pid)
+        bodies, by_surface = _body_pattern()
+        for m in bodies.finditer(text):
+            body = by_surface[m.group(1)]
+            add(body.name, body.kind, p.pid)
+    return _without_parts(list(found.values()))
+
+
+def _without_parts(found: list[Organisation]) -> list[Organisation]:
+    """A name that is a whole-word part of a longer name found in the same paragraph is that name's
+    part, not an organisation of its own ("Studieförbundet" in "Studieförbundet Vuxenskolan")."""
+    kept = []
+    for org in found:
+        part_of = any(
+            other is not org
+            and other.evidence == org.evidence
+            and len(other.name) > len(org.name)
+            and re.search(rf"(?<![\wåäöÅÄÖ]){re.escape(org.name)}(?![\wåäöÅÄÖ])", other.name)
+            for other in found
+        )
+        if not part_of:
+            kept.append(org)
+    return kept
 
 
 def _name_before(text: str, position: int) -> str | None:
