@@ -36,10 +36,13 @@ _QUANTITY = re.compile(
 )
 _UNIT_FACTOR = {"ton": 1.0, "kton": 1e3, "kiloton": 1e3, "mton": 1e6, "megaton": 1e6, "kg": 1e-3, "kilo": 1e-3}
 _NOT_A_FIGURE = re.compile(
-    r"överstiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b|"
+    r"överstiga|understiga|\bhögst\b|\bmax(?:imalt)?\b|behov\w*|\bska\s+minska|\bmål\w*\s+(?:är|om|att)|\bminskning\w*|\bbör\b|"
     r"(?<!\bhar\s)(?<!\bhade\s)\bminska(?:s|r)?\s+(?:ner\s+)?till\b|\bska\s+(?:\S+\s+){0,4}?minskat\b",
     re.I,
 )
+# a goal restated in tonnes ("…, motsvarande 90 kiloton") is part of the goal, not a reported figure
+_EQUIVALENT_OF_GOAL = re.compile(r"\b(?:motsvarande|motsvarar|dvs\.?|det\s+vill\s+säga)\s+(?:cirka\s+|ca\s+)?$", re.I)
+_GOAL = re.compile(r"\b(?:ska|skall|bör|mål\w*|högst|maximalt)\b", re.I)
 # a year right after the figure is the figure's own ("250 000 ton år 2010 och hade minskat till 180 000 ton år 2022"),
 # unless a number follows it (a flattened table row "57 215 ton 2020 55 000 ton")
 _YEAR_RIGHT_AFTER = re.compile(
@@ -69,6 +72,8 @@ def extract_emissions(paragraphs: Sequence[Paragraph]) -> list[EmissionFigure]:
             for match in _QUANTITY.finditer(sentence):
                 if _NOT_A_FIGURE.search(_clause_around(sentence, match.start(), match.end())):
                     continue
+                if _EQUIVALENT_OF_GOAL.search(sentence[: match.start()]) and _GOAL.search(sentence):
+                    continue  # "högst 25 procent av 2020 års nivå, motsvarande 90 kiloton": the goal in tonnes
                 value = number_from_match(match) * _UNIT_FACTOR[match.group(4).lower()]
                 clause_before = sentence[_clause_start(sentence, match.start()) : match.start()]
                 per_person_before = bool(_PER_PERSON_BEFORE.search(clause_before))

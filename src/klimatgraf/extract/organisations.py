@@ -176,7 +176,41 @@ _HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # capitalised words that start a sentence or a clause, never the first word of a name
 _LEADING = frozenset(
-    ["med", "och", "i", "vi", "det", "den", "de", "där", "när", "som", "från", "till", "för", "inom", "hos", "av", "samt", "även", "både", "tillsammans", "genom", "under", "efter", "enligt", "mellan", "via", "vår", "våra", "vårt", "kommunen", "detta", "dessa", "här"]
+    [
+        "med",
+        "och",
+        "i",
+        "vi",
+        "det",
+        "den",
+        "de",
+        "där",
+        "när",
+        "som",
+        "från",
+        "till",
+        "för",
+        "inom",
+        "hos",
+        "av",
+        "samt",
+        "även",
+        "både",
+        "tillsammans",
+        "genom",
+        "under",
+        "efter",
+        "enligt",
+        "mellan",
+        "via",
+        "vår",
+        "våra",
+        "vårt",
+        "kommunen",
+        "detta",
+        "dessa",
+        "här",
+    ]
 )
 # the generic word alone after a head is no place: "Hushållningssällskapet Och", "Folkhögskolan Ska"
 _NOT_PLACES = frozenset(["och", "eller", "samt", "ska", "har", "är", "kan", "vill", "som", "med", "i", "på"])

@@ -42,7 +42,7 @@ _LINKED = re.compile(r"^([A-ZÅÄÖ][^\n]{3,150}?)\s*:?\s+(https?://\S+)\s*$")
 
 
 # a title in running text: "Klimat- och energistrategin för Lunds kommun 2021–2030", "Trafikstrategin", "Energiplan 2040"
-_HEADS = r"(?:plan|program|strategi|policy|färdplan)(?:en|et|n)?"
+_HEADS = r"(?:plan|program|strategi|policy|färdplan)(?:en|et|n|met)?"
 _TITLE_IN_TEXT = re.compile(
     rf"(?P<title>[A-ZÅÄÖ][a-zåäö]*(?:-\s+(?:och|samt)\s+[a-zåäö]+)?{_HEADS})\b"
     r"(?P<owner>\s+för\s+[A-ZÅÄÖ][\wåäö]+(?:\s+[A-ZÅÄÖ][\wåäö]+)?s?(?:\s+(?:kommun|stad|kommunkoncern))?|"
@@ -50,7 +50,28 @@ _TITLE_IN_TEXT = re.compile(
     r"(?P<year>\s+(?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)?\d\d)?)?(?![\wåäö-])"
 )
 _GENERIC_TITLES = frozenset(
-    ["plan", "planen", "program", "programmet", "strategi", "strategin", "policy", "policyn", "färdplan", "färdplanen", "handlingsplan", "handlingsplanen", "åtgärdsplan", "åtgärdsplanen", "verksamhetsplan", "verksamhetsplanen", "delplan", "delplanen", "klimatinvesteringsplan", "klimatinvesteringsplanen"]
+    [
+        "plan",
+        "planen",
+        "program",
+        "programmet",
+        "strategi",
+        "strategin",
+        "policy",
+        "policyn",
+        "färdplan",
+        "färdplanen",
+        "handlingsplan",
+        "handlingsplanen",
+        "åtgärdsplan",
+        "åtgärdsplanen",
+        "verksamhetsplan",
+        "verksamhetsplanen",
+        "delplan",
+        "delplanen",
+        "klimatinvesteringsplan",
+        "klimatinvesteringsplanen",
+    ]
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:•▪◦]\s+|\n)\s*$")
 # a document still to be written is not one the contract refers to: "den kommande Klimat- och energiplanen",
@@ -153,7 +174,7 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def _stem(title: str) -> str:
-    return re.sub(r"(?<=plan|gram|tegi|licy)(?:en|et|n)\b", "", title.casefold())
+    return re.sub(r"(?<=plan|gram|tegi|licy)(?:en|et|n|met)\b", "", title.casefold())
 
 
 def _pair(items: list[str], urls: list[str]) -> dict[str, str]:

@@ -123,7 +123,7 @@ _BASE_BEFORE = re.compile(
 )
 _OWN_YEAR_AFTER = re.compile(r"[^.\d]{0,25}?\b(?:till|senast|år|före|innan)\s+(?:år\s+)?20[2-5]\d\b", re.I)
 _TARGET_BEFORE = re.compile(r"(?:till|senast|år|före|innan|by)\s+(?:år\s+)?$", re.I)
-_MODAL_BETWEEN = re.compile(r"\b(?:ska|skall|bör|vill)\b", re.I)
+_MODAL_BETWEEN = re.compile(r"\b(?:ska|skall|bör|vill|får)\b", re.I)
 _BASE_YEAR = re.compile(
     r"(?:jämfört\s+med|relativt|i\s+förhållande\s+till|från|basår(?:et)?|(?:lägre|mindre)\b[^.]{0,40}?\bän)\s+"
     r"(?:år\s+|nivån?\s+|(?:utsläpps)?nivåerna?\s+|utsläppen\s+)?((?:19|20)\d\d)|\b((?:19|20)\d\d)\s+års\s+(?:nivå|utsläpp)",
@@ -164,6 +164,7 @@ _ACCOUNTING = re.compile(
     r"tas\s+(?:inte\s+)?med)\b",
     re.I,
 )
+_UNTIL_THEN = re.compile(r"\b(?:till\s+dess|dessförinnan|fram\s+till\s+dess|innan\s+dess)\b", re.I)
 _URL = re.compile(r"\S*(?:https?://|www\.)\S*", re.I)
 MAX_CUE_BEFORE = 120
 MAX_CUE_AFTER = 70
@@ -190,15 +191,23 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
     for paragraph in paragraphs:
         previous_scope: Scope | None = None
         previous_year: int | None = None
+        first_year: int | None = None
+        neutral_year: int | None = None
         found_here = False
         for sentence in sentences(paragraph.text):
             sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)  # "…/klimatneutrala-ornskoldsvik-2030"
             for target in _targets_in(sentence, paragraph.pid, previous_scope, own):
                 previous_scope, previous_year = target.scope, target.target_year
+                first_year = first_year or target.target_year
+                if target.kind in ("neutrality", "net_zero") and neutral_year is None:
+                    neutral_year = target.target_year
                 targets.setdefault(_key(target), target)
                 found_here = True
             if _ANNUAL.search(sentence):
-                rates.append((sentence, paragraph.pid, previous_scope, previous_year))
+                # "Fram till dess ska …" runs to the year just named; a rate on its own runs to the paragraph's
+                # neutrality (or net-zero) year, else to its first target year
+                year = previous_year if _UNTIL_THEN.search(sentence) else (neutral_year or first_year)
+                rates.append((sentence, paragraph.pid, previous_scope, year))
         note = _accounting_note(paragraph.text)
         if note:
             # a note belongs to the targets of its own paragraph, else to those of the paragraph before it
@@ -206,9 +215,11 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
             if owner is not None:
                 notes.setdefault(owner, note)
         previous_pid = paragraph.pid if found_here else None
-    fallback = max(
-        (t.target_year for t in targets.values() if t.kind in ("neutrality", "net_zero", "positive")), default=None
-    )
+    neutral = [
+        t.target_year for t in targets.values() if t.kind in ("neutrality", "net_zero") and t.modality == "target"
+    ]
+    positive = [t.target_year for t in targets.values() if t.kind == "positive"]
+    fallback = min(neutral) if neutral else max(positive, default=None)
     for sentence, pid, scope, year in rates:
         rate = _annual_rate(sentence, pid, scope, year or fallback, own)
         if rate is not None:

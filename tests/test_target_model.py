@@ -1,0 +1,108 @@
+"""The target model on sentences of our own: kinds, ranges, scopes, modality, and sentences that set nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from klimatgraf.reference import Gazetteer
+from test_extract_rules import facts_for
+
+INTRO = "Lunds kommun väljer att ingå i partnerskapet.\n\n"
+
+
+def goals(text: str, gazetteer: Gazetteer) -> set[tuple[object, ...]]:
+    facts = facts_for(INTRO + text + "\n", gazetteer)
+    return {(t.scope, t.kind, t.target_year, t.base_year, t.value, t.value_max, t.modality) for t in facts.targets}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Kommunen ska ha nettonollutsläpp senast 2035.",
+            {("geographic", "net_zero", 2035, None, None, None, "target")},
+        ),
+        (
+            "Lund har som mål att halvera utsläppen till 2030 jämfört med 2010.",
+            {("geographic", "reduction", 2030, 2010, 50.0, None, "target")},
+        ),
+        (
+            "Utsläppen ska minska med 60–70 procent till 2035 jämfört med 1990.",
+            {("geographic", "reduction", 2035, 1990, 60.0, 70.0, "target")},
+        ),
+        (
+            "År 2035 ska utsläppen uppgå till högst 2 megaton koldioxidekvivalenter.",
+            {("geographic", "cap", 2035, None, 2_000_000.0, None, "target")},
+        ),
+        (
+            "Utsläppen 2030 får inte överstiga 1,5 miljoner ton CO2e.",
+            {("geographic", "cap", 2030, None, 1_500_000.0, None, "target")},
+        ),
+        (
+            "Kommunkoncernens utsläpp ska 2030 vara högst 40 % av utsläppen 2018.",
+            {("organisation", "relative_cap", 2030, 2018, 40.0, None, "target")},
+        ),
+        (
+            "Centralorten ska vara klimatneutral 2030 och landsbygden 2035.",
+            {
+                ("town", "neutrality", 2030, None, None, None, "target"),
+                ("town", "neutrality", 2035, None, None, None, "target"),
+            },
+        ),
+    ],
+)
+def test_kinds_values_and_scopes(gazetteer: Gazetteer, sentence: str, expected: set[tuple[object, ...]]) -> None:
+    assert goals(sentence, gazetteer) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "modality"),
+    [
+        ("Lunds kommun ska vara klimatneutral 2030.", "target"),
+        ("Lunds kommun har som mål att vara klimatneutral 2030.", "target"),
+        ("Visionen är att Lund är klimatneutralt år 2030.", "target"),
+        ("Lunds kommun bör vara klimatneutral 2030.", "ambition"),
+        ("Vi vill vara klimatneutrala 2030.", "ambition"),
+        ("Kommunen strävar efter att vara klimatneutral 2030.", "ambition"),
+        ("Enligt koldioxidbudgeten bör utsläppen 2027 inte överstiga 40 000 ton.", "budget"),
+    ],
+)
+def test_modality(gazetteer: Gazetteer, sentence: str, modality: str) -> None:
+    assert {m for *_, m in goals(sentence, gazetteer)} == {modality}
+
+
+def test_a_rate_tied_to_a_budget_by_ska_stays_a_target(gazetteer: Gazetteer) -> None:
+    text = "Lund ska vara klimatneutralt 2035. Till dess ska utsläppen minska med 12 % per år, i linje med koldioxidbudgeten."
+    assert ("geographic", "annual_reduction", 2035, None, 12.0, None, "target") in goals(text, gazetteer)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Att följa Parisavtalet innebär inte klimatneutralitet 2030.",
+        "Kommunen kommer inte att vara klimatneutral 2030.",
+        "Om alla kommuner skulle vara klimatneutrala 2030 vore mycket vunnet.",
+        "Om utsläppen ska minska med 80 procent till 2030 krävs nya åtgärder.",
+        "Det är viktigt med samverkan för att kommunen ska nå klimatneutralitet år 2030.",
+        "Utsläppen har minskat med 30 procent sedan 2005 och var 2022 lägre än någonsin.",
+        "Sverige ska ha nettonollutsläpp senast 2045.",
+        "Projektet Klimatneutrala Lund 2030 samlar företag.",
+        "Läs mer på https://www.lund.se/klimatneutrala-lund-2030 om arbetet.",
+    ],
+)
+def test_sentences_that_set_nothing(gazetteer: Gazetteer, sentence: str) -> None:
+    assert goals(sentence, gazetteer) == set()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Vi samarbetar med föreningar, skolor och regionen i frågan.",
+        "Med Folkhögskolan som förebild bygger vi kurser. Förbundet har också intresse.",
+        "Tillsammans med Sparbanken ordnar vi en dag om klimat.",
+        "Kollektivtrafiken och Trafikförvaltningen samverkar med kommunen.",
+    ],
+)
+def test_generic_words_in_prose_are_not_organisations(gazetteer: Gazetteer, sentence: str) -> None:
+    names = {o.name for o in facts_for(INTRO + sentence + "\n", gazetteer).organisations}
+    assert names == set(), names
