@@ -6,6 +6,8 @@ Järfälla 2022 and 2024 (our own prose) and Skellefteå 2023 next to the seed S
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -203,6 +205,32 @@ def test_edition_all_and_year(editions_build: tuple[Path, Path]) -> None:
         ("Järfälla", "geographic", "annual_reduction", "2050"),
     }  # "vill … vara klimatpositiv år 2050" is an ambition, not a target (see the goals query)
     assert "percent/year" in targets
+
+
+@pytest.mark.parametrize(
+    "name", ["targets", "neutrality-targets", "goals", "emissions", "organisations", "themes", "parties"]
+)
+def test_every_edition_shown_has_its_edition_column(editions_build: tuple[Path, Path], name: str) -> None:
+    code, out, _ = query(editions_build, name, "--format", "csv", "--edition", "all")
+    assert code == 0
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["municipality"] == "Järfälla"]
+    assert rows and {r["edition"] for r in rows} == {"2022", "2024"}  # rows of both editions, told apart
+    keyed = [tuple(r.values()) for r in rows]
+    assert len(keyed) == len(set(keyed))  # no row looks duplicated
+
+
+def test_goals_keep_the_ambition_the_targets_leave_out(editions_build: tuple[Path, Path]) -> None:
+    _, out, _ = query(editions_build, "goals", "--format", "csv", "--edition", "2022")
+    assert "Järfälla,ambition,geographic,positive,2050" in out
+    _, compared, _ = cli(editions_build, "compare", "Järfälla", "--format", "csv", "--edition", "2022")
+    assert "Ambitioner och budgetar" in compared and "klimatpositiv 2050 (ambition)" in compared
+
+
+def test_compare_shows_version_and_signing_date_in_rows_of_their_own(editions_build: tuple[Path, Path]) -> None:
+    _, out, _ = cli(editions_build, "compare", "Järfälla", "Avesta", "--format", "csv")
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in out.strip().splitlines()}
+    assert rows["Version"] == ["2024", ""] and rows["Undertecknad"] == ["2024-12-03", "2025-12-05"]
+    assert "Version / undertecknad" not in rows
 
 
 def test_shortcut_triples_follow_the_chosen_edition(editions_build: tuple[Path, Path]) -> None:
