@@ -110,3 +110,21 @@ def test_another_municipality_named_in_the_body_does_not_win_over_the_cover(
     text = cover + "\n\n1. Syftet\nUppsala kommun har varit en förebild. Uppsala kommun ska dela sina erfarenheter.\n"
     path.write_text(text, encoding="utf-8")
     assert read_document(path, gazetteer).municipality.name == "Enköping"
+
+
+def test_cooperation_between_two_municipalities_in_an_opening_is_no_cover(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    path = tmp_path / "avsikt.txt"
+    path.write_text(
+        "Mellan Borlänge kommun och Avesta kommun finns ett långt samarbete om energi.\n\n"
+        "Avesta kommun avser genom denna fördjupade avsiktsförklaring att kraftsamla.\n"
+        "Avesta kommun kommer att arbeta vidare.\n",
+        encoding="utf-8",
+    )
+    assert read_document(path, gazetteer).municipality.name == "Avesta"
+
+
+def test_a_signing_date_broken_inside_its_words_under_kontraktet(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    cover = "VERSION 2022\nKlimatkontrakt 2030\nMellan Gävle kommun och myndigheterna samt Viable Cities"
+    path = tmp_path / "c.txt"
+    path.write_text(cover + "\n\n8. Kontraktet\nKontraktet undertecknas den 2 DEC EMBER 2022.\n", encoding="utf-8")
+    assert read_document(path, gazetteer).signed == datetime.date(2022, 12, 2)

@@ -106,3 +106,72 @@ def test_sentences_that_set_nothing(gazetteer: Gazetteer, sentence: str) -> None
 def test_generic_words_in_prose_are_not_organisations(gazetteer: Gazetteer, sentence: str) -> None:
     names = {o.name for o in facts_for(INTRO + sentence + "\n", gazetteer).organisations}
     assert names == set(), names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Det kommunala bostadsbolaget Mimer bygger i trä.", {("Mimer", "municipal_company")}),
+        ("Energibolaget Jämtkraft levererar fjärrvärme.", {("Jämtkraft", "company")}),
+        ("Vi samarbetar med föreningen Cykelfrämjandet.", {("Cykelfrämjandet", "association")}),
+        ("Hushållningssällskapets rådgivare deltar.", {("Hushållningssällskapet", "association")}),
+        (
+            "Västra Mälardalens myndighetsförbund sköter tillsynen.",
+            {("Västra Mälardalens myndighetsförbund", "authority")},
+        ),
+        (
+            "Kurserna ges med Sensus och ABF.",
+            {("Sensus studieförbund", "association"), ("Arbetarnas bildningsförbund", "association")},
+        ),
+    ],
+)
+def test_organisations_by_apposition_genitive_and_reference_list(
+    gazetteer: Gazetteer, sentence: str, expected: set[tuple[str, str]]
+) -> None:
+    assert {(o.name, o.kind) for o in facts_for(INTRO + sentence + "\n", gazetteer).organisations} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Arbetet följer kommunens Policy för ekologisk hållbarhet och Plan för klimatanpassning 2022.",
+            {("Policy för ekologisk hållbarhet", None), ("Plan för klimatanpassning 2022", 2022)},
+        ),
+        (
+            "Vi följer Miljöprogrammet. Enligt Klimatstrategi 2030 ska utsläppen minska.",
+            {("Miljöprogrammet", None), ("Klimatstrategi 2030", None)},
+        ),
+        ("Under året tar vi fram en Handlingsplan för energi. Den kommande Trafikstrategin beslutas 2026.", set()),
+        ("Strategin följs upp varje år. Handlingsplanen uppdateras.", set()),
+    ],
+)
+def test_steering_documents_named_in_sentences(gazetteer: Gazetteer, text: str, expected: set[object]) -> None:
+    found = {(d.title, d.year) for d in facts_for(INTRO + text + "\n", gazetteer).steering_documents}
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Till 2030 ska vi nå en 80 procents minskning jämfört med 1990.", ("reduction", 2030, 1990, 80.0)),
+        (
+            "År 2030 ska utsläppen vara högst 30 procent av 2020 års nivå (cirka 150 kton CO2e).",
+            ("cap", 2030, None, 150_000.0),
+        ),
+    ],
+)
+def test_more_ways_to_write_a_reduction_and_a_cap(
+    gazetteer: Gazetteer, sentence: str, expected: tuple[object, ...]
+) -> None:
+    found = {
+        (t.kind, t.target_year, t.base_year, t.value) for t in facts_for(INTRO + sentence + "\n", gazetteer).targets
+    }
+    assert expected in found
+
+
+def test_an_accounting_note_on_the_goal_it_qualifies(gazetteer: Gazetteer) -> None:
+    (target,) = facts_for(
+        INTRO + "Kommunen ska vara klimatneutral 2035. Målet omfattar även invånarnas flygresor.\n", gazetteer
+    ).targets
+    assert target.note == "Målet omfattar även invånarnas flygresor."

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from .reference import Gazetteer
 
 OPENING_LINES = 40  # a cover is a title, a parties block, a date or version line, and page furniture
+COVER_BLOCK_LINES = 5  # "Mellan X kommun och myndigheterna", the agencies over a few lines, "samt Viable Cities"
+# the cover block names the agencies as a group or one by one, or Viable Cities
+PARTIES_NAMED = re.compile(r"myndigheterna|viablecities|energimyndighet|vinnova|tillvaxtverket|trafikverket|formas")
 # a table of contents, or a numbered section ("1.\t Syftet", "3.1. Klimatmål", "2\tParter")
 _END_OF_OPENING = re.compile(
     r"^\s*(?:innehåll(?:sförteckning)?\b|\d{1,2}(?:\.\d{1,2})*\.[ \t]+\S|\d{1,2}\t)", re.IGNORECASE
@@ -51,18 +54,25 @@ def opening(text: str) -> list[str]:
 
 
 def cover_municipality(text: str, gazetteer: Gazetteer) -> Municipality | None:
-    """ "Mellan X kommun och …" on the cover, in any case and however the words are broken; X may
-    be in the genitive ("Enköpings", "Uppsalas") and a name ending in s keeps its form ("Borås")."""
-    squashed = squash(" ".join(opening(text)))
+    """ "Mellan X kommun och myndigheterna …" on the cover, in any case and however the words are broken;
+    X may be in the genitive ("Enköpings", "Uppsalas") and a name ending in s keeps its form ("Borås").
+
+    Only a line that *starts* with "Mellan" and is followed, within the cover block, by the agencies or
+    Viable Cities counts: a sentence of an opening that speaks of cooperation "mellan X kommun och Y
+    kommun" names a partner, not the parties."""
+    lines = [squash(line) for line in opening(text)]
     keys = _squashed_names(gazetteer)
     longest = max(len(k) for k in keys)
-    for match in re.finditer(r"mellan", squashed):
-        after = squashed[match.end() : match.end() + longest + 8]
+    for i, line in enumerate(lines):
+        if not line.startswith("mellan"):
+            continue
+        block = "".join(lines[i : i + COVER_BLOCK_LINES])
+        if not PARTIES_NAMED.search(block):
+            continue
+        after = block[len("mellan") : len("mellan") + longest + 8]
         for size in range(min(longest, len(after)), 1, -1):
-            key = after[:size]
-            rest = after[size:]
-            if key in keys and re.match(r"s?(?:kommun|stad)", rest):
-                return keys[key]
+            if after[:size] in keys and re.match(r"s?(?:kommun|stad)", after[size:]):
+                return keys[after[:size]]
     return None
 
 
@@ -75,12 +85,13 @@ def _squashed_names(gazetteer: Gazetteer) -> dict[str, Municipality]:
     return cached
 
 
-def cover_date(text: str) -> date | None:
-    """A date standing on the cover: "11 DECEMBER 2020", "11 DEC EMBER 2020", "2020-12-11"."""
-    for line in opening(text):
+def cover_date(text: str, *, anywhere: bool = False) -> date | None:
+    """A date standing on the cover: "11 DECEMBER 2020", "11 DEC EMBER 2020", "2020-12-11". With
+    `anywhere`, the first date in words of any line of `text`, however broken (a signing section)."""
+    for line in text.split("\n") if anywhere else opening(text):
         squashed = squash(line)
         found = _SQUASHED_DATE.search(squashed)
-        if found and len(squashed) - len(found.group(0)) <= 40:  # a date line, not a sentence that dates something
+        if found and (anywhere or len(squashed) - len(found.group(0)) <= 40):  # a date line, not a dated sentence
             try:
                 return date(int(found.group(3)), MONTHS[found.group(2)], int(found.group(1)))
             except ValueError:

@@ -439,6 +439,9 @@ def detect_signing_date(text: str) -> date | None:
         found = DATE_RE.search(window)
         if found:
             return parse_date(found.group(0))
+        broken = cover_date(window, anywhere=True)  # "den 2 DEC EMBER 2022": a date broken inside its words
+        if broken is not None:
+            return broken
         iso = _ISO_DATE.search(window)
         if iso:
             try:

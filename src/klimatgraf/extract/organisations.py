@@ -157,23 +157,35 @@ _NAME_WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
 _PLACE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})?"
 # names recognised by their head word (the kind of body they are), in running prose
 _HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("school", re.compile(rf"\b({_PLACE}\s+folkhögskola|Folkhögskolan\s+(?:i\s+)?{_PLACE})\b")),
-    ("company", re.compile(rf"\b(Sparbanken\s+{_PLACE}|{_PLACE}\s+[Ss]parbank)\b")),
+    ("school", re.compile(rf"\b({_PLACE}\s+folkhögskola|Folkhögskolan\s+(?:i\s+)?{_PLACE})s?\b")),
+    ("company", re.compile(rf"\b(Sparbanken\s+{_PLACE}|{_PLACE}\s+[Ss]parbank)s?\b")),
     (
         "authority",
         re.compile(
             rf"\b({_PLACE}\s+(?:kollektivtrafikmyndighet|[a-zåäö]*förbund|miljö-\s+och\s+hälsoskyddsnämnd|"
             rf"miljönämnd)|(?:Miljöförbundet|Kommunalförbundet|Kollektivtrafikmyndigheten|Miljönämnden|"
-            rf"Miljö-\s+och\s+hälsoskyddsnämnden)\s+(?:i\s+)?{_PLACE}(?:\s+län)?)\b"
+            rf"Miljö-\s+och\s+hälsoskyddsnämnden)\s+(?:i\s+)?{_PLACE}(?:\s+län)?)s?\b"
         ),
     ),
     (
         "association",
         re.compile(
-            rf"\b(Hushållningssällskapet(?:\s+(?:i\s+)?{_PLACE})?|{_PLACE}\s+hushållningssällskap|Studieförbundet\s+{_PLACE})\b"
+            rf"\b(Hushållningssällskapet(?:\s+(?:i\s+)?{_PLACE})?|{_PLACE}\s+hushållningssällskap|Studieförbundet\s+{_PLACE})s?\b"
         ),
     ),
 )
+# an apposition names its body: "det kommunala bostadsbolaget Mimer", "föreningen Cykelfrämjandet",
+# "stiftelsen Skogen", "energibolaget Jämtkraft" (a lower-case kind word, then the capitalised name)
+_APPOSITION = re.compile(
+    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>[a-zåäö]*(?:bolaget|föreningen|stiftelsen|förbundet))"
+    rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
+)
+_APPOSITION_KIND = {
+    "bolaget": "company",
+    "föreningen": "association",
+    "stiftelsen": "other",
+    "förbundet": "association",
+}
 # capitalised words that start a sentence or a clause, never the first word of a name
 _LEADING = frozenset(
     [
@@ -304,6 +316,15 @@ def extract_organisations(
                 trimmed = _trim(m.group(1))
                 if trimmed and len(trimmed.split()) >= 1 and trimmed.split()[0][:1].isupper():
                     add(trimmed, kind, p.pid)
+        for m in _APPOSITION.finditer(text):
+            trimmed = _trim(m.group("name"))
+            if not trimmed or trimmed.casefold() in _LEADING or trimmed.split()[0] in municipality_names:
+                continue
+            suffix = next(k for k in _APPOSITION_KIND if m.group("kind").endswith(k))
+            kind = _APPOSITION_KIND[suffix]
+            if suffix == "bolaget" and m.group("owned") and "kommun" in m.group("owned"):
+                kind = "municipal_company"
+            add(trimmed, kind, p.pid)
         bodies, by_surface = _body_pattern()
         for m in bodies.finditer(text):
             body = by_surface[m.group(1)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..cover import squash
+from ..cover import PARTIES_NAMED, squash
 from ..models import Document, Paragraph, Party, PartyKind
 from ..vocabulary import DocType
 from ._text import in_section
@@ -65,7 +65,8 @@ def _cover_block(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
     head = list(paragraphs[:COVER_PARAGRAPHS])
     for i, p in enumerate(head):
         squashed = squash(p.text)
-        if re.search(r"mellan.{2,40}?(?:kommun|stad)", squashed):
+        named = "".join(squash(q.text) for q in head[i : i + _COVER_BLOCK_LINES])
+        if re.match(r"mellan.{2,40}?(?:kommun|stad)", squashed) and PARTIES_NAMED.search(named):
             block = []
             for q in head[i : i + _COVER_BLOCK_LINES]:
                 block.append(q)

@@ -49,6 +49,12 @@ _TITLE_IN_TEXT = re.compile(
     r"\s+[A-ZÅÄÖ][\wåäö]+(?=\s+(?:19|20)\d\d))?"
     r"(?P<year>\s+(?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)?\d\d)?)?(?![\wåäö-])"
 )
+_STOP = r"(?:och|som|i|med|att|ska|är|under|till|från|har|kommer|för|av|på|samt|eller|vilket|där)\b"
+# a title that starts with its head, inside a sentence: "enligt Policy för ekologisk hållbarhet", "Plan för klimatanpassning"
+_HEAD_FIRST = re.compile(
+    r"(?<=[a-zåäö,] )(?P<title>(?:Plan|Program|Strategi|Policy|Handlingsplan|Färdplan)\s+för\s+"
+    rf"(?:(?!{_STOP})[a-zåäö-]+\s+){{0,3}}(?!{_STOP})[a-zåäö-]{{4,}})(?P<year>\s+(?:19|20)\d\d(?:\s*[–-]\s*(?:19|20)?\d\d)?)?(?=[\s.,;:)]|$)"
+)
 _GENERIC_TITLES = frozenset(
     [
         "plan",
@@ -77,7 +83,9 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:•▪◦]\s+|\n)\s*$")
 # a document still to be written is not one the contract refers to: "den kommande Klimat- och energiplanen",
 # "Under 2026 tas en Mobilitetspolicy fram"
 _NOT_YET = re.compile(
-    r"\b(?:kommande|framtida|planerade?|blivande)\s+$|\btas\s+(?:en\s+|ett\s+|nu\s+)?$|\bta\s+fram\s+(?:en\s+|ett\s+)?$",
+    r"\b(?:kommande|framtida|planerade?|blivande)\s+$|\btas\s+(?:en\s+|ett\s+|nu\s+)?$|"
+    r"\b(?:ta[rs]?|tagit|arbeta[rs]?|utarbeta[rs]?)\s+fram\s+(?:en\s+|ett\s+|nu\s+)?(?:ny\s+|nytt\s+)?$|"
+    r"\butarbeta[rs]?\s+(?:en\s+|ett\s+)?$",
     re.I,
 )
 
@@ -95,6 +103,9 @@ def _titles_in_text(paragraph: Paragraph, reference_year: int | None) -> list[tu
             continue  # "Strategin följs upp" opens a sentence; only a title with its owner or year is one there
         title = re.sub(r"\s+", " ", m.group(0)).strip()
         found.append(_title_year(title, reference_year))
+    for m in _HEAD_FIRST.finditer(paragraph.text):
+        if not _NOT_YET.search(paragraph.text[max(0, m.start() - 40) : m.start()]):
+            found.append(_title_year(re.sub(r"\s+", " ", m.group(0)).strip(), reference_year))
     return found
 
 

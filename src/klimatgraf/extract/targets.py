@@ -89,7 +89,10 @@ _PAST = re.compile(r"minskat|minskade|minskats|sänkt|reducerat", re.I)
 _FUTURE_PERFECT = re.compile(r"\b(?:ska|skall|bör)\s+(?:\S+\s+){0,6}?ha\s+(?:minskat|sänkt|reducerat)", re.I)
 # "halvera utsläppen till 2030" is a 50 percent reduction; "70 procent lägre utsläpp" one of 70
 _HALVE = re.compile(r"\bhalver(?:a|as|ade|ing\w*)\b", re.I)
-_LOWER = re.compile(rf"\b({_NUM})\s*(?:procent|%)\s+(?:lägre|mindre)\b", re.I)
+# "70 procent lägre utsläpp", "en 80 procents minskning", "en 60-procentig minskning"
+_LOWER = re.compile(
+    rf"\b({_NUM})\s*(?:procent|%)(?:s|[-\s]?ig)?\s+(?:lägre|mindre|minskning\w*|reduktion\w*|reducering\w*)\b", re.I
+)
 _CAP_WORDS = (
     r"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?(?:överstiga|vara\s+(?:större|högre)\s+än)|\bhögst|\bmax(?:imalt)?|"
     r"\bunder|\bunderstiga|\b(?:mindre|lägre)\s+än|\bsom\s+mest|\buppgå\s+till(?:\s+högst)?|"
@@ -111,7 +114,8 @@ _RELATIVE_CAP = re.compile(
 )
 # a motivating figure for the same year ("motsvarande 120 kiloton"): absolute amount after a relative cap
 _EQUIVALENT = re.compile(
-    rf"\b(?:motsvarande|motsvarar|vilket\s+motsvarar|dvs\.?|det\s+vill\s+säga)\s+(?:cirka\s+|ca\s+)?"
+    rf"(?:\b(?:motsvarande|motsvarar|vilket\s+motsvarar|dvs\.?|det\s+vill\s+säga|eller|alltså)\s+|\(\s*)"
+    rf"(?:cirka\s+|ca\.?\s+|drygt\s+|knappt\s+)?"
     rf"{NUMBER_WITH_MULTIPLIER_RE.pattern}\s*{_MASS}\b",
     re.I,
 )
@@ -160,8 +164,8 @@ _MODAL = re.compile(
 _BUDGET = re.compile(r"koldioxidbudget\w*|\butsläppsbudget\w*|\bbudgeten\b", re.I)
 # what the accounting covers: "I målet ingår …", "exklusive byggande", "räknas inte med"
 _ACCOUNTING = re.compile(
-    r"\b(?:ingår|inkluder\w*|exkluder\w*|exklusive|inklusive|undanta\w*|omfattar\s+inte|räknas\s+(?:inte\s+)?(?:med|in)|"
-    r"tas\s+(?:inte\s+)?med)\b",
+    r"\b(?:ingår|inkluder\w*|exkluder\w*|exklusive|inklusive|undanta\w*|omfattar|innefattar|inräknas|"
+    r"räknas\s+(?:inte\s+)?(?:med|in)|tas\s+(?:inte\s+)?med|utanför\s+beräkningen)\b",
     re.I,
 )
 _UNTIL_THEN = re.compile(r"\b(?:till\s+dess|dessförinnan|fram\s+till\s+dess|innan\s+dess)\b", re.I)
