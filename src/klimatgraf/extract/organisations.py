@@ -177,7 +177,7 @@ _HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # an apposition names its body: "det kommunala bostadsbolaget Mimer", "föreningen Cykelfrämjandet",
 # "stiftelsen Skogen", "energibolaget Jämtkraft" (a lower-case kind word, then the capitalised name)
 _APPOSITION = re.compile(
-    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>[a-zåäö]*(?:bolaget|föreningen|stiftelsen|förbundet))"
+    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>(?:[a-zåäö]*|[A-ZÅÄÖ][a-zåäö]{2,})(?:bolaget|föreningen|stiftelsen|förbundet))"
     rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
 )
 _APPOSITION_KIND = {

@@ -84,7 +84,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:•▪◦]\s+|\n)\s*$")
 # "Under 2026 tas en Mobilitetspolicy fram"
 _NOT_YET = re.compile(
     r"\b(?:kommande|framtida|planerade?|blivande)\s+$|\btas\s+(?:en\s+|ett\s+|nu\s+)?$|"
-    r"\b(?:ta[rs]?|tagit|arbeta[rs]?|utarbeta[rs]?)\s+fram\s+(?:en\s+|ett\s+|nu\s+)?(?:ny\s+|nytt\s+)?$|"
+    r"\b(?:ta[rs]?|tagit|arbeta[rs]?|utarbeta[rs]?)\s+(?:vi\s+|kommunen\s+|man\s+)?fram\s+(?:en\s+|ett\s+|nu\s+)?"
+    r"(?:ny\s+|nytt\s+)?$|"
     r"\butarbeta[rs]?\s+(?:en\s+|ett\s+)?$",
     re.I,
 )
