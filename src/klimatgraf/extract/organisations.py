@@ -238,6 +238,13 @@ def _trim(name: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
+def _lexicon_pattern() -> re.Pattern[str]:
+    """The lexicon's names as whole words, one pass over a paragraph instead of one search per name."""
+    names = sorted(LEXICON, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+
+
+@functools.lru_cache(maxsize=1)
 def _body_pattern() -> tuple[re.Pattern[str], dict[str, PublicBody]]:
     bodies = public_bodies()
     by_surface: dict[str, PublicBody] = {}
@@ -308,9 +315,8 @@ def extract_organisations(
         for m in _INSTITUTION.finditer(text):
             name = m.group(1)
             add(name, LEXICON.get(name, "research" if name.endswith("institutet") else "other"), p.pid)
-        for name, kind in LEXICON.items():
-            if re.search(rf"\b{re.escape(name)}\b", text):
-                add(name, kind, p.pid)
+        for m in _lexicon_pattern().finditer(text):
+            add(m.group(1), LEXICON[m.group(1)], p.pid)
         for kind, pattern in _HEADS:
             for m in pattern.finditer(text):
                 trimmed = _trim(m.group(1))

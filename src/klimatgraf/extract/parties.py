@@ -31,6 +31,7 @@ AGENCIES = {
     "Vinnova": r"\bVinnova\b|\bVINNOVA\b|(?i:verket\s+för\s+innovationssystem)",
 }
 PROGRAMME = ("Viable Cities", r"Viable\s+Cities")
+_VIABLE = re.compile(r"V\s*I\s*A\s*B\s*L\s*E\s*C\s*I\s*T\s*I\s*E\s*S", re.I)  # however its letters are spaced
 _PARTY_LIST = re.compile(
     r"^\s*Parter(?:na)?(?:\s+i\s+[^.:\n]{0,60}?)?\s*(?:är\b|:|$)|^.{0,40}?\bMellan\s+\S+(?:\s+\S+)?\s+(?:kommun|stad)|"
     r"\b(?:undertecknas|tecknas|ingås)\s+(?:av|mellan)\b",
@@ -49,6 +50,7 @@ _SQUASHED = {
     "Viable Cities": ("viablecities",),
 }
 COVER_PARAGRAPHS = 12  # the cover block lies among a document's first paragraphs
+_COVER_CHARS = 400
 _COVER_BLOCK_LINES = 5  # "Mellan X kommun och myndigheterna", the agencies over a few lines, "samt Viable Cities"
 
 
@@ -62,15 +64,17 @@ def _party_paragraphs(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
 
 def _cover_block(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
     """The cover's "Mellan X kommun och myndigheterna … samt Viable Cities", in capitals or not."""
-    head = list(paragraphs[:COVER_PARAGRAPHS])
-    for i, p in enumerate(head):
-        squashed = squash(p.text)
-        named = "".join(squash(q.text) for q in head[i : i + _COVER_BLOCK_LINES])
+    # a cover line is short: its first 400 characters are enough to read it (and keep this linear)
+    head = [squash(p.text[:_COVER_CHARS]) for p in paragraphs[:COVER_PARAGRAPHS]]
+    for i, squashed in enumerate(head):
+        if not squashed.startswith("mellan"):
+            continue
+        named = "".join(head[i : i + _COVER_BLOCK_LINES])
         if re.match(r"mellan.{2,40}?(?:kommun|stad)", squashed) and PARTIES_NAMED.search(named):
             block = []
-            for q in head[i : i + _COVER_BLOCK_LINES]:
-                block.append(q)
-                if "viablecities" in squash(q.text):
+            for j in range(i, min(i + _COVER_BLOCK_LINES, len(head))):
+                block.append(paragraphs[j])
+                if "viablecities" in head[j]:
                     break
             return block
     return []
@@ -93,7 +97,7 @@ def extract_parties(document: Document, paragraphs: Sequence[Paragraph]) -> list
                 parties[name] = Party(name, kind, paragraph.pid)
     contract = document.doc_type == DocType.klimatkontrakt
     if PROGRAMME[0] not in parties and contract:
-        named = next((p for p in paragraphs if "viablecities" in squash(p.text)), None)
+        named = next((p for p in paragraphs if _VIABLE.search(p.text)), None)
         if named is not None:
             parties[PROGRAMME[0]] = Party(PROGRAMME[0], "programme", named.pid)
     if PROGRAMME[0] not in parties:
@@ -107,7 +111,7 @@ def extract_parties(document: Document, paragraphs: Sequence[Paragraph]) -> list
         next((p for p in cover if own_squashed in squash(p.text)), None)
         or next((p for p in listed if own in p.text), None)
         or next((p for p in paragraphs if re.search(rf"\b{re.escape(own)}s?\s+[Kk]ommun", p.text)), None)
-        or (next((p for p in paragraphs if own_squashed in squash(p.text)), None) if contract else None)
+        or (next((p for p in paragraphs if own_squashed in squash(p.text[:_COVER_CHARS])), None) if contract else None)
         or (paragraphs[0] if contract and paragraphs else None)
     )
     result = list(parties.values())

@@ -169,7 +169,12 @@ _ACCOUNTING = re.compile(
     re.I,
 )
 _UNTIL_THEN = re.compile(r"\b(?:till\s+dess|dessförinnan|fram\s+till\s+dess|innan\s+dess)\b", re.I)
-_URL = re.compile(r"\S*(?:https?://|www\.)\S*", re.I)
+_URL = re.compile(r"(?:https?://|www\.)\S*", re.I)
+# cheap gates: the costly patterns run only on sentences that could match them
+_HAS_MASS = re.compile(
+    r"\d\s*(?:(?:tusen|miljoner|miljon|milj\.|miljarder|miljard)\s*)?(?:ton|kiloton|kton|megaton|mton|t|kt|mt)\b", re.I
+)
+_HAS_PERCENT = re.compile(r"procent|%", re.I)
 MAX_CUE_BEFORE = 120
 MAX_CUE_AFTER = 70
 MAX_NOTE = 300
@@ -199,7 +204,10 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
         neutral_year: int | None = None
         found_here = False
         for sentence in sentences(paragraph.text):
-            sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)  # "…/klimatneutrala-ornskoldsvik-2030"
+            if "http" in sentence or "www." in sentence:
+                sentence = _URL.sub(lambda m: " " * len(m.group(0)), sentence)  # "…/klimatneutrala-ornskoldsvik-2030"
+            if not _YEAR.search(sentence) and not _HAS_PERCENT.search(sentence):
+                continue  # no target year and no rate: nothing to read here
             for target in _targets_in(sentence, paragraph.pid, previous_scope, own):
                 previous_scope, previous_year = target.scope, target.target_year
                 first_year = first_year or target.target_year
@@ -207,7 +215,7 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
                     neutral_year = target.target_year
                 targets.setdefault(_key(target), target)
                 found_here = True
-            if _ANNUAL.search(sentence):
+            if _HAS_PERCENT.search(sentence) and _ANNUAL.search(sentence):
                 # "Fram till dess ska …" runs to the year just named; a rate on its own runs to the paragraph's
                 # neutrality (or net-zero) year, else to its first target year
                 year = previous_year if _UNTIL_THEN.search(sentence) else (neutral_year or first_year)
@@ -301,28 +309,29 @@ def _cues(sentence: str) -> list[_Cue]:
     cues += [_Cue("positive", m.start(), m.end()) for m in _POSITIVE.finditer(sentence)]
     cues = [c for c in cues if not _NEGATED.search(sentence[max(0, c.start - 40) : c.end])]
     relative_spans: list[tuple[int, int]] = []
-    for m in _RELATIVE_CAP.finditer(sentence):
+    percent, mass = bool(_HAS_PERCENT.search(sentence)), bool(_HAS_MASS.search(sentence))
+    for m in _RELATIVE_CAP.finditer(sentence) if percent else ():
         base_year = int(m.group(m.re.groups))
         cues.append(_Cue("relative_cap", m.start(), m.end(), _number(m.group(1)), "percent", base_year=base_year))
         relative_spans.append((m.start(), m.end()))
-    for m in _REDUCE.finditer(sentence):
+    for m in _REDUCE.finditer(sentence) if percent else ():
         if _PAST.search(sentence[m.start() : m.end()]) and not _FUTURE_PERFECT.search(sentence):
             continue
         low, high = _range(m, 1)
         cues.append(_Cue("reduction", m.start(), m.end(), low, "percent", high))
     for m in _HALVE.finditer(sentence):
         cues.append(_Cue("reduction", m.start(), m.end(), 50.0, "percent"))
-    for m in _LOWER.finditer(sentence):
+    for m in _LOWER.finditer(sentence) if percent else ():
         cues.append(_Cue("reduction", m.start(), m.end(), _number(m.group(1)), "percent"))
     groups = NUMBER_WITH_MULTIPLIER_RE.groups
-    for m in _CAP.finditer(sentence):
+    for m in _CAP.finditer(sentence) if mass else ():
         per_person = bool(m.group(m.re.groups))
         if not per_person and re.match(r"under|minska|sänka|komma|nå|mindre|lägre|som", m.group(0), re.I):
             continue  # "under 1 000 ton", "minska till 500 ton" alone: a comparison or a step, not a cap
         value = _tonnes(m, 1, 1 + groups)
         kind: TargetKind = "per_person_cap" if per_person else "cap"
         cues.append(_Cue(kind, m.start(), m.end(), round(value, 6), "tCO2e/person" if per_person else "tCO2e"))
-    for m in _EQUIVALENT.finditer(sentence):
+    for m in _EQUIVALENT.finditer(sentence) if mass and relative_spans else ():
         if any(start <= m.start() and m.start() - end <= 40 for start, end in relative_spans):
             cues.append(_Cue("cap", m.start(), m.end(), round(_tonnes(m, 1, 1 + groups), 6), "tCO2e"))
     return sorted(cues, key=lambda c: c.start)
@@ -368,6 +377,8 @@ def _modality(sentence: str, position: int) -> Modality:
 
 
 def _targets_in(sentence: str, pid: str, inherited: Scope | None, own: re.Pattern[str]) -> list[ClimateTarget]:
+    if not _YEAR.search(sentence):
+        return []
     cues = _cues(sentence)
     if not cues:
         return []
