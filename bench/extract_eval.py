@@ -7,12 +7,13 @@ extract) as one corpus, alone or (`--with-seeds`) together with data/contracts, 
 much the key lists) and recall (of what the key lists, how much was extracted):
 
 * document: municipality, type, version, edition year, signing date (one fact each);
-* parties (by name; the municipality as its name), adopted commitments (numbers);
+* parties (by name, the same containment rule as organisations: "Viable Cities" for "Strategiska
+  innovationsprogrammet Viable Cities"; the municipality as its name), adopted commitments (numbers);
 * targets: kind, scope, target year and value must all agree (a range: both ends; an absolute cap
   in tonnes CO2e). Extracted targets and ambitions count (the keys list both as targets); a goal
   the pipeline keeps as a carbon budget is not a target. "kind+year" is the looser agreement;
-* emission figures (year and value in tonnes, 0.5 % tolerance), including the from/to values of
-  figures written as changes;
+* emission figures (year and value in tonnes, 0.5 % tolerance); the keys list a figure written as a
+  change ("var 162 kiloton … hade minskat till 139 kiloton") among the emissions as well, in tonnes;
 * organisations (name; a whole-word containment of one name in the other counts, as "Sparbanken
   Rekarne" for "Sparbanken Rekarne AB"); an extracted name that the key lists as an arena is
   neither right nor wrong. Organisations' precision is reported on its own line;
@@ -178,18 +179,19 @@ def key_targets(key: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def found_targets(facts: Facts) -> list[dict[str, Any]]:
+    # getattr: the same script scores the model before issue 25 (no modality, no ranges, per-person caps as "cap")
     return [
         {
-            "kind": t.kind,
+            "kind": "per_person_cap" if t.kind == "cap" and t.unit == "tCO2e/person" else t.kind,
             "scope": str(t.scope),
             "year": t.target_year,
             "value": t.value,
-            "high": t.value_max,
+            "high": getattr(t, "value_max", None),
             "base_year": t.base_year,
-            "modality": t.modality,
+            "modality": getattr(t, "modality", "target"),
         }
         for t in facts.targets
-        if t.modality in ("target", "ambition")
+        if getattr(t, "modality", "target") in ("target", "ambition")
     ]
 
 
@@ -207,13 +209,7 @@ def key_emissions(key: dict[str, Any]) -> list[tuple[int | None, float]]:
         value = e.get("tonnes_co2e", e.get("value"))
         if value is not None:
             seen[(e.get("year"), float(value))] = None
-    for c in key.get("emission_changes", []):
-        for year_key, value_key in (("from_year", "from_value"), ("to_year", "to_value")):
-            if c.get(value_key) is not None:
-                pair = (c.get(year_key), float(c[value_key]))
-                if not any(y == pair[0] and close(v, pair[1]) for y, v in seen):
-                    seen[pair] = None
-    return list(seen)
+    return list(seen)  # figures written as changes are listed among the emissions too (emission_changes repeats them)
 
 
 def evaluate_document(facts: Facts, key: dict[str, Any], gazetteer: Any) -> dict[str, Score]:
@@ -238,7 +234,7 @@ def evaluate_document(facts: Facts, key: dict[str, Any], gazetteer: Any) -> dict
     scores["parties"] = match_sets(
         [p.name for p in facts.parties],
         expected_parties,
-        lambda f, k: fold(f) == fold(k) or (full.get(k) and fold(f) == fold(full[k])),
+        lambda f, k: contains(f, k) or bool(full.get(k) and contains(f, full[k])),
     )
     scores["commitments"] = match_sets(
         [c.number for c in facts.commitments], list(key.get("adopted_commitments", [])), lambda f, k: f == k

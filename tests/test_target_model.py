@@ -175,3 +175,39 @@ def test_an_accounting_note_on_the_goal_it_qualifies(gazetteer: Gazetteer) -> No
         INTRO + "Kommunen ska vara klimatneutral 2035. Målet omfattar även invånarnas flygresor.\n", gazetteer
     ).targets
     assert target.note == "Målet omfattar även invånarnas flygresor."
+
+
+def test_a_flattened_table_with_its_unit_in_the_header(gazetteer: Gazetteer) -> None:
+    text = (
+        "Utsläppen har utvecklats så här:\n\nÅr\nUtsläpp, kiloton CO2e\n2010\n410\n2020\n305\n\n"
+        "Sektor\nKiloton CO2e 2020\nTransporter\n150\nIndustri\n90\n\nUtsläppen minskar.\n"
+    )
+    found = {(e.year, e.value) for e in facts_for(INTRO + text, gazetteer).emissions}
+    assert found == {(2010, 410_000.0), (2020, 305_000.0), (2020, 150_000.0), (2020, 90_000.0)}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Lundafastigheter, kommunens fastighetsbolag, renoverar skolor.", {("Lundafastigheter", "municipal_company")}),
+        ("Sysav, det avfallsbolag som ägs av flera kommuner, sorterar.", {("Sysav", "company")}),
+        ("Kraftringen, som ägs av fyra kommuner, bygger fjärrvärme.", {("Kraftringen", "company")}),
+        ("Inkubatorn Ideon hjälper nya företag.", {("Ideon", "research")}),
+        ("Skåne, som är en jordbruksregion, har goda förutsättningar.", set()),  # a place, not a body
+    ],
+)
+def test_a_name_described_by_the_words_around_it(gazetteer: Gazetteer, sentence: str, expected: set[object]) -> None:
+    assert {(o.name, o.kind) for o in facts_for(INTRO + sentence + "\n", gazetteer).organisations} == expected
+
+
+def test_the_signature_block_s_place_and_date(tmp_path: object, gazetteer: Gazetteer) -> None:
+    from pathlib import Path
+
+    from klimatgraf.ingest import read_document
+
+    path = Path(str(tmp_path)) / "lund-klimatkontrakt.txt"
+    path.write_text(
+        "Lunds kommun väljer att ingå i Klimatkontrakt 2030 version 2025/26.\n\nLund den 4 december 2025\n",
+        encoding="utf-8",
+    )
+    assert str(read_document(path, gazetteer).signed) == "2025-12-04"

@@ -19,7 +19,7 @@ from .errors import DetectionError, InputError
 from .models import DocType, Document, Municipality, Page
 from .reference import Gazetteer, Mention, fold
 from .store import sha256_bytes
-from .swedish import DATE_RE, parse_date
+from .swedish import DATE_RE, MONTHS, parse_date
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024  # a contract is ~50 kB of text; 20 MB is certainly not one
@@ -427,6 +427,13 @@ def detect_version(text: str) -> str | None:
 _CONTRACT_SECTION = re.compile(r"^[ \t]*(?:\d{1,2}\.?[ \t]*)?Kontraktet[ \t]*$", re.MULTILINE)
 _ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 CONTRACT_SECTION_CHARS = 1500
+# a place and a date on a line of their own, as a signature block opens: "Stockholm den 5 december 2025"
+_SIGNING_LINE = re.compile(
+    r"^[ \t]*[A-ZÅÄÖ][\wåäö-]+(?:[ \t]+[A-ZÅÄÖ][\wåäö-]+)?,?[ \t]+(?:den[ \t]+)?(\d{1,2}[ \t]+(?:"
+    + "|".join(MONTHS)
+    + r")[ \t]+\d{4})[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
 LAST_YEARLY_EDITION = 2024  # editions 2020–2024 are yearly; from 2025 the version spans two years
 
 
@@ -451,6 +458,9 @@ def detect_signing_date(text: str) -> date | None:
     on_cover = cover_date(text)
     if on_cover is not None:
         return on_cover
+    signed_at = _SIGNING_LINE.findall(text)
+    if signed_at:  # "Stockholm den 5 december 2025" on a line of its own, above the signatures: the last one
+        return parse_date(signed_at[-1])
     for match in re.finditer(r"(underteckna\w*|signera\w*|underskri\w*|datum)\b[^.\n]{0,40}", text, re.IGNORECASE):
         date_match = DATE_RE.search(text, match.start(), match.end() + 20)
         if date_match:

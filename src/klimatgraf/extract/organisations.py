@@ -177,7 +177,8 @@ _HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # an apposition names its body: "det kommunala bostadsbolaget Mimer", "föreningen Cykelfrämjandet",
 # "stiftelsen Skogen", "energibolaget Jämtkraft" (a lower-case kind word, then the capitalised name)
 _APPOSITION = re.compile(
-    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>(?:[a-zåäö]*|[A-ZÅÄÖ][a-zåäö]{2,})(?:bolaget|föreningen|stiftelsen|förbundet))"
+    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>(?:[a-zåäö]*|[A-ZÅÄÖ][a-zåäö]{2,}|I)(?:bolaget|föreningen|stiftelsen|förbundet|företaget|koncernen|nkubatorn|"
+    r"klustret|nätverket))"
     rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
 )
 _APPOSITION_KIND = {
@@ -185,7 +186,20 @@ _APPOSITION_KIND = {
     "föreningen": "association",
     "stiftelsen": "other",
     "förbundet": "association",
+    "företaget": "company",
+    "koncernen": "company",
+    "inkubatorn": "research",
+    "klustret": "network",
+    "nätverket": "network",
 }
+# a name the next words say is a body: "Gavlegårdarna, kommunens bostadsbolag, …", "Holmen, som driver
+# pappersbruket …", "NSR, det avfallsbolag som …", "Gästrike Återvinnare, ett kommunalförbund som …"
+_DESCRIBED = re.compile(
+    rf"(?P<name>{_NAME_WORD}(?:\s+(?:i\s+)?{_NAME_WORD}){{0,2}}),\s+"
+    r"(?:som\s+(?:driver|äger|ägs|producerar|förvaltar|levererar)\b|"
+    r"(?:det|den|ett|en|kommunens|kommunägda|regionens|vårt|vår)\s+(?:[a-zåäö-]+\s+){0,2}?"
+    r"(?P<head>[a-zåäö-]*(?:bolag|förbund|företag|samarbete|förening|koncern|stiftelse|kooperativ|inkubator))\w*\b)"
+)
 # capitalised words that start a sentence or a clause, never the first word of a name
 _LEADING = frozenset(
     [
@@ -326,10 +340,27 @@ def extract_organisations(
             trimmed = _trim(m.group("name"))
             if not trimmed or trimmed.casefold() in _LEADING or trimmed.split()[0] in municipality_names:
                 continue
-            suffix = next(k for k in _APPOSITION_KIND if m.group("kind").endswith(k))
+            suffix = next(k for k in _APPOSITION_KIND if m.group("kind").casefold().endswith(k[1:]))
             kind = _APPOSITION_KIND[suffix]
             if suffix == "bolaget" and m.group("owned") and "kommun" in m.group("owned"):
                 kind = "municipal_company"
+            add(trimmed, kind, p.pid)
+        for m in _DESCRIBED.finditer(text):
+            trimmed = _trim(m.group("name"))
+            if not trimmed or re.search(r"[A-ZÅÄÖ][\wåäö-]*\s+och\s+$", text[max(0, m.start() - 40) : m.start()]):
+                continue  # "Norrköping Vatten och Avfall, som …": the tail of a longer name
+            head = (m.group("head") or "").casefold()
+            described = m.group(0)[len(m.group("name")) :]
+            if "bolag" in head and "kommun" in described:
+                kind = "municipal_company"
+            elif "förbund" in head:
+                kind = "authority" if "kommunal" in head else "association"
+            elif "samarbete" in head:
+                kind = "network"
+            elif "förening" in head:
+                kind = "association"
+            else:
+                kind = "company"
             add(trimmed, kind, p.pid)
         bodies, by_surface = _body_pattern()
         for m in bodies.finditer(text):

@@ -95,7 +95,7 @@ def _titles_in_text(paragraph: Paragraph, reference_year: int | None) -> list[tu
     found = []
     for m in _TITLE_IN_TEXT.finditer(paragraph.text):
         word = m.group("title")
-        if word.casefold() in _GENERIC_TITLES or len(word) < 6:
+        if len(word) < 6 or (word.casefold() in _GENERIC_TITLES and not (m.group("owner") or m.group("year"))):
             continue
         if _NOT_YET.search(paragraph.text[max(0, m.start() - 40) : m.start()]):
             continue
@@ -108,6 +108,9 @@ def _titles_in_text(paragraph: Paragraph, reference_year: int | None) -> list[tu
         if not _NOT_YET.search(paragraph.text[max(0, m.start() - 40) : m.start()]):
             found.append(_title_year(re.sub(r"\s+", " ", m.group(0)).strip(), reference_year))
     return found
+
+
+_ANNEX_TITLE = re.compile(r"^[A-ZÅÄÖ][^\n:]{3,120}$")
 
 
 def _in_link_annex(paragraph: Paragraph) -> bool:
@@ -168,6 +171,11 @@ def extract_steering_documents(document: Document, paragraphs: Sequence[Paragrap
             if linked:
                 title, year = _title_year(linked.group(1).rstrip(" :–-"), reference_year)
                 add(title, paragraph.pid, year, linked.group(2))
+            elif paragraph.kind == "list":  # "• Mobilitetsstrategi för Eskilstuna (2020)": a title without its link
+                for item in paragraph.items:
+                    if _ANNEX_TITLE.match(item.strip()):
+                        title, year = _title_year(item.strip(), reference_year)
+                        add(title, paragraph.pid, year, None)
         for match in _ADOPTED.finditer(paragraph.text):
             add(match.group(1)[:1].upper() + match.group(1)[1:], paragraph.pid, int(match.group(2)), None)
     # titles named in running text, after the lists and the annex, so a listed title (with its URL) wins

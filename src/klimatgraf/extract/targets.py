@@ -96,7 +96,7 @@ _LOWER = re.compile(
 _CAP_WORDS = (
     r"(?:(?:inte|ej)\s+(?:ska\s+|får\s+|bör\s+)?(?:överstiga|vara\s+(?:större|högre)\s+än)|\bhögst|\bmax(?:imalt)?|"
     r"\bunder|\bunderstiga|\b(?:mindre|lägre)\s+än|\bsom\s+mest|\buppgå\s+till(?:\s+högst)?|"
-    r"\b(?:minska\w*|sänka\w*|komma\s+ned|komma\s+ner|nå)\s+(?:ned\s+|ner\s+)?till)"
+    r"\b(?:minska\w*|sänka\w*|komma\s+ned|komma\s+ner|nå|gå)\s+(?:ned\s+|ner\s+)?till|\b(?:ska|skall)\s+ne[dr]\s+till)"
 )
 # "ton", "kiloton", "Mton"; the short forms only before CO2 ("4 t CO2e", "120 kt CO2e")
 _MASS = r"(ton|kiloton|kton|megaton|mton|(?:t|kt|mt)(?=\s*CO2))"
@@ -168,6 +168,9 @@ _ACCOUNTING = re.compile(
     r"räknas\s+(?:inte\s+)?(?:med|in)|tas\s+(?:inte\s+)?med|utanför\s+beräkningen)\b",
     re.I,
 )
+# the follow-up's summary of changes ("7.1 Viktigaste uppdateringar för …", "De viktigaste förändringarna sedan förra
+# versionen av kontraktet är: …") restates goals set elsewhere, in fragments that tie goals to the wrong years
+_CHANGES = re.compile(r"viktigaste\s+(?:uppdateringar|förändringar)\w*|förändringar\w*\s+sedan\s+förra", re.I)
 _UNTIL_THEN = re.compile(r"\b(?:till\s+dess|dessförinnan|fram\s+till\s+dess|innan\s+dess)\b", re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S*", re.I)
 # cheap gates: the costly patterns run only on sentences that could match them
@@ -198,6 +201,8 @@ def extract_targets(document: Document, paragraphs: Sequence[Paragraph]) -> list
     notes: dict[str, str] = {}
     previous_pid: str | None = None
     for paragraph in paragraphs:
+        if _CHANGES.search(" ".join(paragraph.section)) or _CHANGES.search(paragraph.text[:200]):
+            continue  # a summary of what changed since the last edition restates goals set elsewhere
         previous_scope: Scope | None = None
         previous_year: int | None = None
         first_year: int | None = None
@@ -308,6 +313,12 @@ def _cues(sentence: str) -> list[_Cue]:
     cues += [_Cue("net_zero", m.start(), m.end()) for m in _NET_ZERO.finditer(sentence)]
     cues += [_Cue("positive", m.start(), m.end()) for m in _POSITIVE.finditer(sentence)]
     cues = [c for c in cues if not _NEGATED.search(sentence[max(0, c.start - 40) : c.end])]
+    # a yearly rate is read on its own (_annual_rate), but it stands between a goal and a later year:
+    # "klimatpositivt senast 2045, ett mål om att minska med 10–14 procent per år och … år 2030"
+    cues += [
+        _Cue("annual_reduction", m.start(), m.end())
+        for m in (_ANNUAL.finditer(sentence) if "%" in sentence or "procent" in sentence else ())
+    ]
     relative_spans: list[tuple[int, int]] = []
     percent, mass = bool(_HAS_PERCENT.search(sentence)), bool(_HAS_MASS.search(sentence))
     for m in _RELATIVE_CAP.finditer(sentence) if percent else ():
@@ -392,6 +403,8 @@ def _targets_in(sentence: str, pid: str, inherited: Scope | None, own: re.Patter
         cue = _governing_cue(sentence, cues, year_match.start(), year_match.end(), bool(_TARGET_BEFORE.search(head)))
         if cue is None:
             continue
+        if cue.kind == "annual_reduction":
+            continue  # the rate's own year is chosen by _annual_rate
         target = _target(sentence, pid, cue, year_match, inherited, own)
         if target is not None:
             found.append(target)
