@@ -6,6 +6,8 @@ Järfälla 2022 and 2024 (our own prose) and Skellefteå 2023 next to the seed S
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -98,13 +100,14 @@ def test_diff_of_two_invented_editions(editions_build: tuple[Path, Path]) -> Non
     code, out, err = cli(editions_build, "diff", "Järfälla", "--format", "json")
     assert code == 0, err
     changes = _changes(out)
-    positive = changes[("changed", "target", "positive geographic")]
-    assert (positive["from"], positive["to"]) == ("2050", "2045")
+    positive = changes[("changed", "target", "Klimatpositiv, geografiskt område")]
+    # 2022 "vill … vara klimatpositiv år 2050" is an ambition; 2024 sets it as a target ("målet … 2045")
+    assert (positive["from"], positive["to"]) == ("2050 (ambition)", "2045")
     assert "klimatpositiv år 2050" in str(positive["from_evidence"])
     assert "klimatpositiv till år 2045" in str(positive["to_evidence"])
     assert positive["from_paragraph"].startswith("jarfalla-klimatkontrakt-2022/")  # type: ignore[union-attr]
     assert positive["to_paragraph"].startswith("jarfalla-klimatkontrakt-2024/")  # type: ignore[union-attr]
-    assert changes[("added", "target", "cap consumption")]["to"] == "2035 3 t/person"
+    assert changes[("added", "target", "Utsläpp per person, konsumtion")]["to"] == "2035 3 t/person"
     assert ("added", "organisation", "Region Stockholm") in changes
     assert ("removed", "organisation", "Viksjö gymnasium") in changes
     assert ("added", "theme", "Konsumtion") in changes
@@ -112,7 +115,12 @@ def test_diff_of_two_invented_editions(editions_build: tuple[Path, Path]) -> Non
     assert ("removed", "steering document", "Miljöprogram för Järfälla") in changes
     # what both editions say is no change: neutrality 2030, Järfällahus AB, Klimatstrategi (2021), the parties
     items = {item for _, _, item in changes}
-    assert not items & {"neutrality geographic", "Järfällahus AB", "Klimatstrategi för Järfälla kommun", "Formas"}
+    assert not items & {
+        "Klimatneutralitet, geografiskt område",
+        "Järfällahus AB",
+        "Klimatstrategi för Järfälla kommun",
+        "Formas",
+    }
     for change in changes.values():  # every line carries its evidence on the side(s) it exists
         if change["change"] != "added":
             assert change["from_evidence"] and change["from_paragraph"]
@@ -130,17 +138,21 @@ def test_diff_of_a_seed_municipality_against_its_older_edition(editions_build: t
     adopted = sorted(item.split(":")[0] for change, category, item in changes if category == "commitment")
     assert adopted == ["1", "2", "3", "4", "8"]  # the 2025 format's shared commitments are new
     assert all(change == "added" for change, category, _ in changes if category == "commitment")
-    assert ("removed", "target", "reduction geographic") in changes  # 60 % by 2030 (2023 edition only)
+    assert (
+        "removed",
+        "target",
+        "Minskning mot basår, geografiskt område",
+    ) in changes  # 60 % by 2030 (2023 edition only)
     assert ("removed", "organisation", "Luleå tekniska universitet") in changes
     # the organisation-scope neutrality by 2030 is in both editions
-    assert not any(item == "neutrality organisation" for _, _, item in changes)
+    assert not any(item == "Klimatneutralitet, organisationen" for _, _, item in changes)
 
 
 def test_diff_with_explicit_editions_and_markdown(editions_build: tuple[Path, Path]) -> None:
     code, out, _ = cli(editions_build, "diff", "järfälla", "2024", "2022", "--format", "markdown")
     assert code == 0
     assert out.startswith("| change | category | item | from | to |")
-    assert "| changed | target | positive geographic | 2045 | 2050 |" in out
+    assert "| changed | target | Klimatpositiv, geografiskt område | 2045 | 2050 (ambition) |" in out
 
 
 @pytest.mark.parametrize(
@@ -190,10 +202,35 @@ def test_edition_all_and_year(editions_build: tuple[Path, Path]) -> None:
     rows = {tuple(line.split(",")[:4]) for line in targets.strip().splitlines()[1:]}
     assert rows == {
         ("Järfälla", "geographic", "neutrality", "2030"),
-        ("Järfälla", "geographic", "positive", "2050"),
         ("Järfälla", "geographic", "annual_reduction", "2050"),
-    }
+    }  # "vill … vara klimatpositiv år 2050" is an ambition, not a target (see the goals query)
     assert "percent/year" in targets
+
+
+@pytest.mark.parametrize(
+    "name", ["targets", "neutrality-targets", "goals", "emissions", "organisations", "themes", "parties"]
+)
+def test_every_edition_shown_has_its_edition_column(editions_build: tuple[Path, Path], name: str) -> None:
+    code, out, _ = query(editions_build, name, "--format", "csv", "--edition", "all")
+    assert code == 0
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["municipality"] == "Järfälla"]
+    assert rows and {r["edition"] for r in rows} == {"2022", "2024"}  # rows of both editions, told apart
+    keyed = [tuple(r.values()) for r in rows]
+    assert len(keyed) == len(set(keyed))  # no row looks duplicated
+
+
+def test_goals_keep_the_ambition_the_targets_leave_out(editions_build: tuple[Path, Path]) -> None:
+    _, out, _ = query(editions_build, "goals", "--format", "csv", "--edition", "2022")
+    assert "Järfälla,ambition,geographic,positive,2050" in out
+    _, compared, _ = cli(editions_build, "compare", "Järfälla", "--format", "csv", "--edition", "2022")
+    assert "Ambitioner och budgetar" in compared and "klimatpositiv 2050 (ambition)" in compared
+
+
+def test_compare_shows_version_and_signing_date_in_rows_of_their_own(editions_build: tuple[Path, Path]) -> None:
+    _, out, _ = cli(editions_build, "compare", "Järfälla", "Avesta", "--format", "csv")
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in out.strip().splitlines()}
+    assert rows["Version"] == ["2024", ""] and rows["Undertecknad"] == ["2024-12-03", "2025-12-05"]
+    assert "Version / undertecknad" not in rows
 
 
 def test_shortcut_triples_follow_the_chosen_edition(editions_build: tuple[Path, Path]) -> None:

@@ -128,7 +128,7 @@ def test_targets_of_the_2024_edition(gazetteer: Gazetteer) -> None:
         ("geographic", "neutrality", 2030, None, None),
         ("geographic", "positive", 2045, None, None),
         ("geographic", "annual_reduction", 2045, 15.0, "percent/year"),
-        ("consumption", "cap", 2035, 3.0, "tCO2e/person"),
+        ("consumption", "per_person_cap", 2035, 3.0, "tCO2e/person"),
     }
 
 

@@ -90,19 +90,19 @@ def test_netto_negative_emissions_are_positive(gazetteer: Gazetteer) -> None:
     [
         (
             "Till 2035 ska de konsumtionsbaserade utsläppen minska till 2,5 ton CO2e per person.",
-            {("consumption", "cap", 2035, 2.5, "tCO2e/person")},
+            {("consumption", "per_person_cap", 2035, 2.5, "tCO2e/person")},
         ),
         (
             "De konsumtionsbaserade utsläppen ska senast 2040 nå ned till 1 ton CO2e per invånare.",
-            {("consumption", "cap", 2040, 1.0, "tCO2e/person")},
+            {("consumption", "per_person_cap", 2040, 1.0, "tCO2e/person")},
         ),
         (
             "År 2035 ska de konsumtionsbaserade utsläppen vara mindre än 2 t CO2e per person och år.",
-            {("consumption", "cap", 2035, 2.0, "tCO2e/person")},
+            {("consumption", "per_person_cap", 2035, 2.0, "tCO2e/person")},
         ),
         (
             "Den konsumtionsbaserade klimatpåverkan ska understiga 1,5 ton koldioxidekvivalenter per invånare till 2045.",
-            {("consumption", "cap", 2045, 1.5, "tCO2e/person")},
+            {("consumption", "per_person_cap", 2045, 1.5, "tCO2e/person")},
         ),
     ],
 )

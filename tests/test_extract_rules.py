@@ -158,10 +158,10 @@ def test_reduction_with_base_year_and_eu_goal_ignored(gazetteer: Gazetteer) -> N
     ("sentence", "expected"),
     [
         ("Kommunkoncernen ska vara klimatneutral senast 2030.", ("organisation", "neutrality", 2030)),
-        ("Kommunens egen verksamhet ska nå nettonollutsläpp till 2035.", ("organisation", "neutrality", 2035)),
+        ("Kommunens egen verksamhet ska nå nettonollutsläpp till 2035.", ("organisation", "net_zero", 2035)),
         ("Lund som geografiskt område ska vara klimatneutralt år 2040.", ("geographic", "neutrality", 2040)),
         ("Till år 2045 ska den geografiska kommunen vara klimatneutral.", ("geographic", "neutrality", 2045)),
-        ("Lund ska ha netto noll utsläpp 2038.", ("geographic", "neutrality", 2038)),
+        ("Lund ska ha netto noll utsläpp 2038.", ("geographic", "net_zero", 2038)),
     ],
 )
 def test_neutrality_targets_in_varied_wording(
@@ -173,7 +173,7 @@ def test_neutrality_targets_in_varied_wording(
 
 def test_consumption_cap_per_person(gazetteer: Gazetteer) -> None:
     text = "De konsumtionsbaserade utsläppen får inte överstiga 2,5 ton CO2e per invånare år 2035.\n"
-    assert _targets(facts_for(text, gazetteer)) == {("consumption", "cap", 2035, None, 2.5, "tCO2e/person")}
+    assert _targets(facts_for(text, gazetteer)) == {("consumption", "per_person_cap", 2035, None, 2.5, "tCO2e/person")}
 
 
 def test_reduction_with_percent_sign_and_base_after_from(gazetteer: Gazetteer) -> None:

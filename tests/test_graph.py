@@ -117,7 +117,7 @@ def _unit_facts(gazetteer: Gazetteer) -> list[Facts]:
         ClimateTarget("geographic", "reduction", 2035, "lund-avsikt/1", 1990, 70.0, "percent"),
         ClimateTarget("geographic", "annual_reduction", 2045, "lund-avsikt/1", None, 15.0, "percent/year"),
         ClimateTarget("organisation", "cap", 2030, "lund-avsikt/1", None, 250_000.0, "tCO2e"),
-        ClimateTarget("consumption", "cap", 2040, "lund-avsikt/1", None, 3.0, "tCO2e/person"),
+        ClimateTarget("consumption", "per_person_cap", 2040, "lund-avsikt/1", None, 3.0, "tCO2e/person"),
     )
     emissions = (
         EmissionFigure(2022, 1_200_000.0, "växthusgasutsläpp", "lund-avsikt/1"),

@@ -66,10 +66,13 @@ def test_targets_match_the_documents(graph: Graph) -> None:
     targets = {(r["municipality"], r["scope"], r["kind"], int(r["target_year"])): r for r in rows(graph, "targets")}
     reduction = targets[("Alvesta", "geographic", "reduction", 2030)]
     assert float(reduction["value"]) == 80 and int(reduction["base_year"]) == 2019 and reduction["unit"] == "percent"
-    assert ("Alvesta", "consumption", "cap", 2030) in targets
+    assert ("Alvesta", "consumption", "per_person_cap", 2030) in targets
     assert ("Skellefteå", "organisation", "neutrality", 2030) in targets
     assert ("Skellefteå", "geographic", "neutrality", 2040) in targets
     assert ("Örnsköldsvik", "organisation", "neutrality", 2030) in targets
+    assert len(targets) == 6  # the budget line and the "för att … ska nå" need are not targets (issue 25)
+    goals = {(r["municipality"], r["modality"], r["kind"], int(r["target_year"])) for r in rows(graph, "goals")}
+    assert ("Örnsköldsvik", "budget", "cap", 2025) in goals
 
 
 def test_emission_figures_use_swedish_number_formats(graph: Graph) -> None:

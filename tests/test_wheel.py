@@ -25,6 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS = ("avesta-fordjupad-avsiktsforklaring.txt", "kristinehamn-fordjupad-avsiktsforklaring.txt")
 
 pytestmark = pytest.mark.slow
+# what a wheel is not built from (and what is large): the checkout's virtualenv, build outputs, clients
+NOT_SOURCES = (".venv", "build", ".git", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache", "*.egg-info")
+
+
+def _artefacts() -> set[str]:
+    """What a setuptools build leaves in the checkout's build/ folder (lib/, bdist.*/)."""
+    build = ROOT / "build"
+    return (
+        {p.name for p in build.iterdir() if p.name == "lib" or p.name.startswith("bdist.")} if build.is_dir() else set()
+    )
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -38,11 +48,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KLIMATGRAF_QUERIES")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     wheels = top / "dist"
+    # setuptools writes build/lib and build/bdist.* beside the sources it builds: build from a copy, so the
+    # application's own build/ folder (graph, index, cache) never gets the wheel's artefacts
+    source = top / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    before = _artefacts()
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
         cwd=top, env=env,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
+    assert _artefacts() == before, "the wheel build wrote into the checkout's build/ folder"
     (wheel,) = wheels.glob("klimatgraf-*.whl")
     venv = top / "venv"
     made = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=top, env=env)

@@ -21,7 +21,12 @@ from .swedish import format_number
 if TYPE_CHECKING:
     from rdflib import Graph
 
-SCOPES = (("organisation", "Mål: organisation"), ("geographic", "Mål: geografiskt"), ("consumption", "Mål: konsumtion"))
+SCOPES = (
+    ("organisation", "Mål: organisation"),
+    ("geographic", "Mål: geografiskt"),
+    ("town", "Mål: tätorten"),
+    ("consumption", "Mål: konsumtion"),
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
 
     for r in documents:
         put("Dokumenttyp", r["municipality"], r["document_type"])
-        put("Version / undertecknad", r["municipality"], r.get("version") or r.get("signed"))
+        put("Version", r["municipality"], r.get("version"))
+        put("Undertecknad", r["municipality"], r.get("signed"))
         put("Kommunkod", r["municipality"], r["kommunkod"])
     for r in _rows(graph, "twins"):
         put("Tvilling till (pionjär)", r["twin"], r["pioneer"])
@@ -95,6 +101,17 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
         for r in targets:
             if r["scope"] == scope:
                 put(attribute, r["municipality"], _target_text(r))
+    words = {"ambition": "ambition", "budget": "koldioxidbudget"}
+    scopes = {
+        "organisation": "organisationen",
+        "geographic": "geografiskt",
+        "town": "tätorten",
+        "consumption": "konsumtion",
+    }
+    for r in _rows(graph, "goals"):  # what the contracts state as guidance or budget, never as a target
+        if r["modality"] in words:
+            text = f"{scopes.get(str(r['scope']), r['scope'])}: {_target_text(r)} ({words[str(r['modality'])]})"
+            put("Ambitioner och budgetar", r["municipality"], text)
     latest: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in _rows(graph, "emissions"):
         latest[r["municipality"]].append(r)
@@ -120,19 +137,31 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
     return Comparison(selected, rows)
 
 
+# a target in the words a reader of the contracts uses ("klimatneutral 2030", "minska 10–14 %/år till 2030")
+TARGET_WORDS = {
+    "neutrality": "klimatneutral",
+    "net_zero": "nettonollutsläpp",
+    "positive": "klimatpositiv",
+    "reduction": "minska",
+    "annual_reduction": "minska årligen",
+    "cap": "högst",
+    "relative_cap": "högst",
+    "per_person_cap": "högst",
+}
+
+
 def _target_text(r: dict[str, Any]) -> str:
-    kind = {
-        "neutrality": "klimatneutral",
-        "positive": "klimatpositiv",
-        "reduction": "minska",
-        "annual_reduction": "minska årligen",
-        "cap": "högst",
-    }.get(str(r["kind"]), str(r["kind"]))
+    kind = TARGET_WORDS.get(str(r["kind"]), str(r["kind"]))
     value = ""
     if r.get("value") is not None:
         unit = {"percent": "%", "percent/year": "%/år", "tCO2e/person": "t CO2e/person", "tCO2e": "t CO2e"}.get(
             str(r.get("unit")), str(r.get("unit") or "")
         )
-        value = f" {format_number(float(r['value']))} {unit}".rstrip()
+        figure = format_number(float(r["value"]))
+        if r.get("value_max") is not None:
+            figure += "–" + format_number(float(r["value_max"]))
+        value = f" {figure} {unit}".rstrip()
+    if str(r["kind"]) == "relative_cap" and r.get("base_year") is not None:
+        return f"{kind}{value} av {r['base_year']} års nivå {r['target_year']}"
     base = f" (jfr {r['base_year']})" if r.get("base_year") is not None else ""
     return f"{kind}{value} {r['target_year']}{base}"

@@ -44,14 +44,20 @@ CATEGORIES: dict[str, str] = {
     "party": """?f a kg:PartyStatement ; kg:party/skos:prefLabel ?group . BIND("" AS ?value)""",
     "commitment": """?f a kg:CommitmentAdoption ; kg:commitment/skos:notation ?n ; rdfs:label ?label .
         BIND(STR(?n) AS ?group) BIND(?label AS ?shown) BIND("" AS ?value)""",
-    "target": """?f a kg:ClimateTarget ; kg:targetKind ?k ; kg:scope ?s ; kg:targetYear ?y .
+    # every goal (a target, an ambition or a budget), grouped by the words a reader knows, the kind's and the
+    # scope's Swedish labels ("Klimatpositiv, geografiskt område"); an ambition or a budget says so in its value
+    # ("2050 (ambition)"), so a goal that became a target is shown as changed
+    "target": """?f a kg:ClimateGoal ; kg:targetKind ?k ; kg:scope ?s ; kg:targetYear ?y ; kg:modality ?mo .
+        ?k skos:prefLabel ?kl . ?s skos:prefLabel ?sl . ?mo skos:prefLabel ?ml .
+        FILTER(LANG(?kl) = "sv" && LANG(?sl) = "sv" && LANG(?ml) = "sv")
         OPTIONAL { ?f qudt:numericValue ?v } OPTIONAL { ?f qudt:unit ?u } OPTIONAL { ?f kg:baseYear ?b }
-        OPTIONAL { ?f qudt:hasQuantityKind ?q } """
+        OPTIONAL { ?f kg:upperValue ?vmax } OPTIONAL { ?f qudt:hasQuantityKind ?q } """
     + UNIT
     + """
-        BIND(CONCAT(STRAFTER(STR(?k), "target-kind/"), " ", STRAFTER(STR(?s), "scope/")) AS ?group)
-        BIND(CONCAT(STR(?y), IF(BOUND(?v), CONCAT(" ", STR(?v), " ", ?unit), ""),
-                    IF(BOUND(?b), CONCAT(" (bas ", STR(?b), ")"), "")) AS ?value)""",
+        BIND(CONCAT(STR(?kl), ", ", LCASE(STR(?sl))) AS ?group)
+        BIND(CONCAT(STR(?y), IF(BOUND(?v), CONCAT(" ", STR(?v), IF(BOUND(?vmax), CONCAT("–", STR(?vmax)), ""), " ", ?unit), ""),
+                    IF(BOUND(?b), CONCAT(" (bas ", STR(?b), ")"), ""),
+                    IF(STRENDS(STR(?mo), "/target"), "", CONCAT(" (", LCASE(STR(?ml)), ")"))) AS ?value)""",
     "emission": """?f a kg:EmissionFigure ; qudt:numericValue ?v ; qudt:unit ?u ; dcterms:description ?d .
         OPTIONAL { ?f kg:year ?y } OPTIONAL { ?f qudt:hasQuantityKind ?q } """
     + UNIT
@@ -129,7 +135,7 @@ def _pretty(category: str, value: str) -> str:
         return f"{format_number(float(value))} t"
     if category == "target":
         # the value as Swedish prose writes it ("3", "2,5"), whatever lexical form the engine gives ("3.0")
-        return re.sub(r"(?<= )\d+(?:\.\d+)?(?= )", lambda m: format_number(float(m.group(0))), value)
+        return re.sub(r"(?<=[ –])\d+(?:\.\d+)?(?=[ –])", lambda m: format_number(float(m.group(0))), value)
     return value
 
 

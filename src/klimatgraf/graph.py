@@ -35,13 +35,22 @@ SCOPES = {
     "organisation": ("Organisationen", "Organisation"),
     "geographic": ("Geografiskt område", "Geographic area"),
     "consumption": ("Konsumtion", "Consumption"),
+    "town": ("Tätorten", "Town"),
 }
 KINDS = {
     "neutrality": ("Klimatneutralitet", "Neutrality"),
+    "net_zero": ("Nettonollutsläpp", "Net-zero emissions"),
     "positive": ("Klimatpositiv", "Climate positive (net negative)"),
-    "reduction": ("Minskning", "Reduction"),
+    "reduction": ("Minskning mot basår", "Reduction against a base year"),
     "annual_reduction": ("Årlig minskning", "Annual reduction rate"),
-    "cap": ("Tak", "Cap"),
+    "cap": ("Utsläppstak", "Absolute cap"),
+    "relative_cap": ("Utsläppstak mot basår", "Cap relative to a base year"),
+    "per_person_cap": ("Utsläpp per person", "Per-person cap"),
+}
+MODALITIES = {
+    "target": ("Mål", "Target", KG.ClimateTarget),
+    "ambition": ("Ambition", "Ambition", KG.ClimateAmbition),
+    "budget": ("Koldioxidbudget", "Carbon budget", KG.CarbonBudget),
 }
 # extracted unit → (QUDT unit, quantity kind). The units are QUDT's own; CO2 equivalence is the
 # quantity kind (quantitykind:CO2Equivalent, in QUDT since 2024), "per person" and "per year" are
@@ -253,12 +262,23 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = Tru
         graph.add((node, RDFS.label, Literal(c.label, lang="sv")))
         graph.add((town, KG.adopts, concept))
     for t in f.targets:
-        node = fact("target", KG.ClimateTarget, t.evidence, t.scope, t.kind, t.target_year, t.base_year, t.value)
-        scope, kind = ID[f"scope/{t.scope}"], ID[f"target-kind/{t.kind}"]
+        # a target's IRI is as before; an ambition, a budget and a range add what tells them apart
+        extra = ((t.modality,) if t.modality != "target" else ()) + ((t.value_max,) if t.value_max is not None else ())
+        key = (t.scope, t.kind, t.target_year, t.base_year, t.value, *extra)
+        sv_modality, en_modality, cls = MODALITIES[t.modality]
+        node = fact("target", KG.ClimateGoal, t.evidence, *key)
+        graph.add((node, RDF.type, cls))
+        scope, kind, modality = ID[f"scope/{t.scope}"], ID[f"target-kind/{t.kind}"], ID[f"modality/{t.modality}"]
         _concept(graph, scope, ID["scopes"], *SCOPES[t.scope])
         _concept(graph, kind, ID["target-kinds"], *KINDS[t.kind])
+        _concept(graph, modality, ID["modalities"], sv_modality, en_modality)
         graph.add((node, KG.scope, scope))
         graph.add((node, KG.targetKind, kind))
+        graph.add((node, KG.modality, modality))
+        if t.value_max is not None:
+            graph.add((node, KG.upperValue, Literal(_decimal(t.value_max), datatype=XSD.decimal)))
+        if t.note:
+            graph.add((node, KG.accountingNote, Literal(t.note, lang="sv")))
         graph.add((node, KG.targetYear, Literal(t.target_year, datatype=XSD.integer)))
         if t.base_year is not None:
             graph.add((node, KG.baseYear, Literal(t.base_year, datatype=XSD.integer)))

@@ -14,11 +14,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from .cover import cover_date, cover_municipality, cover_title, cover_version
 from .errors import DetectionError, InputError
 from .models import DocType, Document, Municipality, Page
 from .reference import Gazetteer, Mention, fold
 from .store import sha256_bytes
-from .swedish import DATE_RE, parse_date
+from .swedish import DATE_RE, MONTHS, parse_date
 
 SUPPORTED_SUFFIXES = (".txt", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024  # a contract is ~50 kB of text; 20 MB is certainly not one
@@ -59,6 +60,9 @@ def read_document(
     own = gazetteer.resolve(municipality) if municipality else detect_municipality(text, gazetteer, path.name)
     kind = doc_type or detect_doc_type(text, path.name)
     title = ("Klimatkontrakt 2030 – " if kind == "klimatkontrakt" else "Fördjupad avsiktsförklaring – ") + own.name
+    version, signed = detect_version(text), detect_signing_date(text)
+    if version is None and kind == DocType.klimatkontrakt and signed is not None and signed.year <= LAST_YEARLY_EDITION:
+        version = str(signed.year)  # the 2020 editions have no VERSION line: the cover's date names the edition
     return Document(
         doc_id=doc_id_for(path),
         file_name=path.name,
@@ -68,8 +72,8 @@ def read_document(
         municipality=own,
         doc_type=kind,
         title=title,
-        version=detect_version(text),
-        signed=detect_signing_date(text),
+        version=version,
+        signed=signed,
     )
 
 
@@ -156,7 +160,11 @@ def _read_pdf(path: Path, data: bytes) -> tuple[Page, ...]:
 
 
 def detect_municipality(text: str, gazetteer: Gazetteer, name: str = "document") -> Municipality:
-    """The municipality the document speaks as, scored over all mentions."""
+    """The municipality the document speaks as: the cover's "Mellan X kommun" (any case, words broken
+    or not), else scored over all mentions."""
+    on_cover = cover_municipality(text, gazetteer)
+    if on_cover is not None:
+        return on_cover
     scores: Counter[str] = Counter()
     for mention in gazetteer.mentions(text):
         scores[mention.municipality.kommunkod] += _mention_weight(text, mention)
@@ -386,7 +394,7 @@ def detect_doc_type(text: str, name: str = "document") -> DocType:
     folded = fold(text)
     if re.search(r"\b(denna|fordjupade?)\s+avsiktsforklaring", folded):
         return DocType.avsiktsforklaring
-    if "klimatkontrakt" in folded:
+    if "klimatkontrakt" in folded or cover_title(text):
         return DocType.klimatkontrakt
     raise DetectionError(
         f"{name}: neither a Klimatkontrakt nor an avsiktsförklaring could be recognised; pass --type to ingest"
@@ -396,6 +404,9 @@ def detect_doc_type(text: str, name: str = "document") -> DocType:
 def detect_version(text: str) -> str | None:
     """'VERSION 2025–2026' or 'version 2025/26' → '2025-2026' (the cover's upper-case form wins);
     the yearly editions of 2020–2024 have a line of their own, 'VERSION 2022' → '2022'."""
+    on_cover = cover_version(text)
+    if on_cover is not None:
+        return on_cover
     pattern = r"\b{}\s+(20\d\d)\s*[–/-]\s*(\d{{2}}|20\d\d)\b"
     match = re.search(pattern.format("VERSION"), text)
     if match is None:
@@ -416,6 +427,14 @@ def detect_version(text: str) -> str | None:
 _CONTRACT_SECTION = re.compile(r"^[ \t]*(?:\d{1,2}\.?[ \t]*)?Kontraktet[ \t]*$", re.MULTILINE)
 _ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 CONTRACT_SECTION_CHARS = 1500
+# a place and a date on a line of their own, as a signature block opens: "Stockholm den 5 december 2025"
+_SIGNING_LINE = re.compile(
+    r"^[ \t]*[A-ZÅÄÖ][\wåäö-]+(?:[ \t]+[A-ZÅÄÖ][\wåäö-]+)?,?[ \t]+(?:den[ \t]+)?(\d{1,2}[ \t]+(?:"
+    + "|".join(MONTHS)
+    + r")[ \t]+\d{4})[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+LAST_YEARLY_EDITION = 2024  # editions 2020–2024 are yearly; from 2025 the version spans two years
 
 
 def detect_signing_date(text: str) -> date | None:
@@ -427,12 +446,21 @@ def detect_signing_date(text: str) -> date | None:
         found = DATE_RE.search(window)
         if found:
             return parse_date(found.group(0))
+        broken = cover_date(window, anywhere=True)  # "den 2 DEC EMBER 2022": a date broken inside its words
+        if broken is not None:
+            return broken
         iso = _ISO_DATE.search(window)
         if iso:
             try:
                 return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
             except ValueError:
                 pass
+    on_cover = cover_date(text)
+    if on_cover is not None:
+        return on_cover
+    signed_at = _SIGNING_LINE.findall(text)
+    if signed_at:  # "Stockholm den 5 december 2025" on a line of its own, above the signatures: the last one
+        return parse_date(signed_at[-1])
     for match in re.finditer(r"(underteckna\w*|signera\w*|underskri\w*|datum)\b[^.\n]{0,40}", text, re.IGNORECASE):
         date_match = DATE_RE.search(text, match.start(), match.end() + 20)
         if date_match:

@@ -11,7 +11,11 @@ from typing import Literal
 
 from .vocabulary import DocType, Scope  # declared once in vocabulary; importable from here as before
 
-TargetKind = Literal["neutrality", "positive", "reduction", "annual_reduction", "cap"]
+TargetKind = Literal[
+    "neutrality", "net_zero", "positive", "reduction", "annual_reduction", "cap", "relative_cap", "per_person_cap"
+]
+# how a contract states a goal: "ska"/"har som mål" set a target, "bör"/"vill" an ambition; a carbon budget is a budget
+Modality = Literal["target", "ambition", "budget"]
 PartyKind = Literal["municipality", "agency", "programme"]
 OrgKind = Literal[
     "company",
@@ -124,8 +128,11 @@ class ClimateTarget:
     target_year: int
     evidence: str
     base_year: int | None = None
-    value: float | None = None  # e.g. 80 (percent) or 4 (tonnes per person)
+    value: float | None = None  # e.g. 80 (percent) or 4 (tonnes per person); the lower end of a range
     unit: str | None = None  # "percent" | "percent/year" | "tCO2e" | "tCO2e/person"
+    value_max: float | None = None  # the upper end of a range ("10–14 procent per år" → 10 and 14)
+    modality: Modality = "target"
+    note: str | None = None  # what the accounting includes or leaves out, as the contract says it
 
 
 @dataclass(frozen=True)

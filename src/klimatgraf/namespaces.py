@@ -28,7 +28,10 @@ class KG(DefinedNamespace):
     PartyStatement: URIRef
     TwinRelation: URIRef
     CommitmentAdoption: URIRef
+    ClimateGoal: URIRef
     ClimateTarget: URIRef
+    ClimateAmbition: URIRef
+    CarbonBudget: URIRef
     EmissionFigure: URIRef
     ThemeFocus: URIRef
     OrganisationMention: URIRef
@@ -47,6 +50,7 @@ class KG(DefinedNamespace):
     adopts: URIRef
     scope: URIRef
     targetKind: URIRef
+    modality: URIRef
     theme: URIRef
     worksOn: URIRef
     organisation: URIRef
@@ -66,6 +70,8 @@ class KG(DefinedNamespace):
     boilerplate: URIRef
     targetYear: URIRef
     baseYear: URIRef
+    upperValue: URIRef
+    accountingNote: URIRef
     year: URIRef
     organisationKind: URIRef
     # concepts (tags on passages)

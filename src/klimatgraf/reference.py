@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -163,3 +164,69 @@ def name_spans(question: str, keys: Mapping[str, str], common: Callable[[str], b
             break
         i += 1
     return found
+
+
+# ----------------------------------------------------------------------------- QUDT mass units
+# Emission quantities are written "ton", "kiloton", "kt", "Mton", "kg". Each spelling is one of
+# QUDT's units (data/reference/qudt-mass-units.csv: the unit IRI and QUDT's conversion multiplier
+# to the SI unit, the kilogram), so a figure is converted to tonnes by QUDT's own factors.
+
+
+@dataclass(frozen=True)
+class MassUnit:
+    iri: str  # http://qudt.org/vocab/unit/KiloTONNE
+    multiplier: float  # QUDT's qudt:conversionMultiplier, to kilograms
+
+    @property
+    def to_tonnes(self) -> float:
+        return self.multiplier / 1000.0
+
+
+def mass_units(path: Path | None = None) -> dict[str, MassUnit]:
+    """Lower-case spelling → QUDT unit ("kiloton" → unit:KiloTONNE, 1e6 kg)."""
+    if path is None:
+        from .resources import resource_path
+
+        path = resource_path("reference", "qudt-mass-units.csv")
+    return dict(_mass_units(str(path)))
+
+
+@functools.lru_cache(maxsize=4)
+def _mass_units(path: str) -> tuple[tuple[str, MassUnit], ...]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        (spelling.strip().casefold(), MassUnit(r["unit"], float(r["conversion_multiplier"])))
+        for r in rows
+        for spelling in r["spellings"].split("|")
+    )
+
+
+# ----------------------------------------------------------------------------- public bodies
+# data/reference/offentliga-organisationer.csv: regions, regional public transport authorities,
+# universities and study associations, by name (public facts; see data/reference/README.md).
+
+
+@dataclass(frozen=True)
+class PublicBody:
+    name: str
+    kind: str  # an organisation kind of models.OrgKind: "region", "authority", "university", "association"
+    aliases: tuple[str, ...]  # acronyms as written ("SLU")
+
+
+def public_bodies(path: Path | None = None) -> tuple[PublicBody, ...]:
+    if path is None:
+        from .resources import resource_path
+
+        path = resource_path("reference", "offentliga-organisationer.csv")
+    return _public_bodies(str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _public_bodies(path: str) -> tuple[PublicBody, ...]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        PublicBody(r["name"].strip(), r["kind"].strip(), tuple(a for a in (r["aliases"] or "").split("|") if a))
+        for r in rows
+    )

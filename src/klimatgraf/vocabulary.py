@@ -27,6 +27,7 @@ class Scope(StrEnum):
     organisation = "organisation"
     geographic = "geographic"
     consumption = "consumption"
+    town = "town"  # the town (tätort) as against the whole municipality (geographic)
 
 
 class Retriever(StrEnum):

@@ -37,7 +37,7 @@ def extract(document: Document, paragraphs: Sequence[Paragraph], gazetteer: Gaze
         twins=tuple(extract_twins(document, own, gazetteer)),
         commitments=tuple(extract_commitments(paragraphs, numbered_scheme=not document.yearly_edition)),
         targets=tuple(extract_targets(document, own)),
-        emissions=tuple(extract_emissions(own)),
+        emissions=tuple(extract_emissions(own, document.text)),
         themes=tuple(extract_themes(own)),
         organisations=tuple(extract_organisations(document, own, gazetteer)),
         steering_documents=tuple(extract_steering_documents(document, own)),

@@ -8,16 +8,27 @@ institution nouns ("Klimatsekretariatet", "…institutet"); a municipality-like 
 by a utility word ("Skellefteå Kraft", "Övik Energi"); the members of an enumeration after
 "nätverk … exempelvis". A small lexicon gives the *kind* of well-known acronyms and
 networks (RISE, SEI, CDP, WWF, NetZeroCities …); it is a list of types, not of answers.
+
+Partners named inside running prose ("tillsammans med Tornedalens folkhögskola", "i samarbete
+med Sparbanken Nord") are found by the *head* of their name: folkhögskola, sparbank,
+kollektivtrafikmyndighet, miljöförbund, kommunalförbund, miljönämnd, hushållningssällskap,
+studieförbund; and public bodies by name from a reference list of public facts
+(data/reference/offentliga-organisationer.csv: the 21 regions, the regional public transport
+authorities and traffic companies, the universities and university colleges, the national
+study associations). A capitalised function word that starts a sentence is never part of a
+name ("Med Tornedalens folkhögskola" → "Tornedalens folkhögskola"), and a head alone is generic
+("Folkhögskolan", "Hushållningssällskapet" without a place is kept only as the one society).
 Template paragraphs are not read, so the template's C40 or UN-Habitat never count.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from ..models import Document, Organisation, Paragraph
-from ..reference import Gazetteer
+from ..reference import Gazetteer, PublicBody, public_bodies
 from .parties import AGENCIES
 
 _CAP = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
@@ -142,6 +153,122 @@ LEXICON = {
     "Chalmers": "university",
 }
 _NOT_ORGS = {"Viable Cities", "Klimatkontrakt", *AGENCIES}
+_NAME_WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖ&\-]*"
+_PLACE = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})?"
+# names recognised by their head word (the kind of body they are), in running prose
+_HEADS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("school", re.compile(rf"\b({_PLACE}\s+folkhögskola|Folkhögskolan\s+(?:i\s+)?{_PLACE})s?\b")),
+    ("company", re.compile(rf"\b(Sparbanken\s+{_PLACE}|{_PLACE}\s+[Ss]parbank)s?\b")),
+    (
+        "authority",
+        re.compile(
+            rf"\b({_PLACE}\s+(?:kollektivtrafikmyndighet|[a-zåäö]*förbund|miljö-\s+och\s+hälsoskyddsnämnd|"
+            rf"miljönämnd)|(?:Miljöförbundet|Kommunalförbundet|Kollektivtrafikmyndigheten|Miljönämnden|"
+            rf"Miljö-\s+och\s+hälsoskyddsnämnden)\s+(?:i\s+)?{_PLACE}(?:\s+län)?)s?\b"
+        ),
+    ),
+    (
+        "association",
+        re.compile(
+            rf"\b(Hushållningssällskapet(?:\s+(?:i\s+)?{_PLACE})?|{_PLACE}\s+hushållningssällskap|Studieförbundet\s+{_PLACE})s?\b"
+        ),
+    ),
+)
+# an apposition names its body: "det kommunala bostadsbolaget Mimer", "föreningen Cykelfrämjandet",
+# "stiftelsen Skogen", "energibolaget Jämtkraft" (a lower-case kind word, then the capitalised name)
+_APPOSITION = re.compile(
+    r"\b(?P<owned>kommunala\s+|kommunägda\s+|regionala\s+)?(?P<kind>(?:[a-zåäö]*|[A-ZÅÄÖ][a-zåäö]{2,}|I)(?:bolaget|föreningen|stiftelsen|förbundet|företaget|koncernen|nkubatorn|"
+    r"klustret|nätverket))"
+    rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})"
+)
+_APPOSITION_KIND = {
+    "bolaget": "company",
+    "föreningen": "association",
+    "stiftelsen": "other",
+    "förbundet": "association",
+    "företaget": "company",
+    "koncernen": "company",
+    "inkubatorn": "research",
+    "klustret": "network",
+    "nätverket": "network",
+}
+# a name the next words say is a body: "Gavlegårdarna, kommunens bostadsbolag, …", "Holmen, som driver
+# pappersbruket …", "NSR, det avfallsbolag som …", "Gästrike Återvinnare, ett kommunalförbund som …"
+_DESCRIBED = re.compile(
+    rf"(?P<name>{_NAME_WORD}(?:\s+(?:i\s+)?{_NAME_WORD}){{0,2}}),\s+"
+    r"(?:som\s+(?:driver|äger|ägs|producerar|förvaltar|levererar)\b|"
+    r"(?:det|den|ett|en|kommunens|kommunägda|regionens|vårt|vår)\s+(?:[a-zåäö-]+\s+){0,2}?"
+    r"(?P<head>[a-zåäö-]*(?:bolag|förbund|företag|samarbete|förening|koncern|stiftelse|kooperativ|inkubator))\w*\b)"
+)
+# capitalised words that start a sentence or a clause, never the first word of a name
+_LEADING = frozenset(
+    [
+        "med",
+        "och",
+        "i",
+        "vi",
+        "det",
+        "den",
+        "de",
+        "där",
+        "när",
+        "som",
+        "från",
+        "till",
+        "för",
+        "inom",
+        "hos",
+        "av",
+        "samt",
+        "även",
+        "både",
+        "tillsammans",
+        "genom",
+        "under",
+        "efter",
+        "enligt",
+        "mellan",
+        "via",
+        "vår",
+        "våra",
+        "vårt",
+        "kommunen",
+        "detta",
+        "dessa",
+        "här",
+    ]
+)
+# the generic word alone after a head is no place: "Hushållningssällskapet Och", "Folkhögskolan Ska"
+_NOT_PLACES = frozenset(["och", "eller", "samt", "ska", "har", "är", "kan", "vill", "som", "med", "i", "på"])
+
+
+def _trim(name: str) -> str | None:
+    words = name.split()
+    while words and words[0].casefold() in _LEADING:
+        words.pop(0)
+    while words and words[-1].casefold() in _NOT_PLACES:
+        words.pop()
+    return " ".join(words) if len(words) >= 1 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_pattern() -> re.Pattern[str]:
+    """The lexicon's names as whole words, one pass over a paragraph instead of one search per name."""
+    names = sorted(LEXICON, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+
+
+@functools.lru_cache(maxsize=1)
+def _body_pattern() -> tuple[re.Pattern[str], dict[str, PublicBody]]:
+    bodies = public_bodies()
+    by_surface: dict[str, PublicBody] = {}
+    for body in bodies:
+        by_surface[body.name] = body
+        for alias in body.aliases:
+            by_surface[alias] = body
+    surfaces = sorted(by_surface, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\wÅÄÖåäö-])(" + "|".join(re.escape(s) for s in surfaces) + r")s?(?![\wÅÄÖåäö-])")
+    return pattern, by_surface
 
 
 def extract_organisations(
@@ -161,9 +288,14 @@ def extract_organisations(
     for p in paragraphs:
         text = p.text
         for m in _COMPANY.finditer(text):
-            first = m.group(1).split()[0]
+            name = m.group(1)
+            if " och " in name and re.search(r"\bi\s+$", text[: m.start()]):
+                name = name.rsplit(" och ", 1)[
+                    1
+                ]  # "Länstrafiken i Norrbotten och Norrtåg AB": the place is not the company's
+            first = name.split()[0]
             owned = first in municipality_names or first.removesuffix("s") in municipality_names
-            add(f"{m.group(1)} AB", "municipal_company" if owned else "company", p.pid)
+            add(f"{name} AB", "municipal_company" if owned else "company", p.pid)
         for m in _UNIVERSITY.finditer(text):
             add(m.group(1), "university", p.pid)
         for m in _PARK.finditer(text):
@@ -197,10 +329,61 @@ def extract_organisations(
         for m in _INSTITUTION.finditer(text):
             name = m.group(1)
             add(name, LEXICON.get(name, "research" if name.endswith("institutet") else "other"), p.pid)
-        for name, kind in LEXICON.items():
-            if re.search(rf"\b{re.escape(name)}\b", text):
-                add(name, kind, p.pid)
-    return list(found.values())
+        for m in _lexicon_pattern().finditer(text):
+            add(m.group(1), LEXICON[m.group(1)], p.pid)
+        for kind, pattern in _HEADS:
+            for m in pattern.finditer(text):
+                trimmed = _trim(m.group(1))
+                if trimmed and len(trimmed.split()) >= 1 and trimmed.split()[0][:1].isupper():
+                    add(trimmed, kind, p.pid)
+        for m in _APPOSITION.finditer(text):
+            trimmed = _trim(m.group("name"))
+            if not trimmed or trimmed.casefold() in _LEADING or trimmed.split()[0] in municipality_names:
+                continue
+            suffix = next(k for k in _APPOSITION_KIND if m.group("kind").casefold().endswith(k[1:]))
+            kind = _APPOSITION_KIND[suffix]
+            if suffix == "bolaget" and m.group("owned") and "kommun" in m.group("owned"):
+                kind = "municipal_company"
+            add(trimmed, kind, p.pid)
+        for m in _DESCRIBED.finditer(text):
+            trimmed = _trim(m.group("name"))
+            if not trimmed or re.search(r"[A-ZÅÄÖ][\wåäö-]*\s+och\s+$", text[max(0, m.start() - 40) : m.start()]):
+                continue  # "Norrköping Vatten och Avfall, som …": the tail of a longer name
+            head = (m.group("head") or "").casefold()
+            described = m.group(0)[len(m.group("name")) :]
+            if "bolag" in head and "kommun" in described:
+                kind = "municipal_company"
+            elif "förbund" in head:
+                kind = "authority" if "kommunal" in head else "association"
+            elif "samarbete" in head:
+                kind = "network"
+            elif "förening" in head:
+                kind = "association"
+            else:
+                kind = "company"
+            add(trimmed, kind, p.pid)
+        bodies, by_surface = _body_pattern()
+        for m in bodies.finditer(text):
+            body = by_surface[m.group(1)]
+            add(body.name, body.kind, p.pid)
+    return _without_parts(list(found.values()))
+
+
+def _without_parts(found: list[Organisation]) -> list[Organisation]:
+    """A name that is a whole-word part of a longer name found in the same paragraph is that name's
+    part, not an organisation of its own ("Studieförbundet" in "Studieförbundet Vuxenskolan")."""
+    kept = []
+    for org in found:
+        part_of = any(
+            other is not org
+            and other.evidence == org.evidence
+            and len(other.name) > len(org.name)
+            and re.search(rf"(?<![\wåäöÅÄÖ]){re.escape(org.name)}(?![\wåäöÅÄÖ])", other.name)
+            for other in found
+        )
+        if not part_of:
+            kept.append(org)
+    return kept
 
 
 def _name_before(text: str, position: int) -> str | None:
