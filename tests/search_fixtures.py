@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from klimatgraf.concepts.corpus import tag_corpus
 from klimatgraf.corpus import Corpus
 from klimatgraf.embed import E5Embedder
 from klimatgraf.index import IndexManifest, build_index
@@ -71,7 +72,12 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5In
     if "index" not in _MEMO:
         root = tmp_path_factory.mktemp("e5")
         manifest = build_index(
-            corpus.paragraphs, corpus.documents, root / "index", E5Embedder(), cache_dir=root / "cache"
+            corpus.paragraphs,
+            corpus.documents,
+            root / "index",
+            E5Embedder(),
+            cache_dir=root / "cache",
+            concepts=tag_corpus(corpus.paragraphs, None),  # as `klimatgraf build` makes it: tags included
         )
         _MEMO["index"] = E5Index(root / "index", manifest, root / "cache")
     built = _MEMO["index"]

@@ -11,6 +11,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF
 
+import search_fixtures
+import serve_fixtures
 from conftest import DATA, run_cli
 from klimatgraf.concepts.matcher import Matcher
 from klimatgraf.concepts.morphology import Lexicon, Stems, hunspell
@@ -19,8 +21,12 @@ from klimatgraf.concepts.tagger import matcher_for, tag_text
 from klimatgraf.errors import InputError
 from klimatgraf.index.analyzer import SWEDISH_STOPWORDS
 from klimatgraf.namespaces import KG
+from klimatgraf.retrieval import Searcher
+from search_fixtures import E5Index
 
 KGC = "https://w3id.org/klimatgraf/id/concept/"
+e5_index = search_fixtures.e5_index  # the seeds' index as `klimatgraf build` makes it (session fixtures)
+served_build = serve_fixtures.served_build
 
 # A small vocabulary written for these tests: the rules, not the shipped labels, are under test.
 SMALL = """
@@ -222,3 +228,95 @@ def test_concepts_says_which_label_matched_a_word_and_exits_1_when_none_does() -
     assert none.returncode == 1 and json.loads(none.stdout) == [] and "no concept" in none.stderr
     bad = run_cli("concepts", "--under", "nothing-like-it")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- who-answers from the tags
+
+
+@pytest.fixture(scope="module")
+def who(e5_index: E5Index) -> Searcher:
+    return Searcher(e5_index.path)
+
+
+def test_a_question_that_names_a_concept_is_answered_from_the_tags(who: Searcher) -> None:
+    answer = who.answer("vem arbetar med matsvinn?")
+    assert answer.path == "concepts" and answer.reading.labels == ("Matsvinn",)
+    assert answer.reading.said() == "läst som: Matsvinn"
+    index = who.concepts
+    assert index is not None
+    tagged = index.rows(index.number(KGC + "matsvinn"))
+    for town in answer.answering:
+        assert town.path == "concepts" and town.concepts == ("Matsvinn",)
+        for hit in town.evidence:
+            row = next(i for i, e in enumerate(who.index.entries) if e["text"] == hit.text)
+            assert row in tagged and not who.index.entries[row]["boilerplate"]  # own text, tagged
+            assert hit.marks and "<mark>" in hit.html
+            assert all(hit.text[a:b].casefold().startswith("matsvinn") for a, b in hit.marks)
+
+
+def test_every_municipality_whose_own_text_names_the_concept_answers(who: Searcher) -> None:
+    index = who.concepts
+    assert index is not None
+    number = index.number(KGC + "kollektivtrafik")
+    expected = {
+        who.index.entries[row]["members"][0]["municipality"]
+        for row in index.rows(number)
+        if not who.index.entries[row]["boilerplate"]
+    }
+    answer = who.answer("vem arbetar med kollektivtrafik", k=50)
+    assert {m.municipality for m in answer.answering} == expected and expected
+
+
+def test_a_known_concept_nobody_names_is_nobody_with_near_misses(who: Searcher) -> None:
+    answer = who.answer("vem arbetar med kärnkraft")
+    index = who.concepts
+    assert index is not None and not index.rows(index.number(KGC + "karnkraft")) - {
+        r for r, e in enumerate(who.index.entries) if e["boilerplate"]
+    }
+    assert answer.path == "concepts" and answer.answering == ()
+    assert answer.nobody().startswith("Ingen kommun nämner Kärnkraft")
+    assert answer.near and all(n.municipalities for n in answer.near)
+    assert {n.relation for n in answer.near} <= {"related", "broader"}
+
+
+def test_a_question_without_a_concept_falls_back_to_similarity_marked_uncertain(who: Searcher) -> None:
+    answer = who.answer("vem har slutat elda med torv")
+    assert answer.reading.concepts == () and answer.reading.said() == "inget begrepp i vokabulären"
+    assert answer.path == "similarity" and answer.uncertain
+
+
+def test_the_similarity_path_is_todays_answer(who: Searcher) -> None:
+    answer = who.answer("vem arbetar med matsvinn?", path="similarity")
+    assert [m.municipality for m in answer.municipalities] == [
+        m.municipality for m in who.search_grouped("vem arbetar med matsvinn?")
+    ]
+
+
+def test_or_between_concepts_takes_any_and_otherwise_all(who: Searcher) -> None:
+    either = who.answer("vem arbetar med cykling eller matsvinn", k=50)
+    both = who.answer("vem arbetar med cykling och matsvinn", k=50)
+    assert either.reading.any_of and not both.reading.any_of
+    assert {m.municipality for m in both.answering} <= {m.municipality for m in either.answering}
+    assert all(set(m.concepts) == {"Cykling", "Matsvinn"} for m in both.answering)
+
+
+def test_a_question_naming_too_many_concepts_is_asked_to_narrow(who: Searcher) -> None:
+    labels = [c.pref_sv for c in read_scheme().concepts[:25]]
+    with pytest.raises(InputError, match="ask about fewer"):
+        who.answer("vem arbetar med " + ", ".join(labels))
+
+
+def test_the_cli_says_which_path_answered_and_exits_1_for_nobody(served_build: Path) -> None:
+    found = run_cli(
+        "search", "vem arbetar med matsvinn?", "--group", "municipality", "--build-dir", str(served_build), "-f", "json"
+    )
+    assert found.returncode == 0 and "läst som: Matsvinn" in found.stderr and "begreppen" in found.stderr
+    rows = json.loads(found.stdout)
+    assert rows and all(r["path"] == "concepts" and r["concepts"] == ["Matsvinn"] for r in rows)
+    nobody = run_cli(
+        "search", "vem arbetar med kärnkraft", "--group", "municipality", "--build-dir", str(served_build), "-f", "json"
+    )
+    assert nobody.returncode == 1 and json.loads(nobody.stdout) == []
+    assert "Ingen kommun nämner Kärnkraft" in nobody.stderr and "visa fler" in nobody.stderr
+    table = run_cli("search", "vem arbetar med matsvinn?", "--group", "municipality", "--build-dir", str(served_build))
+    assert "**matsvinn**" in table.stdout.casefold()

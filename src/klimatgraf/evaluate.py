@@ -1,6 +1,7 @@
 """Score the search on a question file (the format of tests/dev_queries.json).
 
-"who" questions are judged on `search_grouped`: on its full ranking, hit@1 (an expected
+"who" questions are judged on `Searcher.answer` (the concept path when the question names a concept
+of the vocabulary, else similarity; per retriever): on its full ranking, hit@1 (an expected
 municipality first), recall@3 (share of the expected municipalities in the top 3) and MRR;
 on its cut-off answer (the municipalities that pass the cut-off), answer-set precision,
 recall and F1 (means over the questions; an empty answer has precision 0). A who-question
@@ -169,7 +170,7 @@ def passage_scores(texts: Sequence[str], snippets: Sequence[str]) -> tuple[int |
 def _who(searcher: Searcher, item: dict[str, Any], retriever: Retriever) -> tuple[QuestionResult, dict[str, float]]:
     expected = [str(e) for e in item["expect"]]
     wanted = {e.casefold() for e in expected}
-    groups = searcher.search_grouped(item["q"], k=DEPTH, retriever=retriever, full_ranking=True)
+    groups = searcher.answer(item["q"], k=DEPTH, retriever=retriever, full_ranking=True).municipalities
     names = [g.municipality for g in groups]
     answer = tuple(g.municipality for g in groups if g.answers)
     if not wanted:  # a no-answer question

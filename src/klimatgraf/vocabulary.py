@@ -38,6 +38,22 @@ class Retriever(StrEnum):
     dense = "dense"
 
 
+class AnswerPath(StrEnum):
+    """Which path answers "who works on X": the concepts when the question names one (auto), the
+    concepts only, or similarity only (the ranking before the vocabulary)."""
+
+    auto = "auto"
+    concepts = "concepts"
+    similarity = "similarity"
+
+
+class Unread(StrEnum):
+    """What a who-question that names no concept of the vocabulary gets."""
+
+    similarity = "similarity"
+    nobody = "nobody"
+
+
 class FusionMethod(StrEnum):
     """How the hybrid retriever fuses BM25 and dense scores."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,7 +13,7 @@ from ..config import MAX_QUERY_CHARS
 from ..errors import InputError
 from ..output import Format, render
 from ..store import INDEX_DIR
-from ..vocabulary import DocType, FusionMethod, GroupBy, Retriever
+from ..vocabulary import AnswerPath, DocType, FusionMethod, GroupBy, Retriever, Unread
 from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, err, read_only_command
 
 
@@ -77,14 +77,38 @@ def search(
             help="Paragraph hits: when the question names municipalities of the index, their own text first.",
         ),
     ] = True,
+    path: Annotated[
+        AnswerPath,
+        typer.Option(
+            "--path",
+            help="With --group municipality: auto (the vocabulary's concepts when the question names one), "
+            "concepts or similarity.",
+        ),
+    ] = AnswerPath.auto,
+    min_concept_similarity: Annotated[
+        float | None,
+        typer.Option(
+            "--min-concept-similarity",
+            min=0,
+            max=1,
+            help="Read a question that names no concept as its nearest concept when their e5 cosine reaches this "
+            "(0 = off; default: tuned, docs/benchmarks.md).",
+        ),
+    ] = None,
+    unread: Annotated[
+        Unread | None,
+        typer.Option("--unread", help="A question that names no concept: similarity (marked uncertain) or nobody."),
+    ] = None,
     fmt: FormatOpt = Format.table,
     edition: EditionOpt = None,
 ) -> None:
     """Semantic search over the contracts' paragraphs; --group municipality answers "who works on X".
 
-    With --group municipality only municipalities whose own text answers are listed (a calibrated
-    cut-off); when nobody does, the output is empty and the exit code is 1. --all lists them all."""
-    from ..retrieval import Searcher, highlight, tuned_configs
+    With --group municipality a question that names a concept of the vocabulary is answered from the
+    concept tags: the municipalities whose own text names it (or a narrower one); otherwise by
+    similarity, with a calibrated cut-off, marked uncertain. When nobody answers, the output is empty
+    and the exit code is 1. --all lists them all."""
+    from ..retrieval import ConceptConfig, Searcher, highlight, tuned_configs
 
     read_only_command()
     fusion, cutoff = tuned_configs(
@@ -97,8 +121,18 @@ def search(
         min_similarity=min_similarity,
         min_keyword_evidence=min_keyword_evidence,
     )
+    defaults = ConceptConfig()
+    concepts = ConceptConfig(
+        min_similarity=defaults.min_similarity if min_concept_similarity is None else min_concept_similarity,
+        unread=defaults.unread if unread is None else str(unread),
+    )
     searcher = Searcher(
-        build_dir_of(build_dir) / INDEX_DIR, model=model, fusion=fusion, cutoff=cutoff, max_query_chars=max_query_chars
+        build_dir_of(build_dir) / INDEX_DIR,
+        model=model,
+        fusion=fusion,
+        cutoff=cutoff,
+        max_query_chars=max_query_chars,
+        concepts=concepts,
     )
     towns = municipality or None
     from ..editions import index_note, parse_edition
@@ -109,40 +143,8 @@ def search(
     if (spelled := searcher.spelled(text)) != text:
         err().print(f"search: read as “{spelled}” (typed without å, ä and ö)", markup=False, highlight=False)
     if group is GroupBy.municipality:
-        groups = searcher.search_grouped(
-            text,
-            k=k,
-            municipalities=towns,
-            doc_type=doc_type,
-            retriever=retriever,
-            full_ranking=all_,
-            edition=chosen,
-        )
-        if not groups:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
-            sys.stderr.write(
-                f"Ingen kommun nämner det i sin egen text (no municipality answers {text!r}); --all visar alla\n"
-            )
-            if fmt in (Format.table, Format.markdown):
-                raise typer.Exit(1)
-        if fmt is Format.json:
-            sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
-            raise typer.Exit(0 if groups else 1)
-        rows = [
-            {
-                "rank": i,
-                "municipality": g.municipality,
-                "kommunkod": g.kommunkod,
-                "score": round(g.score, 4),
-                "evidence": "\n".join(
-                    f"[{e.section or '–'}] {highlight(e.text, text, analyzer=searcher.analyzer)}" for e in g.evidence
-                )
-                if fmt in (Format.table, Format.markdown)
-                else " | ".join(e.text for e in g.evidence),
-            }
-            for i, g in enumerate(groups, start=1)
-        ]
-        render(rows, ["rank", "municipality", "kommunkod", "score", "evidence"], fmt, sys.stdout)
-        raise typer.Exit(0 if groups else 1)
+        _who(searcher, text, k, towns, doc_type, retriever, all_, chosen, str(path), fmt)
+        return
     named, topic = searcher.reading(text, towns, named_first)
     if named:
         err().print(
@@ -187,6 +189,68 @@ def search(
                 row["municipality"] = f"{len(hit.documents)} dokument (mall)"
         rows.append(row)
     render(rows, columns, fmt, sys.stdout)
+
+
+def _who(
+    searcher: Any,
+    text: str,
+    k: int,
+    towns: list[str] | None,
+    doc_type: DocType | None,
+    retriever: Retriever,
+    all_: bool,
+    edition: str,
+    path: str,
+    fmt: Format,
+) -> None:
+    """`search --group municipality`: the who-answer record rendered; stderr says how it was read
+    and which path answered, and when nobody answers, the near misses."""
+    from ..retrieval import highlight
+
+    answer = searcher.answer(
+        text, k=k, municipalities=towns, doc_type=doc_type, retriever=retriever, full_ranking=all_, edition=edition,
+        path=path,
+    )  # fmt: skip
+    said = answer.reading.said()
+    uncertain = " — osäkert svar (uncertain)" if answer.uncertain and answer.answering else ""
+    err().print(f"search: {said}; svaret från {_PATHS[answer.path]}{uncertain}", markup=False, highlight=False)
+    groups = answer.municipalities
+    if not answer.answering:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
+        near = "; ".join(f"{n.label} ({', '.join(n.municipalities)})" for n in answer.near)
+        sys.stderr.write(f"{answer.nobody()}; --all visar alla\n")
+        if near:
+            sys.stderr.write(f"visa fler: närliggande begrepp som nämns: {near}\n")
+        if fmt in (Format.table, Format.markdown) and not groups:
+            raise typer.Exit(1)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
+        raise typer.Exit(0 if answer.answering else 1)
+    rows = [
+        {
+            "rank": i,
+            "municipality": g.municipality,
+            "kommunkod": g.kommunkod,
+            "score": round(g.score, 4),
+            "path": g.path,
+            "concepts": ", ".join(g.concepts),
+            "evidence": "\n".join(
+                f"[{e.section or '–'}] "
+                + highlight(e.text, text, analyzer=searcher.analyzer, spans=e.marks if g.path == "concepts" else None)
+                for e in g.evidence
+            )
+            if fmt in (Format.table, Format.markdown)
+            else " | ".join(e.text for e in g.evidence),
+        }
+        for i, g in enumerate(groups, start=1)
+    ]
+    columns = ["rank", "municipality", "kommunkod", "score", "evidence"]
+    if fmt not in (Format.table, Format.markdown):
+        columns = ["rank", "municipality", "kommunkod", "score", "path", "concepts", "evidence"]
+    render(rows, columns, fmt, sys.stdout)
+    raise typer.Exit(0 if answer.answering else 1)
+
+
+_PATHS = {"concepts": "begreppen (concept tags)", "similarity": "likhet (similarity)", "nobody": "ingen väg (nobody)"}
 
 
 def evaluate_command(

@@ -6,6 +6,7 @@ One module a concern, in the order a question flows through them:
 - `signals`: BM25 and dense scores per entry;
 - `fusion`: one ranking and one evidence per entry from those scores;
 - `answers`: the hit records, the who-answer's grouping by municipality and its cut-off;
+- `concepts`: who-answers from the vocabulary's tags (`Searcher.answer`, the one entry point);
 - `highlight`: which words of a paragraph answer the question;
 - `searcher`: the `Searcher` that loads an index once and ties them together.
 The CLI, the API and `klimatgraf eval` all call the `Searcher` and render its records.
@@ -13,7 +14,8 @@ The CLI, the API and `klimatgraf eval` all call the `Searcher` and render its re
 
 from __future__ import annotations
 
-from .answers import CutoffConfig, Hit, MunicipalityHit, tuned_configs
+from .answers import CutoffConfig, Hit, MunicipalityHit, NearMiss, Reading, WhoAnswer, tuned_configs
+from .concepts import ConceptConfig, ConceptIndex
 from .fusion import RETRIEVERS, FusionConfig, evidence_of, fuse, z_parts
 from .highlight import highlight, highlight_html, highlight_spans
 from .reading import ENGLISH_TERMS, clean_query, expand_english, fold_name, topic_of
@@ -25,11 +27,16 @@ __all__ = [
     "PARAGRAPH_IRI",
     "QUERY_CACHE",
     "RETRIEVERS",
+    "ConceptConfig",
+    "ConceptIndex",
     "CutoffConfig",
     "FusionConfig",
     "Hit",
     "MunicipalityHit",
+    "NearMiss",
+    "Reading",
     "Searcher",
+    "WhoAnswer",
     "clean_query",
     "evidence_of",
     "expand_english",

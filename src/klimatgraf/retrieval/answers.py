@@ -119,9 +119,11 @@ class Hit:
     retrievers: tuple[str, ...]
     doc_type: str = ""
     html: str = ""  # the whole text HTML-escaped, query words in <mark> (for web pages)
+    marks: tuple[tuple[int, int], ...] = ()  # the concept path: where the text names the concept (not in JSON)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["marks"]
         data["documents"] = list(self.documents)
         data["municipalities"] = list(self.municipalities)
         data["retrievers"] = list(self.retrievers)
@@ -137,6 +139,8 @@ class MunicipalityHit:
     evidence: tuple[Hit, ...] = field(default=())
     strength: float = 0.0  # evidence (z-fused score) of its best own paragraph; see CutoffConfig
     answers: bool = True  # passes the cut-off (always true unless the full ranking was asked for)
+    path: str = "similarity"  # which path answered: "concepts" (the vocabulary's tags) or "similarity"
+    concepts: tuple[str, ...] = ()  # the concepts its evidence names (the concept path)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +149,8 @@ class MunicipalityHit:
             "score": self.score,
             "strength": self.strength,
             "answers": self.answers,
+            "path": self.path,
+            "concepts": list(self.concepts),
             "evidence": [
                 {
                     "paragraph": e.paragraph,
@@ -158,6 +164,93 @@ class MunicipalityHit:
                 }
                 for e in self.evidence
             ],
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question was read for concepts: which, by which of its words, and how ("labels",
+    "similarity", or "" when none)."""
+
+    concepts: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # the concepts' Swedish preferred labels
+    words: tuple[str, ...] = ()  # the question's words that named them (labels), or the concept (similarity)
+    how: str = ""
+    similarity: float | None = None
+    any_of: bool = False  # "… eller …": any of the concepts answers, not all of them
+    spans: tuple[tuple[int, int], ...] = ()  # where the question names them (labels)
+
+    def said(self) -> str:
+        """ "läst som: Matsvinn" — the line every interface shows."""
+        if not self.concepts:
+            return "inget begrepp i vokabulären"
+        joined = (" eller " if self.any_of else " och ").join(self.labels)
+        return f"läst som: {joined}" + (" (närmaste begrepp)" if self.how == "similarity" else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concepts": list(self.concepts),
+            "labels": list(self.labels),
+            "words": list(self.words),
+            "how": self.how or None,
+            "similarity": self.similarity,
+            "any_of": self.any_of,
+            "said": self.said(),
+        }
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A concept near the one asked about that does occur, and whose own text names it."""
+
+    concept: str
+    label: str
+    relation: str  # related, broader
+    municipalities: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concept": self.concept,
+            "label": self.label,
+            "relation": self.relation,
+            "municipalities": list(self.municipalities),
+        }
+
+
+@dataclass(frozen=True)
+class WhoAnswer:
+    """The answer to "who works on X", whichever path gave it: how the question was read, the
+    municipalities (those that answer first; with the full ranking the rest follow, `answers` false),
+    the near misses when nobody answers, and whether the answer is uncertain (no concept was read).
+    Every interface renders this record; none recomputes it."""
+
+    question: str
+    path: str  # "concepts", "similarity" or "nobody"
+    reading: Reading
+    municipalities: tuple[MunicipalityHit, ...] = ()
+    near: tuple[NearMiss, ...] = ()
+    uncertain: bool = False
+
+    @property
+    def answering(self) -> tuple[MunicipalityHit, ...]:
+        return tuple(m for m in self.municipalities if m.answers)
+
+    def nobody(self) -> str:
+        """The line said when nobody answers ("Ingen kommun nämner Matsvinn …")."""
+        if self.reading.concepts:
+            named = (" eller " if self.reading.any_of else " och ").join(self.reading.labels)
+            return f"Ingen kommun nämner {named} i sin egen text (no municipality's own text names it)"
+        return f"Ingen kommun nämner det i sin egen text (no municipality answers {self.question!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "path": self.path,
+            "read_as": self.reading.to_dict(),
+            "uncertain": self.uncertain,
+            "municipalities": [m.to_dict() for m in self.municipalities],
+            "near_misses": [n.to_dict() for n in self.near],
+            "nobody": None if self.answering else self.nobody(),
         }
 
 

@@ -29,6 +29,7 @@ from ..index import LoadedIndex, load_index, read_manifest
 from ..reference import name_keys
 from ..vocabulary import Retriever
 from .answers import AnswersMixin, CutoffConfig, Hit
+from .concepts import ConceptAnswersMixin, ConceptConfig, ConceptIndex
 from .fusion import RETRIEVERS, FusionConfig, _scaled, fuse
 from .highlight import highlight_html
 from .reading import ReadingMixin, clean_query, fold_name
@@ -38,7 +39,7 @@ PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 FILTER_MASKS = 16  # filter masks kept per Searcher (one is ≈ 0.7 MB at 300 documents)
 
 
-class Searcher(ReadingMixin, SignalsMixin, AnswersMixin):
+class Searcher(ReadingMixin, SignalsMixin, AnswersMixin, ConceptAnswersMixin):
     """Loads an index once; the embedding model loads in the background (`preload`) or on the
     first dense query."""
 
@@ -50,12 +51,15 @@ class Searcher(ReadingMixin, SignalsMixin, AnswersMixin):
         preload: bool = True,
         cutoff: CutoffConfig | None = None,
         max_query_chars: int = MAX_QUERY_CHARS,
+        concepts: ConceptConfig | None = None,
     ) -> None:
         if max_query_chars < 1:
             raise InputError(f"--max-query-chars must be at least 1, not {max_query_chars}")
         self.max_query_chars = max_query_chars  # longer questions are refused (clean_query)
         self.fusion = fusion or FusionConfig()
         self.cutoff = cutoff or CutoffConfig()
+        self.concept_config = concepts or ConceptConfig()
+        self._concept_index: ConceptIndex | bool | None = False  # read from the index on first use (`concepts`)
         self._warming: threading.Thread | None = None
         self._embedder: Embedder | None = None
         if model is None and preload:
