@@ -444,7 +444,8 @@ def test_a_corrupt_build_found_at_request_time_is_500_with_its_line(
     (damaged / VECTORS).write_bytes(b"not a faiss index")
     with pytest.raises(BuildCorruptError) as expected:
         load_index(damaged)
-    monkeypatch.setattr(service.searcher, "search", lambda *args, **kwargs: load_index(damaged))
+    for searcher in service.searchers:  # the server's pool of searchers (--search-workers)
+        monkeypatch.setattr(searcher, "search", lambda *args, **kwargs: load_index(damaged))
     response = client.get("/api/search", params={"q": "matsvinn"})
     assert error_of(response, 500) == {"error": str(expected.value)}
     assert "klimatgraf build" in str(expected.value) and "Traceback" not in response.text
@@ -474,7 +475,8 @@ def test_each_error_class_answers_its_status(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise error("the reason;\n  what to do next")
 
-    monkeypatch.setattr(service.searcher, "search", fail)
+    for searcher in service.searchers:  # the server's pool of searchers (--search-workers)
+        monkeypatch.setattr(searcher, "search", fail)
     assert error_of(client.get("/api/search", params={"q": "matsvinn"}), status) == {
         "error": "the reason; what to do next"
     }

@@ -1,19 +1,33 @@
-"""`GET /api/search`: hybrid search, the JSON of `klimatgraf search --format json`."""
+"""`GET /api/search`: hybrid search, the JSON of `klimatgraf search --format json`.
+
+Under load (issue 24): a question's cost is bounded before it is encoded (its e5 tokens,
+`--max-query-tokens`), searches are admitted by the search queue (queues.py: per client, in
+all, a bounded wait, then 429 or 503 with Retry-After), each runs on one of the service's
+searchers on the queue's own threads, and each has a deadline (`--search-timeout`, its wait
+included): past it the answer is 503, and the searcher goes back to the pool when it is done.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import urllib.parse
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..errors import InputError
 from ..vocabulary import DocType, GroupBy, Retriever
-from .deps import HTTPError, ServiceDep, municipalities_of, suggestions
+from .deps import HTTPError, ServiceDep, client_of, municipalities_of, suggestions
+from .limits import RETRY_AFTER_BUSY
+from .queues import Refused
 from .service import Service
+
+if TYPE_CHECKING:
+    from ..search import Searcher
 
 router = APIRouter()
 READ_AS = "X-Klimatgraf-Read-As"  # the question as the search read it, percent-encoded UTF-8
@@ -21,8 +35,9 @@ E = TypeVar("E", bound=StrEnum)
 
 
 @router.get("/api/search", summary="Hybrid search; the JSON of `klimatgraf search --format json`")
-def search(
+async def search(
     service: ServiceDep,
+    request: Request,
     q: str = "",
     k: int = 10,
     group: str = "paragraph",
@@ -32,6 +47,7 @@ def search(
     all: bool = False,
     named_first: bool = True,
 ) -> Response:
+    started = time.monotonic()
     if not q.strip():
         raise HTTPError(400, "empty query; pass q=, e.g. /api/search?q=vem+arbetar+med+matsvinn")
     if not 1 <= k <= 200:
@@ -47,8 +63,62 @@ def search(
                 service.searcher._resolve_municipalities([name])
             except InputError as exc:
                 raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
-    with service.search_lock:
-        return _search(service, q, k, grouping, towns, doc_type, how, all, named_first)
+    queue = service.search_queue
+    assert queue is not None
+    try:
+        ticket = await queue.acquire(client_of(request), service.search_timeout)
+    except Refused as refusal:
+        raise HTTPError.refused(refusal) from None
+    loop = asyncio.get_running_loop()
+    work = loop.run_in_executor(
+        service.pool("search"), _run, service, q, k, grouping, towns, doc_type, how, all, named_first
+    )
+    work.add_done_callback(lambda _: queue.release(ticket))  # when the search ends, answered or not
+    left = service.search_timeout - (time.monotonic() - started)
+    try:
+        return await asyncio.wait_for(asyncio.shield(work), max(0.0, left))
+    except TimeoutError:
+        raise HTTPError(
+            503,
+            f"the search took longer than {service.search_timeout:g} s (the server's --search-timeout); "
+            "try a shorter question or try again",
+            retry_after=RETRY_AFTER_BUSY,
+        ) from None
+
+
+def _within_cost(service: Service, searcher: Searcher, q: str) -> None:
+    """Refuse a question that would cost more than --max-query-tokens to encode (issue 24: one
+    letter and 999 combining accents is 1,000 characters, ~1,000 tokens and 5.5 s of e5).
+
+    Runs on the search's thread, first (so fifty refused questions never crowd the event loop or
+    anyio's threads): the question is cleaned as the Searcher cleans it (its --max-query-chars
+    refusal comes first, as before), then its tokens are counted with the model's own tokenizer
+    (`token_count`: about 2 ms for 1,000 characters); encoding costs time growing with them."""
+    from ..search import clean_query
+
+    text = clean_query(q, searcher.max_query_chars)
+    count = getattr(searcher.embedder, "token_count", None)
+    tokens = count(text) if callable(count) else len(text.encode("utf-8")) // 2  # no tokenizer: a bound
+    if tokens > service.max_query_tokens:
+        raise HTTPError(
+            400,
+            f"the question is {tokens} tokens long; ask in at most {service.max_query_tokens} (the server's "
+            "--max-query-tokens; a question in plain words is rarely more than 60)",
+        )
+
+
+def _run(service: Service, *args: Any) -> Response:
+    """On a search thread: take an idle searcher (the queue admits no more searches than there are
+    searchers), search, give it back."""
+    searcher = service.take_searcher()
+    while searcher is None:  # only while the warm-up at start holds one
+        service.warmed.wait(1)
+        searcher = service.take_searcher()
+    try:
+        _within_cost(service, searcher, args[0])
+        return _search(searcher, *args)
+    finally:
+        service.give_back(searcher)
 
 
 def _choice(choices: type[E], name: str, value: str) -> E:
@@ -61,7 +131,7 @@ def _choice(choices: type[E], name: str, value: str) -> E:
 
 
 def _search(
-    service: Service,
+    searcher: Searcher,
     q: str,
     k: int,
     group: GroupBy,
@@ -72,7 +142,7 @@ def _search(
     named_first: bool = True,
 ) -> Response:
     if group is GroupBy.municipality:  # only municipalities past the cut-off ([] = nobody); all=true: every one
-        groups = service.searcher.search_grouped(
+        groups = searcher.search_grouped(
             q,
             k=k,
             municipalities=towns,
@@ -82,12 +152,12 @@ def _search(
         )
         data: list[dict[str, Any]] = [g.to_dict() for g in groups]
     else:
-        hits = service.searcher.search(
+        hits = searcher.search(
             q, k=k, municipalities=towns, doc_type=type, retriever=retriever, named_first=named_first
         )
         data = [h.to_dict() for h in hits]
     # a question typed without å/ä/ö is read as the contracts spell it (`Searcher.spelled`); the
     # body stays the CLI's JSON, and this header says how it was read, as the CLI's stderr does
-    read = service.searcher.spelled(q)
+    read = searcher.spelled(q)
     headers = {READ_AS: urllib.parse.quote(read)} if read != q else None
     return Response(json.dumps(data, ensure_ascii=False), media_type="application/json", headers=headers)
