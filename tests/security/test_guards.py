@@ -178,7 +178,9 @@ def test_per_client_limit_is_429_and_other_clients_go_on() -> None:
     from klimatgraf.serve.queues import FairQueue, Refused
 
     async def scenario() -> None:
-        queue = FairQueue("SPARQL queries", slots=3, per_client=1, length=8, client_flag="--max-client-queries")
+        queue = FairQueue(
+            "SPARQL queries", slots=3, per_client=1, length=8, client_flag="--max-client-queries", pause=False
+        )
         held = await queue.acquire("10.0.0.1", 1)  # that client's one query is running
         waiting = asyncio.create_task(queue.acquire("10.0.0.1", 0.2))  # its second waits, bounded
         await asyncio.sleep(0)
@@ -203,7 +205,7 @@ def test_waiting_clients_are_served_in_turn_and_a_full_queue_is_503() -> None:
     from klimatgraf.serve.queues import FairQueue, Refused
 
     async def scenario() -> None:
-        queue = FairQueue("searches", slots=1, per_client=2, length=3, client_flag="--max-client-searches")
+        queue = FairQueue("searches", slots=1, per_client=2, length=3, client_flag="--max-client-searches", pause=False)
         first = await queue.acquire("flood", 5)
         order: list[str] = []
 
@@ -470,3 +472,27 @@ def test_every_serve_limit_has_a_flag_a_default_and_a_line_in_the_docs() -> None
     security = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     for flag in [*expected, "--max-connections", "--header-timeout", "--keep-alive", "--timeout", "--max-rows"]:
         assert f"`{flag} " in readme and f"`{flag} " in security, flag
+
+
+def test_a_refusal_waits_its_retry_after_so_a_client_cannot_spin() -> None:
+    """A client that never waits for Retry-After gets its 429 only after it: the server answers a
+    handful of refusals a second, not hundreds (the event loop stays free for everyone else)."""
+    import time
+
+    from klimatgraf.serve.queues import FairQueue, Refused
+
+    async def scenario() -> float:
+        queue = FairQueue("searches", slots=1, per_client=1, length=8, client_flag="--max-client-searches")
+        held = await queue.acquire("a", 5)
+        waiting = asyncio.create_task(queue.acquire("a", 5))
+        await asyncio.sleep(0)
+        started = time.monotonic()
+        with pytest.raises(Refused) as refused:
+            await queue.acquire("a", 5)
+        took = time.monotonic() - started
+        assert refused.value.status == 429
+        queue.release(held)
+        queue.release(await waiting)
+        return took
+
+    assert asyncio.run(scenario()) >= 0.9  # RETRY_AFTER_CLIENT, 1 s

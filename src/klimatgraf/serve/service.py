@@ -6,6 +6,7 @@ computed at start (cache.py). Nothing is written to disk; everything is read-onl
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -136,7 +137,7 @@ def load_service(
     `max_memory_mb` None: sized to the graph; `max_total_memory_mb` None: half the machine's
     memory; `max_queries` None: the cores and one (limits.py)."""
     from ..corpus import load_gazetteer
-    from ..embed import get_embedder
+    from ..index import read_manifest
     from ..search import Searcher
     from ..sparql import list_queries, read_graph
 
@@ -161,14 +162,12 @@ def load_service(
 
     # one snapshot (one reader scope) for graph, index and build.json: a build committing meanwhile
     # cannot give the server a graph of one build and the index or document list of the next
-    def searchers_of(index_dir: Path) -> list[Searcher]:  # the model warms in a thread meanwhile
-        first = Searcher(index_dir, max_query_chars=max_query_chars)
-        model_id = first.index.manifest.model_id
-        more = [
-            Searcher(index_dir, model=get_embedder(model_id), max_query_chars=max_query_chars)
-            for _ in range(search_workers - 1)
+    def searchers_of(index_dir: Path) -> list[Searcher]:  # the models load in the warm-up thread
+        model_id = read_manifest(index_dir).model_id
+        return [
+            Searcher(index_dir, model=_search_model(model_id, search_workers), max_query_chars=max_query_chars)
+            for _ in range(search_workers)
         ]
-        return [first, *more]
 
     snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searchers_of)
     graph, searchers = snap.graph, snap.index
@@ -199,6 +198,18 @@ def load_service(
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
+
+
+def _search_model(model_id: str, workers: int) -> Any:
+    """The embedder of one searcher: e5 with the cores shared among the searchers (issue 24: two
+    searches at once, each with an OpenMP team as large as the machine, stalled each other at
+    every barrier; on 2 cores, 1 thread each took a short search's p50 from 0.4-1.6 s to 48 ms
+    under outside load). Any other model as the CLI loads it."""
+    from ..embed import E5Embedder, get_embedder
+
+    if model_id == E5Embedder.model_id:
+        return E5Embedder(num_threads=max(1, (os.cpu_count() or 2) // workers))
+    return get_embedder(model_id)
 
 
 def fixed_answers(service: Service) -> Any:
