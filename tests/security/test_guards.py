@@ -179,7 +179,7 @@ def test_per_client_limit_is_429_and_other_clients_go_on() -> None:
 
     async def scenario() -> None:
         queue = FairQueue(
-            "SPARQL queries", slots=3, per_client=1, length=8, client_flag="--max-client-queries", pause=False
+            "SPARQL queries", slots=3, per_client=1, length=4, client_flag="--max-client-queries", pause=False
         )
         held = await queue.acquire("10.0.0.1", 1)  # that client's one query is running
         waiting = asyncio.create_task(queue.acquire("10.0.0.1", 0.2))  # its second waits, bounded
@@ -196,7 +196,7 @@ def test_per_client_limit_is_429_and_other_clients_go_on() -> None:
         queue.release(other)
         again = await queue.acquire("10.0.0.1", 1)
         queue.release(again)
-        assert queue.stats() == {"running": 0, "waiting": 0, "slots": 3, "queue": 8}
+        assert queue.stats() == {"running": 0, "waiting": 0, "slots": 3, "queue": 4}
 
     asyncio.run(scenario())
 
@@ -482,7 +482,7 @@ def test_a_refusal_waits_its_retry_after_so_a_client_cannot_spin() -> None:
     from klimatgraf.serve.queues import FairQueue, Refused
 
     async def scenario() -> float:
-        queue = FairQueue("searches", slots=1, per_client=1, length=8, client_flag="--max-client-searches")
+        queue = FairQueue("searches", slots=1, per_client=1, length=4, client_flag="--max-client-searches")
         held = await queue.acquire("a", 5)
         waiting = asyncio.create_task(queue.acquire("a", 5))
         await asyncio.sleep(0)

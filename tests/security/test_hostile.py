@@ -218,7 +218,7 @@ def test_a_search_flood_from_one_client_is_turned_away_and_others_are_served(ser
     print(f"50 long searches from one client: {sorted(statuses)}; another client's search {other} in {seconds:.2f} s; "
           f"/healthz {probe.summary()}")  # fmt: skip
     assert other == 200
-    assert statuses.count(429) >= 40, statuses
+    assert statuses.count(429) >= 35, statuses  # 1 runs, a quarter of the queue (8) may wait
     assert all(status in (200, 429, 503) for status in statuses), statuses
     assert all("retry-after" in headers for status, headers, _ in answers if status in (429, 503))
     assert probe.samples and all(status == 200 for status, _ in probe.samples)

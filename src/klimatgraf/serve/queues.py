@@ -5,8 +5,8 @@ address. A request that cannot run at once waits, without holding a thread (it a
 event loop), and waiting clients are served in turn (round robin: a client with fifty waiting
 requests gets the next slot only after each other waiting client got one). The wait is
 bounded: past the request's deadline the answer is 429 when the client's own limit held it,
-else 503. A client with as many requests waiting as it may run, or a queue already `length`
-long, is refused without waiting for a slot, but only after a pause of its Retry-After (at
+else 503. A client with a quarter of the queue waiting already (at least as many as it may
+run), or a queue already `length` long, is refused without waiting for a slot, but only after a pause of its Retry-After (at
 most the request's deadline): a client that never waits for Retry-After would otherwise make
 the server answer hundreds of refusals a second, and everyone else's requests queue behind
 them on the event loop (issue 24 measured another user's search p95 7× slower so). The pause
@@ -51,6 +51,9 @@ class FairQueue:
         self.slots = max(1, slots)
         self.per_client = max(1, per_client)
         self.length = max(0, length)
+        # one client may fill a quarter of the queue (a page or a load test with a few parallel
+        # requests waits, as it did before; a flood cannot crowd the others out)
+        self.client_waiting = max(self.per_client, self.length // 4)
         self.client_flag = client_flag
         self.running = 0
         self._running: dict[str, int] = {}
@@ -81,8 +84,8 @@ class FairQueue:
         """A slot for `client` within `timeout` seconds, or Refused (429/503 with Retry-After)."""
         if not self._waiting and self._free_for(client):
             return self._grant(client)
-        if len(self._waiting.get(client, ())) >= self.per_client:
-            await self._pause(self._client_refusal(), timeout)  # as many waiting as it may run: its share
+        if len(self._waiting.get(client, ())) >= self.client_waiting:
+            await self._pause(self._client_refusal(), timeout)  # its share of the queue is full
         if self.waiting >= self.length:
             await self._pause(
                 Refused(503, f"the server is busy: {self.waiting} {self.what} are waiting already; try again",
