@@ -67,6 +67,13 @@ class Tab:
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)  # the console's errors (a CSP violation is one)
+
+    def violations(self) -> list[str]:
+        """What the page's own Content-Security-Policy blocked (issue 24: its inline styles and
+        data: favicon were six console errors): the events the page recorded, and the console's."""
+        recorded = self.page.evaluate("window.__cspViolations || []")
+        return [*recorded, *(m for m in self.console if "Content Security Policy" in m)]
 
     def open(self, route: str = "") -> None:
         """Load the page afresh at a route (a hash-only goto would keep the old document and its ready flag)."""
@@ -86,6 +93,12 @@ def new_tab(browser: Browser, base: str) -> Tab:
     page.on("request", lambda r: tab.requests.append(r.url))
     page.on("response", lambda r: tab.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("pageerror", lambda e: tab.errors.append(str(e)))
+    page.on("console", lambda m: tab.console.append(m.text) if m.type == "error" else None)
+    page.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     return tab
 
 
@@ -105,8 +118,10 @@ def browser() -> Iterator[Browser]:
 def tab(browser: Browser, served: str) -> Iterator[Tab]:
     t = new_tab(browser, served)
     yield t
+    violations = t.violations() if not t.page.is_closed() else []
     t.page.close()
     assert t.errors == [], f"script errors in the page: {t.errors}"
+    assert violations == [], f"the page broke its own Content-Security-Policy: {violations}"
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -406,6 +421,24 @@ def test_page_stays_on_the_local_server(tab: Tab) -> None:
     assert outside == []
     assert tab.failed == []  # every script, style and vendored library was found
     assert any("/static/vendor/sigma/" in u for u in tab.requests)
+
+
+def test_every_view_keeps_the_pages_own_csp(tab: Tab) -> None:
+    """Issue 24: no inline style, no data: URL; every view opened, the network legend drawn."""
+    names = sorted({d["municipality"] for d in tab.api("/api/municipalities")})
+    for route, ready in (
+        ("", "#q"),
+        ("#/jamfor?" + "&".join(f"m={quote(n)}" for n in names[:2]), "#compare-table"),
+        ("#/natverk", "#network-types .swatch"),
+        ("#/sparql?exempel=twins", "#sparql-query"),
+    ):
+        tab.open(route)
+        tab.page.wait_for_selector(ready)
+        assert tab.violations() == [], (route, tab.violations())
+        if ready.endswith(".swatch"):  # the legend's colours, set through the CSSOM, are drawn
+            colour = tab.page.locator(ready).first.evaluate("s => getComputedStyle(s).backgroundColor")
+            assert colour not in ("", "rgba(0, 0, 0, 0)"), colour
+    assert tab.console == [], tab.console
 
 
 def test_keyboard_only_search(tab: Tab) -> None:

@@ -444,7 +444,8 @@ def test_a_corrupt_build_found_at_request_time_is_500_with_its_line(
     (damaged / VECTORS).write_bytes(b"not a faiss index")
     with pytest.raises(BuildCorruptError) as expected:
         load_index(damaged)
-    monkeypatch.setattr(service.searcher, "search", lambda *args, **kwargs: load_index(damaged))
+    for searcher in service.searchers:  # the server's pool of searchers (--search-workers)
+        monkeypatch.setattr(searcher, "search", lambda *args, **kwargs: load_index(damaged))
     response = client.get("/api/search", params={"q": "matsvinn"})
     assert error_of(response, 500) == {"error": str(expected.value)}
     assert "klimatgraf build" in str(expected.value) and "Traceback" not in response.text
@@ -474,7 +475,8 @@ def test_each_error_class_answers_its_status(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise error("the reason;\n  what to do next")
 
-    monkeypatch.setattr(service.searcher, "search", fail)
+    for searcher in service.searchers:  # the server's pool of searchers (--search-workers)
+        monkeypatch.setattr(searcher, "search", fail)
     assert error_of(client.get("/api/search", params={"q": "matsvinn"}), status) == {
         "error": "the reason; what to do next"
     }
@@ -499,3 +501,40 @@ def test_a_router_answers_on_its_own(service: Any) -> None:
     assert alone.get("/api/municipalities").json() == service.documents
     assert alone.get("/api/query").json() == list(service.queries.values())
     assert alone.get("/sparql").status_code == 404  # the SPARQL router is not included
+
+
+def test_a_search_past_its_deadline_is_503_and_its_slot_is_freed_when_it_ends(
+    service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--search-timeout (issue 24): the answer comes at the deadline with Retry-After; the search
+    itself cannot be stopped (a thread), so its slot and searcher come back when it ends (on the
+    server's event loop: here the client's, kept for the whole test as uvicorn keeps its own)."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from klimatgraf.serve import create_app
+
+    release = threading.Event()
+    slow = [searcher.search for searcher in service.searchers]
+
+    def stuck(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return []
+
+    for searcher in service.searchers:
+        monkeypatch.setattr(searcher, "search", stuck)
+    monkeypatch.setattr(service, "search_timeout", 0.3)
+    with TestClient(create_app(service)) as client:
+        started = time.monotonic()
+        response = client.get("/api/search", params={"q": "matsvinn"})
+        assert error_of(response, 503)["error"].startswith("the search took longer than 0.3 s")
+        assert response.headers["retry-after"] and time.monotonic() - started < 5
+        assert service.search_queue.running == 1  # still searching
+        release.set()
+        deadline = time.monotonic() + 5
+        while service.search_queue.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert service.search_queue.running == 0 and len(service.idle_searchers) == len(service.searchers)
+    assert slow  # the real searches come back with monkeypatch

@@ -179,19 +179,12 @@ class OxigraphEngine:
     def run(self, query: str, *, allow_service: bool = False) -> Result:
         """Like `run`: read-only, a syntax error becomes a QueryError with line and column.
 
-        The same `sparql_guard.check` runs first (rdflib's parser); a query rdflib cannot parse
-        but oxigraph may is refused when any SERVICE/FROM/GRAPH keyword appears in it.
+        The same guard runs first (`sparql_guard.check_text`: SPARQL's tokens, no parser, so
+        rdflib's SPARQL parser is not imported on this path); it fails closed.
         """
         import pyoxigraph
 
-        try:
-            sparql_guard.check(query, allow_service=allow_service)
-        except QueryError as exc:
-            if not str(exc).startswith("SPARQL syntax error"):
-                raise
-            refusal = sparql_guard.keyword_refusal(query, allow_service=allow_service)
-            if refusal:
-                raise QueryError(refusal) from None
+        sparql_guard.check_text(query, allow_service=allow_service)
         try:
             answer = self.store.query(query)
         except SyntaxError as exc:

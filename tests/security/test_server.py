@@ -107,14 +107,17 @@ def test_an_idle_keep_alive_connection_is_closed(server: serve_fixtures.Server) 
         assert _closed_within(conn, KEEP_ALIVE + 4)
 
 
-def test_connections_past_the_limit_get_503_and_healthz_recovers(server: serve_fixtures.Server) -> None:
+def test_connections_past_the_limit_get_503_and_healthz_is_answered(server: serve_fixtures.Server) -> None:
     host, port = _address(server)
     held = [socket.create_connection((host, port), timeout=5) for _ in range(MAX_CONNECTIONS)]
     try:
         time.sleep(0.2)
         with socket.create_connection((host, port), timeout=5) as extra:
-            extra.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            extra.sendall(f"GET /api/municipalities HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
             assert extra.recv(65536).startswith(b"HTTP/1.1 503")
+        with socket.create_connection((host, port), timeout=5) as health:  # issue 24: never turned away
+            health.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            assert health.recv(65536).startswith(b"HTTP/1.1 200")
     finally:
         for sock in held:
             sock.close()

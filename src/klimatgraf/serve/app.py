@@ -13,17 +13,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import KlimatgrafError
 from . import browse, pages, search, sparql
 from .deps import error_response
-from .guard import SECURITY_HEADERS, GuardMiddleware
+from .guard import SECURITY_HEADERS, ConnectionGate, GuardMiddleware
+from .limits import DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT
 from .service import Service
 
 LOG = logging.getLogger("klimatgraf.serve")
 
 
-def create_app(service: Service, allowed_hosts: list[str] | None = None) -> FastAPI:
+def create_app(
+    service: Service,
+    allowed_hosts: list[str] | None = None,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    gate: ConnectionGate | None = None,
+) -> FastAPI:
     """The FastAPI application over a loaded `Service` (routes documented in the README).
 
     `allowed_hosts`: the Host names answered (None: any; `klimatgraf serve` always passes its
     --allowed-host list). /docs and /redoc are off: they load scripts and fonts from outside.
+    `max_body` and `request_timeout` bound a request's body (GuardMiddleware); `gate` is the
+    connection count the protocol keeps (guard.guarded_h11), which /readyz reports.
     Routes reach the service through `deps.get_service` (it is `app.state.service`).
     """
     from .. import __version__
@@ -37,7 +47,8 @@ def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Fast
         "comparison and the network. Read-only.",
     )
     app.state.service = service
-    app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts)
+    app.state.gate = gate
+    app.add_middleware(GuardMiddleware, allowed_hosts=allowed_hosts, max_body=max_body, request_timeout=request_timeout)
     app.add_exception_handler(Exception, _fault)
     app.add_exception_handler(KlimatgrafError, _klimatgraf_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
@@ -62,9 +73,11 @@ async def _fault(request: Request, exc: Exception) -> JSONResponse:
 async def _klimatgraf_error(request: Request, exc: KlimatgrafError) -> JSONResponse:
     """Every error of ours, with the status its class carries (errors.py): bad input 400, a missing
     or corrupt build 500, …; the body is its one line (and close matches, where a route gives them)."""
-    if exc.http_status >= 500:
+    if exc.http_status >= 500 and getattr(exc, "retry_after", None) is None:  # a busy queue is no fault
         LOG.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-    return error_response(exc.http_status, str(exc), getattr(exc, "suggestions", None))
+    return error_response(
+        exc.http_status, str(exc), getattr(exc, "suggestions", None), getattr(exc, "retry_after", None)
+    )
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -29,7 +29,7 @@ class FixedAnswers:
     comparison: Comparison | None
     comparison_error: str | None
     results: dict[str, Result | str]
-    _rendered: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _rendered: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def compare(self, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
@@ -50,17 +50,25 @@ class FixedAnswers:
         return Comparison(selected, rows)
 
     def rendered(self, name: str, accept: str | None, render: Callable[[Result], Any]) -> Any:
-        """`render(result)` of a named query, memoised per Accept header (a few distinct values)."""
-        key = (name, accept)
+        """`render(result)` of a named query, memoised per media type the Accept header negotiates
+        to (issue 24: keyed by the raw header, 600 distinct headers took 23 MB; there are at most
+        a few types per query). An Accept that negotiates to nothing (406, which quotes it) is
+        rendered each time, never kept."""
+        from ..formats import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, negotiate
+
+        result = self.results[name]
+        assert not isinstance(result, str), "an error is answered before rendering"
+        offered = {"CONSTRUCT": GRAPH_TYPES, "ASK": ASK_TYPES}.get(result.kind, SELECT_TYPES)
+        media = negotiate(accept, offered)
+        if media is None:
+            return render(result)
+        key = (name, media)
         with self._lock:
             if key in self._rendered:
                 return self._rendered[key]
-        result = self.results[name]
-        assert not isinstance(result, str), "an error is answered before rendering"
         value = render(result)
-        if len(self._rendered) < 256:
-            with self._lock:
-                self._rendered[key] = value
+        with self._lock:
+            self._rendered[key] = value
         return value
 
 

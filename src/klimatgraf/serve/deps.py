@@ -11,16 +11,25 @@ from fastapi.responses import JSONResponse, Response
 
 from ..errors import KlimatgrafError
 from .answer import Answer
+from .queues import Refused
 from .service import Service
 
 
 class HTTPError(KlimatgrafError):
     """A user error with its HTTP status; answered as JSON `{"error", "suggestions"?}`."""
 
-    def __init__(self, status: int, message: str, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, suggestions: list[str] | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.http_status = status
         self.suggestions = suggestions
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a full queue, a busy client)
+
+    @classmethod
+    def refused(cls, refusal: Refused) -> HTTPError:
+        """A queue's refusal (queues.py) as the answer: 429 or 503 with Retry-After."""
+        return cls(refusal.status, str(refusal), retry_after=refusal.retry_after)
 
     @property
     def status(self) -> int:
@@ -36,12 +45,15 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def error_response(status: int, message: str, suggestions_: list[str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, suggestions_: list[str] | None = None, retry_after: int | None = None
+) -> JSONResponse:
     """The one shape of every error answer: `{"error": one line, "suggestions"?: [...]}`."""
     body: dict[str, Any] = {"error": " ".join(message.split())}
     if suggestions_ is not None:
         body["suggestions"] = suggestions_
-    return JSONResponse(body, status_code=status)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def answer_response(result: Answer) -> Response:

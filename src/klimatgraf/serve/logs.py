@@ -1,6 +1,8 @@
 """The server's logging: rdflib at ERROR, control characters escaped in every log line, and the
-same message from asyncio or uvicorn (e.g. "socket.accept() out of system resource", once per
-failed accept) logged at most once a second."""
+same message (its template) logged at most once a second, whichever logger wrote it: a client can
+make asyncio, uvicorn and the server's own loggers write ("socket.accept() out of system
+resource" once per failed accept; issue 24: a hung-up client once logged a traceback each), so
+every logger is rate-limited, at the one handler."""
 
 from __future__ import annotations
 
@@ -60,4 +62,5 @@ def configure_logging(level: int = logging.WARNING) -> logging.Handler:
         logger = logging.getLogger(name)
         if not any(isinstance(f, OncePerSecond) for f in logger.filters):
             logger.addFilter(OncePerSecond())
+    handler.addFilter(OncePerSecond())  # every logger a client can reach: one line a second per message
     return handler

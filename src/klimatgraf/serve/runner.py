@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import threading
 import time
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -21,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 from .answer import Answer, evaluate, too_large
 from .limits import (
     DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_CLIENT_QUERIES,
-    DEFAULT_MAX_MEMORY_MB,
     DEFAULT_MAX_ROWS,
     DEFAULT_TIMEOUT,
     MAX_QUERY_BYTES,
     PARSE_LOCK,
+    default_max_queries,
+    default_query_memory_mb,
+    default_total_memory_mb,
 )
 
 if TYPE_CHECKING:
@@ -70,8 +70,11 @@ def _child(graph: Graph, query: str, accept: str | None, limits: tuple[int, int,
 class QueryRunner:
     """Runs each query in a forked child with a deadline; a child past it is killed (SIGKILL).
 
-    Every wait (a per-client slot, a query slot, the parse lock, the answer) counts against the
-    one deadline of the request; the parent reads at most `max_bytes` of an answer.
+    Admission (how many at once, per client, the wait) is `queues.FairQueue`'s, in the route;
+    `slots` is how many may run at once: `max_queries`, fewer when their memory would pass
+    `max_total_memory_mb` (each child may add `max_memory_mb`; by default sized to the graph).
+    Every wait (the parse lock, the answer) counts against the one deadline of the request; the
+    parent reads at most `max_bytes` of an answer.
     """
 
     def __init__(
@@ -80,48 +83,40 @@ class QueryRunner:
         timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
-        max_client_queries: int = DEFAULT_MAX_CLIENT_QUERIES,
+        max_memory_mb: int | None = None,
+        max_total_memory_mb: int | None = None,
+        max_queries: int | None = None,
     ) -> None:
-        from .guard import ClientLimiter
-
         self.graph = graph
         self.timeout = timeout
         self.max_rows = max_rows
         self.max_bytes = max_bytes
-        self.max_memory_mb = max_memory_mb
-        self.clients = ClientLimiter(max_client_queries)
+        self.max_memory_mb = max_memory_mb or default_query_memory_mb(len(graph))
+        self.max_total_memory_mb = max_total_memory_mb or default_total_memory_mb()
+        self.max_queries = max_queries or default_max_queries()
+        self.slots = max(1, min(self.max_queries, self.max_total_memory_mb // self.max_memory_mb))
         self._context = multiprocessing.get_context("fork")
-        # at most this many queries at once: each one is a process on its own core
-        self._slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
-    def run(self, query: str, accept: str | None, client: str = "") -> Answer:
+    def refusal(self, query: str) -> Answer | None:
+        """What is answered without a query process: a text over the size limit, an empty one."""
         if len(query.encode("utf-8", "surrogatepass")) > MAX_QUERY_BYTES:
             return Answer.error(413, f"the query is longer than {MAX_QUERY_BYTES} bytes; send a shorter query")
         if not query.strip():
             return Answer.error(400, "empty query; send a SPARQL query in the query parameter")
-        started = time.monotonic()
+        return None
+
+    def run(self, query: str, accept: str | None, deadline: float | None = None) -> Answer:
+        """The query's answer; `deadline` (time.monotonic()) is when the request started plus the
+        timeout (default: from now). The caller holds a slot of the route's queue."""
+        refused = self.refusal(query)
+        if refused is not None:
+            return refused
+        ends = deadline if deadline is not None else time.monotonic() + self.timeout
 
         def left() -> float:
-            return max(0.0, self.timeout - (time.monotonic() - started))
+            return max(0.0, ends - time.monotonic())
 
-        if not self.clients.acquire(client, self.timeout):
-            return Answer.error(
-                429,
-                f"this client already runs {self.clients.limit} queries (the server's --max-client-queries); "
-                "wait for them to finish",
-            )
-        try:
-            if not self._slots.acquire(timeout=left()):
-                return Answer.error(
-                    503, f"the server is busy with other queries; try again (timeout {self.timeout:g} s)"
-                )
-            try:
-                return self._fork(query, accept, left)
-            finally:
-                self._slots.release()
-        finally:
-            self.clients.release(client)
+        return self._fork(query, accept, left)
 
     def _fork(self, query: str, accept: str | None, left: Any) -> Answer:
         receiver, sender = self._context.Pipe(duplex=False)

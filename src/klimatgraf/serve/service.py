@@ -6,7 +6,9 @@ computed at start (cache.py). Nothing is written to disk; everything is read-onl
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,10 +20,15 @@ from ..store import open_snapshot
 from .limits import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_CLIENT_QUERIES,
-    DEFAULT_MAX_MEMORY_MB,
+    DEFAULT_MAX_CLIENT_SEARCHES,
+    DEFAULT_MAX_QUERY_TOKENS,
     DEFAULT_MAX_ROWS,
+    DEFAULT_QUEUE_LENGTH,
+    DEFAULT_SEARCH_TIMEOUT,
+    DEFAULT_SEARCH_WORKERS,
     DEFAULT_TIMEOUT,
 )
+from .queues import FairQueue
 from .runner import QueryRunner, _is_update
 
 if TYPE_CHECKING:
@@ -45,12 +52,66 @@ class Service:
     network: dict[str, Any] = field(default_factory=dict)
     fixed: Any = None  # cache.FixedAnswers: compare and the named queries, computed at start
     warmed: threading.Event = field(default_factory=threading.Event)
-    # one search at a time: the searcher's query-vector cache and the model are not shared between threads
-    search_lock: threading.Lock = field(default_factory=threading.Lock)
+    # searches (issue 24): `searchers` run at once, each its own Searcher (its own caches and model
+    # handle, none shared between threads); `searcher` is the first, for what is read at start
+    searchers: list[Searcher] = field(default_factory=list)
+    search_queue: FairQueue | None = None
+    search_timeout: float = DEFAULT_SEARCH_TIMEOUT
+    max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS
+    sparql_queue: FairQueue | None = None
+    health: dict[str, Any] = field(default_factory=dict)  # /healthz, computed at start
+    _pools: dict[str, ThreadPoolExecutor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.searchers and self.searcher is not None:
+            self.searchers = [self.searcher]
+        if self.search_queue is None:
+            self.search_queue = FairQueue(
+                "searches", max(1, len(self.searchers)), DEFAULT_MAX_CLIENT_SEARCHES, DEFAULT_QUEUE_LENGTH,
+                "--max-client-searches",
+            )  # fmt: skip
+        if self.sparql_queue is None:
+            self.sparql_queue = FairQueue(
+                "SPARQL queries", self.runner.slots, DEFAULT_MAX_CLIENT_QUERIES, DEFAULT_QUEUE_LENGTH,
+                "--max-client-queries",
+            )  # fmt: skip
+        self.idle_searchers = list(self.searchers)
+        self._idle_lock = threading.Lock()
+        manifest = self.searcher.index.manifest if self.searcher is not None else None  # None: a graph-only test
+        self.health = {
+            "status": "ok",
+            "triples": len(self.graph),
+            "documents": len(self.documents),
+            "passages": manifest.passages if manifest is not None else 0,
+            "model": manifest.model_id if manifest is not None else None,
+        }
 
     @property
     def model_ready(self) -> bool:
         return self.warmed.is_set()
+
+    def take_searcher(self, wanted: Searcher | None = None) -> Searcher | None:
+        """An idle searcher (`wanted` if it is idle), or None; the search queue's slots ensure one
+        is idle for each granted search (the warm-up may hold one for a moment at start)."""
+        with self._idle_lock:
+            if wanted is not None:
+                if wanted not in self.idle_searchers:
+                    return None
+                self.idle_searchers.remove(wanted)
+                return wanted
+            return self.idle_searchers.pop() if self.idle_searchers else None
+
+    def give_back(self, searcher: Searcher) -> None:
+        with self._idle_lock:
+            self.idle_searchers.append(searcher)
+
+    def pool(self, name: str) -> ThreadPoolExecutor:
+        """The threads of the searches ("search") or of the SPARQL queries ("sparql"): their own,
+        as many as may run at once, never anyio's (which the other routes use)."""
+        if name not in self._pools:
+            size = max(1, len(self.searchers)) if name == "search" else self.runner.slots
+            self._pools[name] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"kg-{name}")
+        return self._pools[name]
 
 
 def load_service(
@@ -59,54 +120,96 @@ def load_service(
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+    max_memory_mb: int | None = None,
     max_client_queries: int = DEFAULT_MAX_CLIENT_QUERIES,
     *,
     max_query_chars: int = MAX_QUERY_CHARS,
+    max_total_memory_mb: int | None = None,
+    max_queries: int | None = None,
+    queue_length: int = DEFAULT_QUEUE_LENGTH,
+    search_workers: int = DEFAULT_SEARCH_WORKERS,
+    max_client_searches: int = DEFAULT_MAX_CLIENT_SEARCHES,
+    search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
+    max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS,
 ) -> Service:
-    """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
+    """Read the build (graph, index, build.json) and the named queries; any problem is one line.
+
+    `max_memory_mb` None: sized to the graph; `max_total_memory_mb` None: half the machine's
+    memory; `max_queries` None: the cores and one (limits.py)."""
     from ..corpus import load_gazetteer
+    from ..index import read_manifest
     from ..retrieval import Searcher
     from ..sparql import list_queries, read_graph
 
-    if timeout <= 0:
-        raise InputError(f"--timeout must be positive, not {timeout:g}")
+    for flag, seconds in (("--timeout", timeout), ("--search-timeout", search_timeout)):
+        if seconds <= 0:
+            raise InputError(f"{flag} must be positive, not {seconds:g}")
     if max_rows < 1:
         raise InputError(f"--max-rows must be at least 1, not {max_rows}")
     for flag, value, least in (
         ("--max-bytes", max_bytes, 1024),
-        ("--max-memory", max_memory_mb, 64),
+        ("--max-memory", 64 if max_memory_mb is None else max_memory_mb, 64),
+        ("--max-total-memory", 64 if max_total_memory_mb is None else max_total_memory_mb, 64),
+        ("--max-queries", 1 if max_queries is None else max_queries, 1),
         ("--max-client-queries", max_client_queries, 1),
+        ("--queue-length", queue_length, 0),
+        ("--search-workers", search_workers, 1),
+        ("--max-client-searches", max_client_searches, 1),
+        ("--max-query-tokens", max_query_tokens, 8),
     ):
         if value < least:
             raise InputError(f"{flag} must be at least {least}, not {value}")
 
     # one snapshot (one reader scope) for graph, index and build.json: a build committing meanwhile
     # cannot give the server a graph of one build and the index or document list of the next
-    def searcher_of(index_dir: Path) -> Searcher:  # the model warms in a thread meanwhile
-        return Searcher(index_dir, max_query_chars=max_query_chars)
+    def searchers_of(index_dir: Path) -> list[Searcher]:  # the models load in the warm-up thread
+        model_id = read_manifest(index_dir).model_id
+        return [
+            Searcher(index_dir, model=_search_model(model_id, search_workers), max_query_chars=max_query_chars)
+            for _ in range(search_workers)
+        ]
 
-    snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searcher_of)
-    graph, searcher = snap.graph, snap.index
+    snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searchers_of)
+    graph, searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
     ]
+    runner = QueryRunner(graph, timeout, max_rows, max_bytes, max_memory_mb, max_total_memory_mb, max_queries)
     service = Service(
         build_dir=build_dir,
         graph=graph,
-        searcher=searcher,
-        runner=QueryRunner(graph, timeout, max_rows, max_bytes, max_memory_mb, max_client_queries),
+        searcher=searchers[0],
+        runner=runner,
         documents=documents,
         paragraphs=_paragraphs(graph),
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data_dir),
+        searchers=searchers,
+        search_queue=FairQueue("searches", search_workers, max_client_searches, queue_length, "--max-client-searches"),
+        search_timeout=search_timeout,
+        max_query_tokens=max_query_tokens,
+        sparql_queue=FairQueue(
+            "SPARQL queries", runner.slots, max_client_queries, queue_length, "--max-client-queries"
+        ),
     )
     service.network = _network_json(graph)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
+
+
+def _search_model(model_id: str, workers: int) -> Any:
+    """The embedder of one searcher: e5 with the cores shared among the searchers (issue 24: two
+    searches at once, each with an OpenMP team as large as the machine, stalled each other at
+    every barrier; on 2 cores, 1 thread each took a short search's p50 from 0.4-1.6 s to 48 ms
+    under outside load). Any other model as the CLI loads it."""
+    from ..embed import E5Embedder, get_embedder
+
+    if model_id == E5Embedder.model_id:
+        return E5Embedder(num_threads=max(1, (os.cpu_count() or 2) // workers))
+    return get_embedder(model_id)
 
 
 def fixed_answers(service: Service) -> Any:
@@ -137,10 +240,14 @@ def _prime(graph: Graph) -> None:
 
 
 def _warm_search(service: Service) -> None:
-    """One real search: the model's weights, faiss and BM25 are then all in memory."""
+    """One real search on each searcher: the model's weights, faiss and BM25 are then all in memory."""
     try:
-        with service.search_lock:
-            service.searcher.search("klimat", k=1)
+        for searcher in service.searchers:
+            if service.take_searcher(searcher) is not None:  # else a request has it: it warms it
+                try:
+                    searcher.search("klimat", k=1)
+                finally:
+                    service.give_back(searcher)
     except Exception:  # the same error reaches the first real search
         pass
     finally:

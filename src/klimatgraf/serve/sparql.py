@@ -1,42 +1,80 @@
 """The SPARQL 1.1 Protocol endpoint, read-only: `GET /sparql?query=…` and `POST /sparql` (form or
-`application/sparql-query`). Each query runs in a child process (runner.py); an update is 403."""
+`application/sparql-query`). Each query runs in a child process (runner.py); an update is 403.
+
+Admission is the SPARQL queue's (queues.py, issue 24): a request waits for a slot on the event
+loop, holding no thread, and is answered 429 or 503 with Retry-After when its wait ends; the
+query then runs on the queue's own threads, never on those of the other routes."""
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .answer import UPDATE_REFUSED
 from .deps import HTTPError, ServiceDep, answer_response, client_of
-from .limits import MAX_QUERY_BYTES
+from .queues import Refused
 from .service import Service
 
 router = APIRouter()
 
 
-def protocol(service: Service, query: str | None, update: str | None, accept: str | None, client: str = "") -> Response:
+async def protocol(
+    service: Service, query: str | None, update: str | None, accept: str | None, client: str = ""
+) -> Response:
     if update is not None:
         raise HTTPError(403, UPDATE_REFUSED)
     if query is None:
         raise HTTPError(
             400, "missing query; send ?query=… (GET), a form field query=… or an application/sparql-query body"
         )
-    return answer_response(service.runner.run(query, accept, client))
+    runner, queue = service.runner, service.sparql_queue
+    assert queue is not None
+    refused = runner.refusal(query)
+    if refused is not None:
+        return answer_response(refused)
+    started = time.monotonic()
+    try:
+        ticket = await queue.acquire(client, runner.timeout)
+    except Refused as refusal:
+        raise HTTPError.refused(refusal) from None
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = started + runner.timeout  # the wait counts against the query's one deadline
+        answer = await loop.run_in_executor(service.pool("sparql"), runner.run, query, accept, deadline)
+    finally:
+        queue.release(ticket)
+    return answer_response(answer)
 
 
 @router.get("/sparql", summary="SPARQL 1.1 Protocol query (read-only)")
-def sparql_get(service: ServiceDep, request: Request, query: str | None = None, update: str | None = None) -> Response:
-    return protocol(service, query, update, request.headers.get("accept"), client_of(request))
+async def sparql_get(
+    service: ServiceDep, request: Request, query: str | None = None, update: str | None = None
+) -> Response:
+    return await protocol(service, query, update, request.headers.get("accept"), client_of(request))
 
 
-@router.post("/sparql", summary="SPARQL 1.1 Protocol query by POST (form or application/sparql-query)")
+_POST_BODY = {  # what the OpenAPI description says a POST carries (the route reads the body itself)
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": {"query": {"type": "string"}, "update": {"type": "string"}}}
+            },
+            "application/sparql-query": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/sparql", summary="SPARQL 1.1 Protocol query by POST (form or application/sparql-query)", openapi_extra=_POST_BODY
+)
 async def sparql_post(service: ServiceDep, request: Request) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > MAX_QUERY_BYTES * 4:
-        raise HTTPError(413, f"the request body is longer than {MAX_QUERY_BYTES * 4} bytes")
+    body = await request.body()  # read already, under --max-body and --request-timeout (guard.py)
     query: str | None
     update: str | None = None
     if media == "application/sparql-update":
@@ -58,5 +96,4 @@ async def sparql_post(service: ServiceDep, request: Request) -> Response:
         )
     if query is None and update is None:
         query = request.query_params.get("query")
-    accept = request.headers.get("accept")
-    return await run_in_threadpool(protocol, service, query, update, accept, client_of(request))
+    return await protocol(service, query, update, request.headers.get("accept"), client_of(request))

@@ -16,6 +16,8 @@ function el(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') node.className = value;
+    // styles through the CSSOM: a style attribute would break the page's own CSP (no inline styles)
+    else if (key === 'style') Object.assign(node.style, value);
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
@@ -613,7 +615,7 @@ async function showNetwork() {
           'label',
           {},
           el('input', { type: 'checkbox', value: type, checked: !network.hidden.has(type), onchange: () => toggleType(type) }),
-          el('span', { class: 'swatch', style: `background:${colour}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'swatch', style: { backgroundColor: colour }, 'aria-hidden': 'true' }),
           ` ${TYPE_NAMES[type] || type} (${body.nodes.filter((n) => n.type === type).length})`,
         ),
       ),
