@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from search_fixtures import E5Index
 KGC = "https://w3id.org/klimatgraf/id/concept/"
 e5_index = search_fixtures.e5_index  # the seeds' index as `klimatgraf build` makes it (session fixtures)
 served_build = serve_fixtures.served_build
+served = serve_fixtures.served
 
 # A small vocabulary written for these tests: the rules, not the shipped labels, are under test.
 SMALL = """
@@ -320,3 +322,23 @@ def test_the_cli_says_which_path_answered_and_exits_1_for_nobody(served_build: P
     assert "Ingen kommun nämner Kärnkraft" in nobody.stderr and "visa fler" in nobody.stderr
     table = run_cli("search", "vem arbetar med matsvinn?", "--group", "municipality", "--build-dir", str(served_build))
     assert "**matsvinn**" in table.stdout.casefold()
+
+
+def test_a_concept_and_a_narrower_one_read_as_the_narrower(who: Searcher) -> None:
+    reading = who.read_concepts("vilka kommuner bygger laddstolpar för elbilar")
+    assert reading.labels == ("Laddinfrastruktur",)  # a kind of Elfordon: asking for both is asking for it
+
+
+def test_the_api_says_how_it_read_the_question_and_which_path_answered(served: str) -> None:
+    import httpx
+
+    found = httpx.get(f"{served}/api/search", params={"q": "vem arbetar med matsvinn", "group": "municipality"})
+    assert found.status_code == 200 and found.headers["X-Klimatgraf-Answered-By"] == "concepts"
+    assert "Matsvinn" in urllib.parse.unquote(found.headers["X-Klimatgraf-Concepts"])
+    assert all(row["path"] == "concepts" for row in found.json())
+    record = httpx.get(f"{served}/api/answer", params={"q": "vem arbetar med kärnkraft"}).json()
+    assert record["path"] == "concepts" and record["municipalities"] == []
+    assert record["nobody"].startswith("Ingen kommun nämner Kärnkraft") and record["near_misses"]
+    assert record["read_as"]["labels"] == ["Kärnkraft"]
+    bad = httpx.get(f"{served}/api/answer", params={"q": "  "})
+    assert bad.status_code == 400

@@ -1,6 +1,10 @@
 """Who-answers on a question bank: today's similarity answer against the concept path, out-of-fold.
 
     python bench/concepts/who_eval.py INDEX_DIR [QUESTIONS.json] [--folds 5] [--seed 12] [--json OUT]
+    python bench/concepts/who_eval.py INDEX_DIR bench/heldout/relation_questions.json --fixed 0 similarity 1.5
+
+QUESTIONS is a bank in the format of bench/questions/bank.json ("who"), or the held-out relation bank,
+whose topic questions ("relation": "none") are read.
 
 For every who-question (an answer set, or `[]` for "no contract says this") the answer is computed
 once per path:
@@ -40,8 +44,9 @@ GAPS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, float("inf")]  # ConceptConfig.spec
 def run(index: Path, path: Path) -> list[dict[str, Any]]:
     searcher = Searcher(index, concepts=ConceptConfig(min_similarity=1e-6, unread="nobody"))
     data = json.loads(path.read_text(encoding="utf-8"))
+    items = data["who"] if "who" in data else [q for q in data["questions"] if q.get("relation") == "none"]
     out = []
-    for item in data["who"]:
+    for item in items:
         similar = searcher.answer(item["q"], k=50, path="similarity")
         concept = searcher.answer(item["q"], k=50, path="concepts")
         text, _ = searcher._prepared(item["q"], 50, None, None, "latest")

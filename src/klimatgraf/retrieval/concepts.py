@@ -120,6 +120,9 @@ class ConceptIndex:
             seen.setdefault(match.concept, []).append(question[match.start : match.end])
         if not seen:
             return Reading()
+        # "laddstolpar för elbilar": Laddinfrastruktur is a kind of Elfordon, so it alone is asked about
+        broader = {a for c in seen for a in self.scheme.ancestors(c)}
+        seen = {c: w for c, w in seen.items() if c not in broader}
         if len(seen) > MAX_CONCEPTS:
             names = ", ".join(self.scheme[c].pref_sv for c in seen)
             raise InputError(f"the question names {len(seen)} concepts ({names}); ask about fewer to get an answer")
@@ -129,7 +132,7 @@ class ConceptIndex:
             words=tuple(" ".join(w) for w in seen.values()),
             how="labels",
             any_of=len(seen) > 1 and bool(_OR.search(question)),
-            spans=tuple((m.start, m.end) for m in found),
+            spans=tuple((m.start, m.end) for m in found),  # all of them: none is the question's own words
         )
 
     def nearest(self, query_vector: np.ndarray, min_similarity: float) -> Reading:
