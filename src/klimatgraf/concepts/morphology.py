@@ -104,16 +104,26 @@ class Hunspell:
 
     def __init__(self, entries: dict[str, str]) -> None:
         self.entries = entries
-        self._stems: frozenset[str] | None = None
+        self._by_start: dict[str, list[str]] | None = None
+        self._stems: dict[str, frozenset[str]] = {}  # first three letters → the stems of those entries
 
-    def stems(self, stems: Stems) -> frozenset[str]:
-        """The Snowball stems of every entry: a text's inflected word is an entry when its stem is one
-        of these ("arbetet" → "arbet", the stem of the entry "arbete")."""
-        if self._stems is None:
+    def has_stem(self, key: str) -> bool:
+        """Whether some entry has this Snowball stem: a text's inflected word is an entry when its stem
+        is one ("arbetet" → "arbet", the stem of the entry "arbete"). Entries are stemmed by their
+        first three letters, when a stem that begins so is first asked about (a text touches few)."""
+        start = key[:3]
+        found = self._stems.get(start)
+        if found is None:
+            if self._by_start is None:
+                by_start: dict[str, list[str]] = {}
+                for entry in self.entries:
+                    by_start.setdefault(entry[:3], []).append(entry)
+                self._by_start = by_start
             import Stemmer
 
-            self._stems = frozenset(Stemmer.Stemmer("swedish").stemWords(list(self.entries)))
-        return self._stems
+            found = frozenset(Stemmer.Stemmer("swedish").stemWords(self._by_start.get(start, [])))
+            self._stems[start] = found
+        return key in found
 
     def __contains__(self, word: object) -> bool:
         return word in self.entries
@@ -189,7 +199,7 @@ class Lexicon:
         if word in self._words or not keys.isdisjoint(self._word_stems):
             return True
         found = self.dictionary
-        return found is not None and (word in found or not keys.isdisjoint(found.stems(self._stems)))
+        return found is not None and (word in found or any(found.has_stem(k) for k in keys))
 
     def is_word(self, word: str, depth: int = 1) -> bool:
         """A word of the lexicon, inflected or not, or (with `depth`) two of them compounded; never a
