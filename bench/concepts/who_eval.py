@@ -42,7 +42,7 @@ GAPS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, float("inf")]  # ConceptConfig.spec
 
 
 def run(index: Path, path: Path) -> list[dict[str, Any]]:
-    searcher = Searcher(index, concepts=ConceptConfig(min_similarity=1e-6, unread="nobody"))
+    searcher = Searcher(index, concepts=ConceptConfig(min_similarity=1e-6, unread="nobody", specific_gap=float("inf")))
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data["who"] if "who" in data else [q for q in data["questions"] if q.get("relation") == "none"]
     out = []

@@ -177,14 +177,15 @@ class Lexicon:
         self._stems = stems
         self._stop = stop = frozenset(stopwords)
         self._words = {w for w in corpus_words if len(w) >= 2 and w not in stop}
-        self._word_stems = {stems(w) for w in self._words}
+        self._word_stems: set[str] | None = None  # made on the first word not listed as it is
         self._load_hunspell = hunspell
         self._hunspell: Hunspell | None = None
         self._known: dict[tuple[str, int], bool] = {}
 
     def add(self, word: str) -> None:
         self._words.add(word)
-        self._word_stems.add(self._stems(word))
+        if self._word_stems is not None:
+            self._word_stems.add(self._stems(word))
 
     @property
     def dictionary(self) -> Hunspell | None:
@@ -195,8 +196,12 @@ class Lexicon:
 
     def _listed(self, word: str) -> bool:
         """A word of the lexicon, itself or by a stem (`Stems.keys`: "arbetet" is "arbete")."""
+        if word in self._words:
+            return True
+        if self._word_stems is None:
+            self._word_stems = {self._stems(w) for w in self._words}
         keys = self._stems.keys(word)
-        if word in self._words or not keys.isdisjoint(self._word_stems):
+        if not keys.isdisjoint(self._word_stems):
             return True
         found = self.dictionary
         return found is not None and (word in found or any(found.has_stem(k) for k in keys))
