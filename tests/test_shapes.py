@@ -57,7 +57,8 @@ SHAPE_CASES = {
     "PerPersonCapTargetShape": ["per-person-cap-as-a-total"],
     "EmissionFigureShape": ["emission-in-unknown-unit", "emission-without-quantity-kind"],
     "QuantityShape": ["emission-in-unknown-unit", "tonnes-as-an-annual-rate", "percent-as-co2-equivalent"],
-    "ThemeFocusShape": ["theme-outside-scheme"],
+    "ThemeHeadingShape": ["theme-heading-names-a-commitment", "theme-heading-without-label"],
+    "VocabularyMemberShape": ["theme-heading-names-a-commitment"],
     "OrganisationMentionShape": ["organisation-of-unknown-kind"],
     "SteeringDocumentShape": ["steering-document-url-not-http"],
     "ConceptShape": ["concept-without-label"],
@@ -82,6 +83,8 @@ VOCABULARY_CASES = {
     "concept-tag-span-backwards": "starts at a character offset before its end",
     "concept-tag-without-classifier": "attributed to one classifier",
     "classifier-without-version": "one version",
+    "theme-heading-names-a-commitment": "names concepts of the vocabulary",
+    "theme-heading-without-label": "keeps its words as written",
 }
 
 

@@ -23,6 +23,7 @@ from .store import (
     GRAPH_TTL,
     INDEX_DIR,
     JOURNAL,
+    TOPICS_JSON,
     BuildManifest,
     DocumentRecord,
     build_lock,
@@ -74,6 +75,7 @@ def build(
         concepts = _concepts(corpus, data_dir, report)
         graph, fact_count = _graph(corpus, report, concepts)
         staged = _stage_graph(graph, build_dir)
+        staged.append(_stage_profiles(corpus, concepts, build_dir))
         try:
             index_info = _index(corpus, build_dir, model, report, checkpoint_every, concepts) if with_index else None
             if index_info is not None:
@@ -109,7 +111,11 @@ def build(
                     )
                     for d in corpus.documents
                 ),
-                files={final.name: digest_of(tmp) for tmp, final in staged if final.name in (GRAPH_TTL, GRAPH_NT)},
+                files={
+                    final.name: digest_of(tmp)
+                    for tmp, final in staged
+                    if final.name in (GRAPH_TTL, GRAPH_NT, TOPICS_JSON)
+                },
             )
             manifest_tmp = staging_file(build_dir / BUILD_MANIFEST)
             staged.append((manifest_tmp, build_dir / BUILD_MANIFEST))
@@ -153,8 +159,10 @@ def _graph(corpus: Corpus, report: Progress, concepts: CorpusTags) -> tuple[Any,
         + len(f.steering_documents)
         for f in facts
     )
+    # the contracts' own theme headings, read by the same matcher as the paragraphs: the concepts each names
+    headings = {t.label: [tag.concept for tag in concepts.of_text(t.label)] for f in facts for t in f.themes}
     report("building graph", 0, 0)
-    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, concepts.by_pid)
+    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, concepts.by_pid, headings)
     return graph, fact_count
 
 
@@ -166,6 +174,16 @@ def _stage_graph(graph: Any, build_dir: Path) -> list[tuple[Path, Path]]:
         staged.append((tmp, build_dir / name))
         graph.serialize(destination=str(tmp), format=fmt, encoding="utf-8")
     return staged
+
+
+def _stage_profiles(corpus: Corpus, concepts: CorpusTags, build_dir: Path) -> tuple[Path, Path]:
+    """topics.json: each document's own-text concepts, from the same tags as the graph (profiles.py)."""
+    from .profiles import make_profiles, write_profiles
+
+    tmp = staging_file(build_dir / TOPICS_JSON)
+    profiles = make_profiles(corpus.documents, corpus.paragraphs, concepts.scheme, concepts.by_pid, concepts.record())
+    write_profiles(tmp, profiles)
+    return tmp, build_dir / TOPICS_JSON
 
 
 def _index(

@@ -50,6 +50,7 @@ def reference_csv() -> Path:
 GRAPH_TTL = "graph.ttl"
 GRAPH_NT = "graph.nt"
 BUILD_MANIFEST = "build.json"
+TOPICS_JSON = "topics.json"  # each document's own-text concepts (profiles.py), read by the topic matrix
 INDEX_DIR = "index"
 
 MAX_QUERY_CHARS = 1000  # default --max-query-chars: e5 reads 512 tokens; a longer question is refused, never cut

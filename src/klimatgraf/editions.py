@@ -172,7 +172,6 @@ def restrict(graph: Graph, keep: Iterable[str]) -> Graph:
     # the shortcuts again, from the fact nodes that are left
     for fact_class, link, shortcut in (
         (KG.CommitmentAdoption, KG.commitment, KG.adopts),
-        (KG.ThemeFocus, KG.theme, KG.worksOn),
         (KG.OrganisationMention, KG.organisation, KG.mentions),
     ):
         for node in out.subjects(RDF.type, fact_class):

@@ -2,7 +2,7 @@
 
 Each extracted statement is an n-ary fact node (a kg:Fact subclass) with kg:statedIn its
 document and prov:wasDerivedFrom its evidence paragraph, so every answer can be traced to
-the text. Convenience "shortcut" triples (kg:twinOf, kg:adopts, kg:worksOn, kg:mentions,
+the text. Convenience "shortcut" triples (kg:twinOf, kg:adopts, kg:mentions,
 kg:hasParty) are derived from the fact nodes for simple SPARQL. IRIs are stable: by
 kommunkod, commitment number, document id + ordinal, and a content hash for fact nodes.
 """
@@ -110,11 +110,13 @@ def build_graph(
     gazetteer: Gazetteer,
     vocabulary: Any = None,
     tags: Mapping[str, Sequence[Tag]] | None = None,
+    headings: Mapping[str, Sequence[str]] | None = None,
 ) -> Graph:
     """The whole knowledge graph of a corpus (deterministic: same input, isomorphic graph).
 
     `vocabulary`: the concept scheme's rdflib Graph, loaded into this one; `tags`: the concept tags of
-    each paragraph (by pid), each a `kg:ConceptTag` node (`_tags`)."""
+    each paragraph (by pid), each a `kg:ConceptTag` node (`_tags`); `headings`: the concepts (IRIs)
+    each theme heading of the contracts names, by its text (`kg:ThemeHeading`)."""
     graph = Graph()
     _bind(graph)
     graph.add((URIRef("https://w3id.org/klimatgraf/id/"), OWL.imports, URIRef("https://w3id.org/klimatgraf/ontology")))
@@ -131,7 +133,7 @@ def build_graph(
     labels = _commitment_labels(facts)
     latest = latest_editions(f.document for f in facts)
     for doc_facts in facts:
-        _document(graph, doc_facts, labels, doc_facts.document.doc_id in latest)
+        _document(graph, doc_facts, labels, doc_facts.document.doc_id in latest, headings)
     if vocabulary is not None:
         for triple in vocabulary:
             graph.add(triple)
@@ -207,7 +209,9 @@ def _commitment_labels(facts: Sequence[Facts]) -> dict[int, str]:
     return labels
 
 
-def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = True) -> None:
+def _document(
+    graph: Graph, f: Facts, labels: dict[int, str], latest: bool = True, headings: Mapping[str, Sequence[str]] | None = None
+) -> None:
     d = f.document
     doc, town = ID[f"document/{d.doc_id}"], municipality_iri(d.municipality.kommunkod)
     graph.add((doc, RDF.type, KG.ClimateContract if d.doc_type == "klimatkontrakt" else KG.IntentDeclaration))
@@ -293,12 +297,12 @@ def _document(graph: Graph, f: Facts, labels: dict[int, str], latest: bool = Tru
         _unit(graph, node, e.unit)
         graph.add((node, DCTERMS.description, Literal(e.description, lang="sv")))
     for theme in f.themes:
-        concept = ID[f"theme/{slug(theme.label)}"]
-        if (concept, SKOS.prefLabel, None) not in graph:
-            _concept(graph, concept, ID["themes"], theme.label)
-        node = fact("theme", KG.ThemeFocus, theme.evidence, slug(theme.label))
-        graph.add((node, KG.theme, concept))
-        graph.add((town, KG.worksOn, concept))
+        # the heading as the contract writes it, and the vocabulary's concepts it names (none: kept as written);
+        # what a municipality works on is read from the tags of its own text, not from these (issue 23)
+        node = fact("theme", KG.ThemeHeading, theme.evidence, slug(theme.label))
+        graph.add((node, RDFS.label, Literal(theme.label, lang="sv")))
+        for concept in (headings or {}).get(theme.label, ()):
+            graph.add((node, KG.namesConcept, URIRef(concept)))
     for o in f.organisations:
         org = ID[f"organisation/{slug(o.name)}"]
         graph.add((org, RDF.type, ORG.Organization))

@@ -33,7 +33,8 @@ class KG(DefinedNamespace):
     ClimateAmbition: URIRef
     CarbonBudget: URIRef
     EmissionFigure: URIRef
-    ThemeFocus: URIRef
+    ThemeFocus: URIRef  # deprecated (issue 23): no graph uses it
+    ThemeHeading: URIRef
     OrganisationMention: URIRef
     SteeringDocument: URIRef
     # object properties
@@ -51,8 +52,9 @@ class KG(DefinedNamespace):
     scope: URIRef
     targetKind: URIRef
     modality: URIRef
-    theme: URIRef
-    worksOn: URIRef
+    theme: URIRef  # deprecated (issue 23)
+    worksOn: URIRef  # deprecated (issue 23)
+    namesConcept: URIRef
     organisation: URIRef
     mentions: URIRef
     # datatype properties

@@ -115,6 +115,18 @@ class ConceptsFormat(StrEnum):
     ttl = "ttl"
 
 
+class ThemesFormat(StrEnum):
+    """Formats of `klimatgraf themes`: the listing formats, and the matrix drawn as a heatmap."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+    svg = "svg"
+    png = "png"
+
+
 class DiffFormat(StrEnum):
     """Formats of `klimatgraf diff`."""
 

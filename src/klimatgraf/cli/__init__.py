@@ -8,7 +8,7 @@ negative (e.g. SHACL violations). Heavy libraries are imported inside commands s
 
 The commands live by area: build_cmds (build, ingest, validate), sparql_cmds (sparql, query,
 push), export_cmds (export …), search_cmds (search, eval), editions_cmds (compare, history,
-diff), concepts_cmd (concepts) and serve_cmd (serve); common holds the options and helpers they share.
+diff), themes_cmd (themes), concepts_cmd (concepts) and serve_cmd (serve); common holds the options and helpers they share.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .export_cmds import export_app
 from .search_cmds import evaluate_command, search
 from .serve_cmd import serve
 from .sparql_cmds import push, query, sparql
+from .themes_cmd import themes
 
 app = typer.Typer(
     name="klimatgraf",
@@ -63,7 +64,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("build", build), ("ingest", ingest), ("validate", validate),
     ("sparql", sparql), ("query", query), ("push", push),
     ("search", search), ("eval", evaluate_command), ("concepts", concepts),
-    ("compare", compare), ("history", history), ("diff", diff),
+    ("compare", compare), ("themes", themes), ("history", history), ("diff", diff),
     ("serve", serve),
 )  # fmt: skip
 for name, command in COMMANDS:

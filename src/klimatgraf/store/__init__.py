@@ -23,6 +23,7 @@ from .paths import (
     JOURNAL,
     OXIGRAPH_DIR,
     READ_LOCK,
+    TOPICS_JSON,
     embedding_cache_dir,
     resolve_build_dir,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "JOURNAL",
     "OXIGRAPH_DIR",
     "READ_LOCK",
+    "TOPICS_JSON",
     "BuildManifest",
     "DocumentRecord",
     "FileDigest",

@@ -8,6 +8,7 @@ from ..config import BUILD_MANIFEST as BUILD_MANIFEST
 from ..config import GRAPH_NT as GRAPH_NT
 from ..config import GRAPH_TTL as GRAPH_TTL
 from ..config import INDEX_DIR as INDEX_DIR
+from ..config import TOPICS_JSON as TOPICS_JSON
 from ..config import default_build_dir
 
 BUILD_LOCK = ".lock"  # flock held by the one build that may write (store.locks.build_lock)
