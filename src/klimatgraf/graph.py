@@ -210,7 +210,11 @@ def _commitment_labels(facts: Sequence[Facts]) -> dict[int, str]:
 
 
 def _document(
-    graph: Graph, f: Facts, labels: dict[int, str], latest: bool = True, headings: Mapping[str, Sequence[str]] | None = None
+    graph: Graph,
+    f: Facts,
+    labels: dict[int, str],
+    latest: bool = True,
+    headings: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     d = f.document
     doc, town = ID[f"document/{d.doc_id}"], municipality_iri(d.municipality.kommunkod)
@@ -301,8 +305,8 @@ def _document(
         # what a municipality works on is read from the tags of its own text, not from these (issue 23)
         node = fact("theme", KG.ThemeHeading, theme.evidence, slug(theme.label))
         graph.add((node, RDFS.label, Literal(theme.label, lang="sv")))
-        for concept in (headings or {}).get(theme.label, ()):
-            graph.add((node, KG.namesConcept, URIRef(concept)))
+        for named in (headings or {}).get(theme.label, ()):
+            graph.add((node, KG.namesConcept, URIRef(named)))
     for o in f.organisations:
         org = ID[f"organisation/{slug(o.name)}"]
         graph.add((org, RDF.type, ORG.Organization))

@@ -43,14 +43,20 @@ def themes(
     ] = None,
     under: Annotated[
         str | None,
-        typer.Option("--under", help="The concepts one level below this one (or at --level within it): "
-                     "a label, the start of one ('Mobilitet') or an id."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--under",
+            help="The concepts one level below this one (or at --level within it): "
+            "a label, the start of one ('Mobilitet') or an id.",
+        ),
+    ] = None,
     show: Annotated[
         str | None,
-        typer.Option("--show", metavar="MUNICIPALITY:CONCEPT",
-                     help="Open one cell: its passages, the tagged words marked (e.g. 'Alvesta:Mobilitet')."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--show",
+            metavar="MUNICIPALITY:CONCEPT",
+            help="Open one cell: its passages, the tagged words marked (e.g. 'Alvesta:Mobilitet').",
+        ),
+    ] = None,
     keep_empty: Annotated[
         bool, typer.Option("--keep-empty", help="Keep the concepts of the level that no municipality names.")
     ] = False,
@@ -61,9 +67,10 @@ def themes(
     data_dir: DataDir = None,
     fmt: Annotated[
         ThemesFormat,
-        typer.Option("--format", "-f", help="table, json (passage ids per cell), csv, tsv, markdown, or a "
-                     "heatmap: svg, png."),
-    ] = ThemesFormat.table,  # fmt: skip
+        typer.Option(
+            "--format", "-f", help="table, json (passage ids per cell), csv, tsv, markdown, or a heatmap: svg, png."
+        ),
+    ] = ThemesFormat.table,
     edition: EditionOpt = None,
     engine: EngineOpt = None,
 ) -> None:
