@@ -7,8 +7,9 @@ functions and `if TYPE_CHECKING:` too), relative or absolute. Layers, lowest fir
 1. base: errors, models, vocabulary, namespaces, config, output, resources (package data), store.*,
    __init__ (only the version)
 2. text: swedish, segment, ingest, cover, templatekey, reference
-3. pipeline: corpus, extract.*, concepts.*, graph, embed, index.*, build, validate
-4. queries and retrieval: sparql, sparql_guard, editions, retrieval.*, compare, diff, export, evaluate, remote, formats
+3. pipeline: corpus, extract.*, concepts.*, graph, embed, index.*, profiles, build, validate
+4. queries and retrieval: sparql, sparql_guard, editions, retrieval.*, compare, diff, export, evaluate, remote, formats,
+   topics, heatmap
 5. interfaces: cli.*, serve.*, __main__
 
 A module that is in none of them fails the contract until it is placed here. The checker itself is
@@ -33,7 +34,7 @@ LAYERS: dict[str, int] = {
         ("errors", "models", "vocabulary", "namespaces", "config", "output", "resources", "store", "__init__"), 1
     ),
     **dict.fromkeys(("swedish", "segment", "ingest", "cover", "templatekey", "reference"), 2),
-    **dict.fromkeys(("corpus", "extract", "concepts", "graph", "embed", "index", "build", "validate"), 3),
+    **dict.fromkeys(("corpus", "extract", "concepts", "graph", "embed", "index", "profiles", "build", "validate"), 3),
     **dict.fromkeys(
         (
             "sparql",
@@ -46,6 +47,8 @@ LAYERS: dict[str, int] = {
             "evaluate",
             "remote",
             "formats",
+            "topics",
+            "heatmap",
         ),
         4,
     ),
