@@ -38,7 +38,8 @@ def exports(seed_build: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     out = tmp_path_factory.mktemp("exports")
     files = {"gexf": out / "net.gexf", "graphml": out / "net.graphml"}
     for kind, path in (("gephi", files["gexf"]), ("graphml", files["graphml"])):
-        result = run_cli("export", kind, "--build-dir", str(seed_build), "-o", str(path))
+        # the topic network too: concept nodes, municipality–concept edges, the similarity links
+        result = run_cli("export", kind, "--build-dir", str(seed_build), "-o", str(path), "--similar", "2")
         assert result.returncode == 0, result.stderr
     return files
 
@@ -59,7 +60,31 @@ def test_graphology_gexf_reads_what_networkx_reads(exports: dict[str, Path]) -> 
         (e["source"].rsplit("/", 1)[-1], e["target"].rsplit("/", 1)[-1], e["relation"]) for e in parsed["edges"]
     }
     assert ("2084", "2081", "twin-of") in relations  # Avesta → Borlänge
-    assert all(e["weight"] == 1 for e in parsed["edges"])
+    # weights: 1 for the graph's own links, passages for works-on (as networkx reads them), cosines for similar-to
+    by_pair = {(s, t, d["relation"]): d["weight"] for s, t, d in reference.edges(data=True)}
+    for e in parsed["edges"]:
+        assert e["weight"] == by_pair[(e["source"], e["target"], e["relation"])]
+        if e["relation"] not in ("works-on", "similar-to"):
+            assert e["weight"] == 1
+    assert ("0764", "mat-och-konsumtion", "works-on") in relations and ("0764", "2482", "similar-to") in relations
+    concept = parsed["nodes"]["https://w3id.org/klimatgraf/id/concept/energisystem"]
+    assert (concept["type"], concept["label"], concept["level"]) == ("concept", "Energisystem", "1")
+
+
+def test_every_gexf_export_is_valid_against_the_gexf_1_3_schema(exports: dict[str, Path], seed_build: Path,
+                                                                tmp_path: Path) -> None:  # fmt: skip
+    """The normative RelaxNG of GEXF 1.3 (tests/clients/gexf-1.3, from gephi/gexf), with and without the
+    topic network, and at another level of the vocabulary."""
+    plain, level_two = tmp_path / "plain.gexf", tmp_path / "level2.gexf"
+    for path, extra in ((plain, ["--exclude", "concept"]), (level_two, ["--concept-level", "2"])):
+        result = run_cli("export", "gephi", "--build-dir", str(seed_build), "-o", str(path), *extra)
+        assert result.returncode == 0, result.stderr
+    schema = CLIENTS / "gexf-1.3" / "gexf.rng"
+    for path in (exports["gexf"], plain, level_two):
+        done = subprocess.run([tool("xmllint"), "--noout", "--relaxng", str(schema), str(path)],
+                              capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "validates" in done.stderr
 
 
 @pytest.mark.parametrize("kind", ["gexf", "graphml"])

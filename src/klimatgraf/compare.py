@@ -2,7 +2,7 @@
 
 One column per municipality, one row per attribute: document type, version/signing date,
 twin/pioneer, each shared commitment 1–10, targets by scope, latest emission figures, themes
-and organisations. Because it reuses `queries/*.rq`, the comparison shows exactly what the
+(the top concepts of the municipality's own text, and its own theme headings) and organisations. Because it reuses `queries/*.rq`, the comparison shows exactly what the
 graph (and so the documents) say, and changes with them.
 """
 
@@ -123,18 +123,38 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
                 when = f"{year}: " if year is not None else "år ej angivet: "
                 value = f"{format_number(float(f['value']))} {f['unit']} ({f['description']})"
                 put("Senaste utsläppsuppgifter", municipality, when + value)
-    for name, attribute, column in (("themes", "Teman", "theme"), ("organisations", "Organisationer", "organisation")):
-        grouped: dict[str, list[str]] = defaultdict(list)
-        for r in _rows(graph, name):
-            grouped[r["municipality"]].append(str(r[column]))
-        for municipality, values in grouped.items():
-            put(attribute, municipality, ", ".join(sorted(set(values))))
+    _themes(graph, put)
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for r in _rows(graph, "organisations"):
+        grouped[r["municipality"]].append(str(r["organisation"]))
+    for municipality, values in grouped.items():
+        put("Organisationer", municipality, ", ".join(sorted(set(values))))
     rows = [
         {"attribute": attribute, **{m: table[attribute].get(m, "") for m in selected}}
         for attribute in order
         if table[attribute]  # a row nobody selected has a value for says nothing
     ]
     return Comparison(selected, rows)
+
+
+def _themes(graph: Graph | Engine, put: Any) -> None:
+    """ "Teman": the top concepts the municipality's own text names, most passages first (`themes`);
+    "Egna rubriker": the themes as the contract writes them, with the concept each names (`theme-headings`)."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in _rows(graph, "themes"):
+        theme = str(r["theme"])
+        counts[r["municipality"]][theme] = counts[r["municipality"]].get(theme, 0) + int(r["passages"])
+    for municipality, themes in counts.items():
+        ranked = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
+        put("Teman", municipality, ", ".join(f"{theme} ({n})" for theme, n in ranked))
+    headings: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for r in _rows(graph, "theme-headings"):
+        named = headings[r["municipality"]].setdefault(str(r["heading"]), [])
+        if r.get("concept") and r["concept"] not in named:
+            named.append(str(r["concept"]))
+    for municipality, found in headings.items():
+        shown = [f"{h} → {', '.join(c)}" if c else h for h, c in sorted(found.items())]
+        put("Egna rubriker", municipality, "; ".join(shown))
 
 
 # a target in the words a reader of the contracts uses ("klimatneutral 2030", "minska 10–14 %/år till 2030")

@@ -2,10 +2,11 @@
 
 Read from the built graph with SPARQL (one small query per kind of fact), so the diff shows
 exactly what the graph says. Facts are matched within a *group*: a commitment by number, a
-target by kind and scope, an emission figure by year and unit, an organisation, theme, party
-or steering document by name. Inside a group, equal values are unchanged; what is left on
+target by kind and scope, an emission figure by year and unit, an organisation, theme heading,
+party or steering document by name. Inside a group, equal values are unchanged; what is left on
 both sides is paired in order as "changed" (a klimatpositiv target moved from 2050 to 2045);
-what is left on one side only is "added" or "removed".
+what is left on one side only is "added" or "removed". Last come the concepts the own text
+names in one edition and not the other (topics.concept_changes: "2023 names Klimatanpassning").
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .editions import Edition, municipality_editions
 from .errors import InputError
 from .swedish import format_number
+from .topics import concept_changes
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -65,7 +67,7 @@ CATEGORIES: dict[str, str] = {
         BIND(CONCAT(IF(BOUND(?y), STR(?y), "–"), " ", ?unit) AS ?group)
         BIND(STR(?v) AS ?value) BIND(STR(?d) AS ?shown)""",
     "organisation": """?f a kg:OrganisationMention ; kg:organisation ?o . ?o rdfs:label ?group ; kg:organisationKind ?value""",
-    "theme": """?f a kg:ThemeFocus ; kg:theme/skos:prefLabel ?group . BIND("" AS ?value)""",
+    "theme": """?f a kg:ThemeHeading ; rdfs:label ?group . BIND("" AS ?value)""",
     "steering document": """?f a kg:SteeringDocument ; dcterms:title ?group .
         OPTIONAL { ?f kg:year ?y } OPTIONAL { ?f foaf:page ?url }
         BIND(CONCAT(IF(BOUND(?y), STR(?y), ""), IF(BOUND(?url), CONCAT(" ", STR(?url)), "")) AS ?value)""",
@@ -208,4 +210,5 @@ def diff(
     if before.document == after.document:
         raise InputError("FROM and TO are the same edition")
     rows = compare_items(_items(source, before.document), _items(source, after.document))
+    rows += concept_changes(source, before.document, after.document)  # what the own text names (issue 23)
     return Diff(before.municipality, before, after, rows)

@@ -1,8 +1,11 @@
-"""The network of cities, twins, agencies, commitments, themes and organisations, for Gephi & co.
+"""The network of cities, twins, agencies, commitments, concepts and organisations, for Gephi & co.
 
 The network is read from the graph with SPARQL over the shortcut triples (kg:twinOf,
-kg:adopts, kg:hasParty, kg:worksOn, kg:mentions), so the export shows exactly what the
-graph says. Writers: GEXF 1.3 with viz colours and sizes (Gephi, Gephi Lite), GraphML
+kg:adopts, kg:hasParty, kg:mentions), so the export shows exactly what the graph says. The
+concepts come from the topic matrix (`with_topics`, issue 23): a node per concept of one level
+of the vocabulary and an edge from each municipality to each concept its own text names,
+weighted by the passages (a bipartite network: a force layout draws cities with the same topics
+together), and, on request, edges between the municipalities most alike in their topics. Writers: GEXF 1.3 with viz colours and sizes (Gephi, Gephi Lite), GraphML
 (networkx, yEd, Cytoscape) and Gephi's spreadsheet CSV pair (nodes.csv, edges.csv).
 """
 
@@ -23,17 +26,19 @@ from .store import write_atomically
 if TYPE_CHECKING:
     from rdflib import Graph
 
-NODE_TYPES = ("municipality", "agency", "programme", "commitment", "theme", "organisation")
+    from .topics import Profiles
+
+NODE_TYPES = ("municipality", "agency", "programme", "commitment", "concept", "organisation")
 # Colour-blind-safe palette (Okabe–Ito), one colour per node type.
 COLOURS = {
     "municipality": (0, 114, 178),
     "agency": (230, 159, 0),
     "programme": (213, 94, 0),
     "commitment": (0, 158, 115),
-    "theme": (204, 121, 167),
+    "concept": (204, 121, 167),
     "organisation": (86, 180, 233),
 }
-NODE_ATTRIBUTES = ("type", "kommunkod", "lan", "document_type", "label_sv")
+NODE_ATTRIBUTES = ("type", "kommunkod", "lan", "document_type", "label_sv", "label_en", "level")
 EDGE_ATTRIBUTES = ("relation", "weight")  # weight is also the native GEXF edge weight
 
 _PREFIXES = """
@@ -54,7 +59,6 @@ SELECT ?node ?type ?label ?code ?lan ?doctype WHERE {
   } UNION { ?node a kg:Agency . BIND("agency" AS ?type) }
   UNION { ?node a kg:Programme . BIND("programme" AS ?type) }
   UNION { ?m kg:adopts ?node . BIND("commitment" AS ?type) }
-  UNION { ?m kg:worksOn ?node . BIND("theme" AS ?type) }
   UNION { ?m kg:mentions ?node . BIND("organisation" AS ?type) }
   OPTIONAL { ?node skos:prefLabel ?label FILTER(lang(?label) = "sv" || lang(?label) = "") }
   OPTIONAL { ?node rdfs:label ?label }
@@ -67,7 +71,6 @@ _EDGE_QUERY = (
 SELECT DISTINCT ?source ?target ?relation WHERE {
   { ?source kg:twinOf ?target . BIND("twin-of" AS ?relation) }
   UNION { ?source kg:adopts ?target . BIND("adopts" AS ?relation) }
-  UNION { ?source kg:worksOn ?target . BIND("works-on-theme" AS ?relation) }
   UNION { ?source kg:mentions ?target . BIND("mentions-organisation" AS ?relation) }
   UNION {
     ?doc kg:municipality ?target ; kg:hasParty ?source .
@@ -140,6 +143,44 @@ def network(graph: Graph, include: Iterable[str] | None = None, exclude: Iterabl
     )
 
 
+def with_topics(
+    net: Network,
+    profiles: Profiles,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+    *,
+    level: int = 1,
+    similar: int = 0,
+) -> Network:
+    """`net` with the concepts of `level` as nodes, an edge from each municipality to each concept its own
+    text names (relation "works-on", weight: the passages, latest editions), and with `similar` > 0 an
+    edge between each municipality and its `similar` most alike by the cosine of their concept profiles
+    (relation "similar-to", weight: the cosine; one edge per pair, from the smaller kommunkod)."""
+    from .topics import concept_links, similar_pairs
+
+    wanted = set(include or NODE_TYPES) - set(exclude)
+    nodes = {n.id: n for n in net.nodes}
+    edges = list(net.edges)
+    town = "https://w3id.org/klimatgraf/id/kommun/"
+    if "concept" in wanted and "municipality" in wanted:
+        for code, concept, passages in concept_links(profiles, level):
+            if town + code not in nodes:
+                continue
+            if concept not in nodes:
+                c = profiles.hierarchy[concept]
+                attributes = {"type": "concept", "label_sv": c.label, "label_en": c.label_en, "level": str(c.level)}
+                nodes[concept] = Node(concept, c.label, "concept", attributes)
+            edges.append(Edge(town + code, concept, "works-on", float(passages)))
+    if similar:
+        for a, b, cosine in similar_pairs(profiles, similar):
+            if town + a in nodes and town + b in nodes:
+                edges.append(Edge(town + a, town + b, "similar-to", cosine))
+    return Network(
+        tuple(sorted(nodes.values(), key=lambda n: (NODE_TYPES.index(n.type), n.label))),
+        tuple(sorted(edges, key=lambda e: (e.source, e.target, e.relation))),
+    )
+
+
 def _size(degree: int) -> float:
     return round(6.0 + 3.0 * degree**0.75, 2)
 
@@ -155,7 +196,7 @@ def to_gexf(net: Network) -> bytes:
     ET.SubElement(
         meta, f"{{{gexf_ns}}}description"
     ).text = (
-        "Klimatkontrakt 2030: municipalities, twins/pioneers, agencies, programme, commitments, themes, organisations"
+        "Klimatkontrakt 2030: municipalities, twins/pioneers, agencies, programme, commitments, concepts, organisations"
     )
     graph = ET.SubElement(root, f"{{{gexf_ns}}}graph", {"defaultedgetype": "directed", "mode": "static"})
     node_attrs = ET.SubElement(graph, f"{{{gexf_ns}}}attributes", {"class": "node", "mode": "static"})

@@ -662,3 +662,74 @@ def similar_pairs(profiles: Profiles, k: int) -> list[tuple[str, str, float]]:
                 b = codes[j]
                 best[(min(a, b), max(a, b))] = round(float(cosine[row, j]), 4)
     return [(a, b, value) for (a, b), value in sorted(best.items())]
+
+
+# ----------------------------------------------------------------------------- editions compared by topic
+
+EDITION_TAGS_QUERY = (
+    _PREFIXES
+    + """
+SELECT ?doc ?paragraph ?concept ?text WHERE {
+  VALUES ?doc { %s }
+  ?paragraph dcterms:isPartOf ?doc ; kg:boilerplate false ; kg:text ?text .
+  ?tag kg:concept ?concept ; prov:wasDerivedFrom ?paragraph .
+}
+ORDER BY ?doc ?paragraph
+"""
+)
+
+
+def concept_changes(source: Graph | Engine, old: str, new: str) -> list[dict[str, Any]]:
+    """The concepts a municipality's own text names in edition `new` and not in `old` (added), and
+    the reverse (removed), as rows of `diff` (category "concept"), each with its passages.
+
+    A concept counts with its narrower ones (a passage on Skyfall names Klimatanpassning). Only the
+    broadest concept of a change is a row; the narrower concepts that came or went with it are
+    named in the row ("Klimatanpassning (Skyfall, Dagvatten)"). `from_paragraph`/`to_paragraph` and
+    the evidence are the first passage on the side that names it; `from_passages`/`to_passages`
+    list them all."""
+    hierarchy = Hierarchy(
+        (str(r["concept"]), str(r["label"]), str(r.get("label_en") or r["label"]), r.get("broader"), bool(r["top"]))
+        for r in _rows(source, HIERARCHY_QUERY)
+    )
+    values = " ".join(f"<{DOCUMENT}{doc}>" for doc in (old, new))
+    under: dict[str, dict[str, dict[str, str]]] = {old: defaultdict(dict), new: defaultdict(dict)}
+    for r in _rows(source, EDITION_TAGS_QUERY % values):
+        doc = str(r["doc"]).removeprefix(DOCUMENT)
+        pid = str(r["paragraph"]).removeprefix(PARAGRAPH)
+        for concept in hierarchy.up.get(str(r["concept"]), ()):
+            under[doc][concept][pid] = str(r["text"])
+    rows: list[dict[str, Any]] = []
+    for change, gone, came, side in (("removed", new, old, "from"), ("added", old, new, "to")):
+        changed = [c for c in hierarchy.order if c in under[came] and c not in under[gone]]
+        for concept in changed:
+            node = hierarchy[concept]
+            if node.broader in changed:
+                continue  # shown with its broader concept
+            narrower = [hierarchy[c].label for c in changed if c != concept and concept in hierarchy.up[c]]
+            passages = sorted(under[came][concept], key=_pid_order)
+            first = passages[0]
+            item = node.label + (f" ({', '.join(narrower)})" if narrower else "")
+            count = f"{len(passages)} stycke{'n' if len(passages) != 1 else ''}"
+            other = "to" if side == "from" else "from"
+            rows.append(
+                {
+                    "change": change,
+                    "category": "concept",
+                    "item": item,
+                    side: count,
+                    other: None,
+                    f"{side}_paragraph": first,
+                    f"{side}_evidence": under[came][concept][first],
+                    f"{other}_paragraph": None,
+                    f"{other}_evidence": None,
+                    f"{side}_passages": passages,
+                    f"{other}_passages": [],
+                }
+            )
+    return rows
+
+
+def _pid_order(pid: str) -> tuple[str, int]:
+    doc, _, ordinal = pid.rpartition("/")
+    return doc, int(ordinal) if ordinal.isdigit() else 0

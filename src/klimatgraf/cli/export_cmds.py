@@ -39,16 +39,35 @@ def export_rdf(
 NodeTypes = Annotated[
     list[str] | None,
     typer.Option("--include", help="Only these node types (repeatable): municipality, agency, programme, "
-                 "commitment, theme, organisation."),
+                 "commitment, concept, organisation."),
 ]  # fmt: skip
 ExcludeTypes = Annotated[list[str] | None, typer.Option("--exclude", help="Leave out these node types (repeatable).")]
+ConceptLevel = Annotated[
+    int,
+    typer.Option("--concept-level", help="The concepts of this level of the vocabulary as nodes (1 = the top "
+                 "concepts), each municipality linked to those its own text names, weighted by passages."),
+]  # fmt: skip
+Similar = Annotated[
+    int,
+    typer.Option("--similar", metavar="K", help="Also link each municipality to its K most alike by the cosine of "
+                 "their concept profiles (0: no such links)."),
+]  # fmt: skip
 
 
-def _network(build_dir: Path | None, include: list[str] | None, exclude: list[str] | None) -> Any:
-    from ..export import network
+def _network(build_dir: Path | None, include: list[str] | None, exclude: list[str] | None, level: int = 1,
+             similar: int = 0) -> Any:  # fmt: skip
+    """The network of the graph, with the concepts and (on request) the similarity links of the topic matrix."""
+    from ..export import network, with_topics
     from ..sparql import load_graph
+    from ..topics import read_profiles
 
-    return network(load_graph(build_dir_of(build_dir)), include, exclude or ())
+    if level < 1:
+        raise InputError(f"--concept-level must be 1 or more (1 = the top concepts), not {level}")
+    if similar < 0:
+        raise InputError(f"--similar must be 0 (no links) or more, not {similar}")
+    build = build_dir_of(build_dir)
+    net = network(load_graph(build), include, exclude or ())
+    return with_topics(net, read_profiles(build), include, exclude or (), level=level, similar=similar)
 
 
 def _write_bytes(data: bytes, output: Path) -> None:
@@ -63,41 +82,56 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Where to
 
 
 def _export_network(build_dir: Path | None, output: Path | None, default_name: str, include: list[str] | None,
-                    exclude: list[str] | None, serialise: Any) -> None:  # fmt: skip
+                    exclude: list[str] | None, serialise: Any, level: int = 1, similar: int = 0) -> None:  # fmt: skip
     """Shared by the GEXF and GraphML exports: read the network, write one file atomically."""
     target = output or build_dir_of(build_dir) / default_name
-    net = _network(build_dir, include, exclude)
+    net = _network(build_dir, include, exclude, level, similar)
     _write_bytes(serialise(net), target)
     err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
 
 
 @export_app.command("gephi")
 def export_gephi(
-    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+    build_dir: BuildDir = None,
+    output: OutputOpt = None,
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+    concept_level: ConceptLevel = 1,
+    similar: Similar = 0,
 ) -> None:
     """Write the network as GEXF 1.3 for Gephi / Gephi Lite (colours by type, sizes by degree)."""
     from ..export import to_gexf
 
-    _export_network(build_dir, output, "klimatgraf.gexf", include, exclude, to_gexf)
+    _export_network(build_dir, output, "klimatgraf.gexf", include, exclude, to_gexf, concept_level, similar)
 
 
 @export_app.command("graphml")
 def export_graphml(
-    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+    build_dir: BuildDir = None,
+    output: OutputOpt = None,
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+    concept_level: ConceptLevel = 1,
+    similar: Similar = 0,
 ) -> None:
     """Write the network as GraphML (networkx, yEd, Cytoscape)."""
     from ..export import to_graphml
 
-    _export_network(build_dir, output, "klimatgraf.graphml", include, exclude, to_graphml)
+    _export_network(build_dir, output, "klimatgraf.graphml", include, exclude, to_graphml, concept_level, similar)
 
 
 @export_app.command("csv")
 def export_csv(
-    build_dir: BuildDir = None, output: OutputOpt = None, include: NodeTypes = None, exclude: ExcludeTypes = None
+    build_dir: BuildDir = None,
+    output: OutputOpt = None,
+    include: NodeTypes = None,
+    exclude: ExcludeTypes = None,
+    concept_level: ConceptLevel = 1,
+    similar: Similar = 0,
 ) -> None:
     """Write nodes.csv and edges.csv (Gephi's spreadsheet import format) into a directory."""
     from ..export import write_csv
 
-    net = _network(build_dir, include, exclude)
+    net = _network(build_dir, include, exclude, concept_level, similar)
     nodes, edges = write_csv(net, output or build_dir_of(build_dir) / "network")
     err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")
