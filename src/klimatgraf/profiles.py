@@ -79,5 +79,5 @@ def make_profiles(
 
 
 def write_profiles(path: Path, profiles: Mapping[str, Any]) -> None:
-    """topics.json, compact (it is read by programs; 0.2 MB at 300 documents)."""
+    """topics.json, compact (it is read by programs; about 1 MB at 300 documents)."""
     path.write_text(json.dumps(profiles, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import KlimatgrafError
-from . import browse, pages, search, sparql
+from . import browse, pages, search, sparql, topics
 from .deps import error_response
 from .guard import SECURITY_HEADERS, ConnectionGate, GuardMiddleware
 from .limits import DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT
@@ -58,6 +58,7 @@ def create_app(
     app.include_router(sparql.router)
     app.include_router(browse.router)
     app.include_router(search.router)
+    app.include_router(topics.router)
     return app
 
 

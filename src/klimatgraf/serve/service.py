@@ -60,6 +60,7 @@ class Service:
     max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS
     sparql_queue: FairQueue | None = None
     health: dict[str, Any] = field(default_factory=dict)  # /healthz, computed at start
+    profiles: Any = None  # topics.Profiles: every document's own-text concepts (topics.json), for /api/themes
     _pools: dict[str, ThreadPoolExecutor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -85,6 +86,14 @@ class Service:
             "passages": manifest.passages if manifest is not None else 0,
             "model": manifest.model_id if manifest is not None else None,
         }
+
+    def topic_profiles(self) -> Any:
+        """The profiles read at start; a service made without them (tests) reads them from its graph."""
+        if self.profiles is None:
+            from ..topics import profiles_from_graph
+
+            self.profiles = profiles_from_graph(self.graph)
+        return self.profiles
 
     @property
     def model_ready(self) -> bool:
@@ -139,7 +148,7 @@ def load_service(
     from ..corpus import load_gazetteer
     from ..index import read_manifest
     from ..retrieval import Searcher
-    from ..sparql import list_queries, read_graph
+    from ..sparql import list_queries
 
     for flag, seconds in (("--timeout", timeout), ("--search-timeout", search_timeout)):
         if seconds <= 0:
@@ -169,8 +178,8 @@ def load_service(
             for _ in range(search_workers)
         ]
 
-    snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searchers_of)
-    graph, searchers = snap.graph, snap.index
+    snap = open_snapshot(build_dir, load_graph=_graph_and_profiles, load_index=searchers_of)
+    (graph, profiles), searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -189,15 +198,24 @@ def load_service(
         search_queue=FairQueue("searches", search_workers, max_client_searches, queue_length, "--max-client-searches"),
         search_timeout=search_timeout,
         max_query_tokens=max_query_tokens,
+        profiles=profiles,
         sparql_queue=FairQueue(
             "SPARQL queries", runner.slots, max_client_queries, queue_length, "--max-client-queries"
         ),
     )
-    service.network = _network_json(graph)
+    service.network = _network_json(graph, profiles)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
+
+
+def _graph_and_profiles(build_dir: Path) -> tuple[Graph, Any]:
+    """Inside the snapshot's reader scope: the graph and the topic profiles of the same build."""
+    from ..sparql import read_graph
+    from ..topics import read_profiles
+
+    return read_graph(build_dir), read_profiles(build_dir)
 
 
 def _search_model(model_id: str, workers: int) -> Any:
@@ -286,10 +304,13 @@ def _paragraphs(graph: Graph) -> dict[str, list[dict[str, Any]]]:
     return {doc_id: [p for _, p in sorted(items, key=lambda t: t[0])] for doc_id, items in by_doc.items()}
 
 
-def _network_json(graph: Graph) -> dict[str, Any]:
-    from ..export import COLOURS, _size, network
+def _network_json(graph: Graph, profiles: Any = None) -> dict[str, Any]:
+    """The network of `export gephi` (with the top concepts, when the profiles are given)."""
+    from ..export import COLOURS, _size, network, with_topics
 
     net = network(graph)
+    if profiles is not None:
+        net = with_topics(net, profiles)
     degree = net.degree()
     return {
         "nodes": [

@@ -1,7 +1,7 @@
 // klimatgraf web page: search, document view, compare, network and SPARQL over `klimatgraf serve`.
 // Plain ES module, no build step. Every piece of server text goes in through textContent; the only
 // HTML taken from the server is the search `html` field, and of that only <mark> survives (safeMarked).
-// Views are hash routes (#/?q=…, #/dokument/<doc>/<pid>, #/jamfor?m=…, #/natverk, #/sparql) so that
+// Views are hash routes (#/?q=…, #/dokument/<doc>/<pid>, #/jamfor?m=…, #/teman?under=…, #/natverk, #/sparql) so that
 // back/forward, bookmarks and links to a paragraph work without a server-side router.
 
 const $ = (selector) => document.querySelector(selector);
@@ -78,7 +78,7 @@ function setStatus(node, text, isError = false) {
 // ---------------------------------------------------------------------------------------------
 // Routing
 
-const views = ['search', 'document', 'compare', 'network', 'sparql'];
+const views = ['search', 'document', 'compare', 'themes', 'network', 'sparql'];
 const state = { municipalities: [], documents: new Map(), lastSearch: '#/', rendered: null, marked: new Map() };
 
 function parseHash() {
@@ -117,6 +117,9 @@ async function route() {
   } else if (view === 'jamfor') {
     showView('compare', { focus: !first });
     await showCompare(params.getAll('m'));
+  } else if (view === 'teman') {
+    showView('themes', { focus: !first });
+    await showThemes(params.get('under') || '');
   } else if (view === 'natverk') {
     showView('network', { focus: !first });
     await showNetwork();
@@ -502,23 +505,174 @@ function submitCompare(event) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Topics (issue 23): municipalities × concepts as a heatmap table; a cell opens its passages
+
+// Five steps of colour on a square-root scale (a few passages still show beside many); the colours are
+// classes of style.css (the page's CSP allows no inline style), each with a text colour of AA contrast.
+const heatLevel = (n, max) => (n <= 0 || max <= 0 ? 0 : Math.min(5, 1 + Math.floor((4.999 * Math.sqrt(n)) / Math.sqrt(max))));
+const themes = { seq: 0, tops: null };
+
+async function showThemes(under) {
+  const seq = ++themes.seq;
+  setStatus($('#themes-status'), 'Hämtar matrisen …');
+  $('#themes-passages').replaceChildren();
+  try {
+    await loadMunicipalities().catch(() => {});
+    const query = new URLSearchParams(under ? { under, keep_empty: 'true' } : { keep_empty: 'true' });
+    const { body } = await api(`api/themes?${query}`);
+    if (seq !== themes.seq) return;
+    if (!themes.tops) {
+      // the top concepts, for the choice of what to show under (from the first, unfiltered answer)
+      themes.tops = under ? (await api('api/themes?keep_empty=true')).body.concepts : body.concepts;
+      $('#themes-under').append(...themes.tops.map((c) => el('option', { value: c.id }, `under ${c.label}`)));
+    }
+    $('#themes-under').value = under;
+    renderThemes(body);
+  } catch (err) {
+    if (seq !== themes.seq) return;
+    $('#themes-result').replaceChildren();
+    setStatus($('#themes-status'), errorText(err), true);
+  }
+}
+
+function renderThemes(body) {
+  const max = Math.max(0, ...body.rows.flatMap((r) => body.concepts.map((c) => r.cells[c.id].passages)));
+  const scope = body.under ? `under ${body.under.label}` : 'toppbegreppen';
+  const table = el(
+    'table',
+    { id: 'themes-table', class: 'heatmap', role: 'grid', 'aria-labelledby': 'themes-caption', 'aria-describedby': 'themes-hint' },
+    el('caption', { id: 'themes-caption' }, `Egna stycken per kommun och begrepp (${scope})`),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Kommun'), body.concepts.map((c) => el('th', { scope: 'col', class: 'concept', title: c.label_en }, el('span', {}, c.label))))),
+    el(
+      'tbody',
+      {},
+      body.rows.map((row, i) =>
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'row' }, row.municipality),
+          body.concepts.map((c, j) => {
+            const n = row.cells[c.id].passages;
+            const label = `${row.municipality}, ${c.label}: ${n} ${n === 1 ? 'stycke' : 'stycken'}`;
+            return el(
+              'td',
+              { role: 'gridcell' },
+              el(
+                'button',
+                {
+                  type: 'button',
+                  class: `heat heat-${heatLevel(n, max)}`,
+                  tabindex: i === 0 && j === 0 ? '0' : '-1',
+                  'aria-label': label,
+                  title: label,
+                  'data-m': row.municipality,
+                  'data-concept': c.id,
+                  'data-label': c.label,
+                  'data-passages': String(n),
+                  onclick: () => openCell(row.municipality, c),
+                },
+                String(n),
+              ),
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+  table.addEventListener('keydown', moveInGrid);
+  const legend = el(
+    'p',
+    { class: 'heat-legend', 'aria-hidden': 'true' },
+    'Färg: ',
+    [0, 1, 2, 3, 4, 5].map((level) => el('span', { class: `heat heat-${level}` }, legendText(level, max))),
+  );
+  $('#themes-result').replaceChildren(el('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': 'themes-caption' }, table), legend);
+  const note = body.note ? ` ${body.note}.` : '';
+  setStatus($('#themes-status'), `${body.rows.length} kommuner × ${body.concepts.length} begrepp; välj en ruta för styckena.${note}`);
+}
+
+/** The passages a colour step stands for, for the legend ("0", "1–2", …). */
+function legendText(level, max) {
+  if (level === 0) return '0';
+  const counts = [];
+  for (let n = 1; n <= max; n++) if (heatLevel(n, max) === level) counts.push(n);
+  if (!counts.length) return '–';
+  return counts.length === 1 ? String(counts[0]) : `${counts[0]}–${counts.at(-1)}`;
+}
+
+/** Arrow keys, Home and End move between the cells (one of them is in the Tab order at a time). */
+function moveInGrid(event) {
+  const cell = event.target.closest('button.heat');
+  if (!cell) return;
+  const rows = [...event.currentTarget.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('button.heat')]);
+  const i = rows.findIndex((r) => r.includes(cell));
+  const j = rows[i].indexOf(cell);
+  const moves = {
+    ArrowRight: [i, j + 1], ArrowLeft: [i, j - 1], ArrowDown: [i + 1, j], ArrowUp: [i - 1, j],
+    Home: event.ctrlKey ? [0, 0] : [i, 0], End: event.ctrlKey ? [rows.length - 1, rows[0].length - 1] : [i, rows[i].length - 1],
+  };
+  const to = moves[event.key];
+  if (!to) return;
+  event.preventDefault();
+  const [r, c] = [Math.max(0, Math.min(rows.length - 1, to[0])), Math.max(0, Math.min(rows[0].length - 1, to[1]))];
+  cell.tabIndex = -1;
+  rows[r][c].tabIndex = 0;
+  rows[r][c].focus();
+}
+
+async function openCell(municipality, concept) {
+  const box = $('#themes-passages');
+  for (const old of document.querySelectorAll('#themes-table button.heat[aria-pressed]')) old.removeAttribute('aria-pressed');
+  document.querySelector(`#themes-table button.heat[data-m="${CSS.escape(municipality)}"][data-concept="${CSS.escape(concept.id)}"]`)
+    ?.setAttribute('aria-pressed', 'true');
+  box.replaceChildren(el('p', { class: 'status' }, 'Hämtar styckena …'));
+  try {
+    const query = new URLSearchParams({ m: municipality, concept: concept.id });
+    const { body } = await api(`api/themes/passages?${query}`);
+    const n = body.passages.length;
+    const items = body.passages.map((p) =>
+      el(
+        'li',
+        {},
+        el('p', { class: 'snippet' }, safeMarked(p.html)),
+        el(
+          'p',
+          { class: 'source' },
+          'Källa: ',
+          paragraphLink(p),
+          el('span', { class: 'meta' }, ` · ${[...new Set(p.concepts.map((t) => t.label))].join(', ')}`),
+        ),
+      ),
+    );
+    box.replaceChildren(
+      el('h3', { id: 'themes-passages-title', tabindex: '-1' }, `${body.municipality} × ${body.concept.label}: ${n} ${n === 1 ? 'stycke' : 'stycken'}`),
+      n ? el('ul', { class: 'evidence', 'aria-labelledby': 'themes-passages-title' }, items) : el('p', {}, 'Kommunens egen text nämner inte begreppet.'),
+    );
+    box.dataset.cell = `${body.municipality}:${body.concept.id}`;
+  } catch (err) {
+    box.replaceChildren(el('p', { class: 'status error' }, errorText(err)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Network (graphology + sigma.js, vendored; loaded only when the view opens)
 
 // The view opens small (municipalities with twins/pioneers, and commitments); the other types are a click away.
-const network = { renderer: null, loading: null, hidden: new Set(['agency', 'programme', 'theme', 'organisation']) };
+const network = { renderer: null, loading: null, hidden: new Set(['agency', 'programme', 'concept', 'organisation']) };
 const shortLabel = (label) => (label.length > 40 ? `${label.slice(0, 38).trimEnd()} …` : label);
 const TYPE_NAMES = {
   municipality: 'kommuner',
   agency: 'myndigheter',
   programme: 'program',
   commitment: 'åtaganden',
-  theme: 'teman',
+  concept: 'begrepp',
   organisation: 'organisationer',
 };
 const RELATION_NAMES = {
   'twin-of': 'tvilling till',
   adopts: 'antar åtagande',
-  'works-on-theme': 'arbetar med tema',
+  'works-on': 'nämner i egen text',
+  'similar-to': 'liknar',
   'mentions-organisation': 'nämner',
   'party-to': 'part i',
 };
@@ -810,6 +964,10 @@ function init() {
     control.addEventListener('change', () => $('#q').value.trim() && submitSearch({ push: false }));
   }
   $('#compare-form').addEventListener('submit', submitCompare);
+  $('#themes-under').addEventListener('change', () => {
+    const under = $('#themes-under').value;
+    navigate(under ? `#/teman?${new URLSearchParams({ under })}` : '#/teman');
+  });
   $('#sparql-form').addEventListener('submit', runSparql);
   $('#sparql-example').addEventListener('change', () => chooseExample($('#sparql-example').value));
   $('#sparql-query').addEventListener('keydown', (event) => {
