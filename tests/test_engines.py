@@ -79,8 +79,13 @@ def _rdflib_value(term: Any) -> object:
     return _value(str(term), datatype)
 
 
-def test_there_are_fourteen_named_queries() -> None:
-    assert len(QUERIES) == 14  # goals (issue 25) beside the thirteen before
+# the seeds hold no pioneer's contract, so no twin pair has both sides: checked on the generated corpus below
+SEEDS_HAVE_NO_ROWS = {"twin-concepts"}
+
+
+def test_there_are_seventeen_named_queries() -> None:
+    # goals (issue 25) beside the thirteen before; concept-matrix, theme-headings and twin-concepts (issue 23)
+    assert len(QUERIES) == 17
 
 
 @pytest.mark.parametrize("name", QUERIES)
@@ -93,7 +98,7 @@ def test_named_query_rows_agree_on_rdflib_and_pyoxigraph(name: str, graphs: tupl
     variables = [v.value for v in solutions.variables]
     oxigraph_rows = [[_oxi_value(solution[v]) for v in variables] for solution in solutions]
     assert variables == result.variables
-    assert rdflib_rows, f"{name} returned no rows on the seeds"
+    assert rdflib_rows or name in SEEDS_HAVE_NO_ROWS, f"{name} returned no rows on the seeds"
     assert rdflib_rows == oxigraph_rows
 
 

@@ -72,7 +72,10 @@ def expected(served_build: Path) -> dict[str, Rows]:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = dict(zip(NAMES, pool.map(one, NAMES), strict=True))
-    assert all(answers.values()), f"a named query has no rows on the seeds: {answers}"
+    # twin-concepts: the seeds hold no pioneer's contract (its rows are checked in test_engines and test_store)
+    assert all(rows for name, rows in answers.items() if name != "twin-concepts"), (
+        f"a named query has no rows: {answers}"
+    )
     return answers
 
 

@@ -38,6 +38,10 @@ from klimatgraf.vocabulary import SparqlFormat
 
 GRAPH = remote.DEFAULT_GRAPH
 QUERIES = [q.name for q in list_queries()]
+# named queries the seeds give no rows: the seeds hold no pioneer's contract, so no twin pair has both
+# sides; these are compared on a generated corpus pushed to a graph of its own (`generated_pushed`)
+SEEDS_HAVE_NO_ROWS = {"twin-concepts"}
+GENERATED_GRAPH = "https://w3id.org/klimatgraf/graph-generated"
 PASSWORD_ENV = "KLIMATGRAF_TEST_STORE_PASSWORD"
 
 
@@ -163,6 +167,29 @@ def pushed(virtuoso: Virtuoso, seed_build: Path) -> subprocess.CompletedProcess[
     return run_cli(*args, "--user", "dba", "--password-env", PASSWORD_ENV, env=virtuoso.env())
 
 
+@pytest.fixture(scope="module")
+def generated_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus of 8 documents (bench/make_corpus.py), where twins and their pioneers both have one."""
+    import sys
+
+    from conftest import ROOT
+
+    data = tmp_path_factory.mktemp("generated") / "data"
+    made = subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), "8", str(data), "--seed", "1"],
+                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    build = data.parent / "build"
+    built = run_cli("build", "--no-index", "--data-dir", str(data), "--build-dir", str(build))
+    assert built.returncode == 0, built.stderr
+    return build
+
+
+@pytest.fixture(scope="module")
+def generated_pushed(virtuoso: Virtuoso, generated_build: Path) -> subprocess.CompletedProcess[str]:
+    args = ["push", "--endpoint", virtuoso.endpoint, "--build-dir", str(generated_build), "--graph", GENERATED_GRAPH]
+    return run_cli(*args, "--user", "dba", "--password-env", PASSWORD_ENV, env=virtuoso.env())
+
+
 def _count(virtuoso: Virtuoso, graph: str = GRAPH) -> int:
     return remote.count_triples(virtuoso.store(), graph)
 
@@ -258,19 +285,28 @@ def test_a_failed_upload_leaves_the_graph_untouched(
 
 @pytest.mark.parametrize("name", QUERIES)
 def test_named_query_gives_the_same_rows_on_the_store(
-    name: str, pushed: subprocess.CompletedProcess[str], virtuoso: Virtuoso, local_graph: Graph
-) -> None:
+    name: str, pushed: subprocess.CompletedProcess[str], virtuoso: Virtuoso, local_graph: Graph,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
     assert pushed.returncode == 0, pushed.stderr
-    remote_csv = run_cli("query", name, "--endpoint", virtuoso.endpoint, "--format", "csv")
+    graph, local_graph_used = GRAPH, local_graph
+    if name in SEEDS_HAVE_NO_ROWS:
+        generated = request.getfixturevalue("generated_pushed")
+        assert generated.returncode == 0, generated.stderr
+        graph = GENERATED_GRAPH
+        local_graph_used = Graph().parse(request.getfixturevalue("generated_build") / "graph.nt", format="nt")
+    remote_csv = run_cli("query", name, "--endpoint", virtuoso.endpoint, "--graph", graph, "--format", "csv")
     assert remote_csv.returncode == 0, remote_csv.stderr
-    local = run(local_graph, _text(name))
+    local = run(local_graph_used, _text(name))
     remote_variables, remote_rows = _rows(remote_csv.stdout)
     local_variables, local_rows = _rows(serialise_result(local, SparqlFormat.csv))
     assert remote_variables == local_variables
-    assert sum(local_rows.values()) > 0, f"{name} gives no rows on the seeds"
+    assert sum(local_rows.values()) > 0, (
+        f"{name} gives no rows on the {'generated corpus' if graph != GRAPH else 'seeds'}"
+    )
     assert remote_rows == local_rows
     # the typed JSON path too: plain Python values as the table output shows them
-    remote_result = remote.query(virtuoso.store(), _text(name), GRAPH)
+    remote_result = remote.query(virtuoso.store(), _text(name), graph)
     assert _multiset(remote_result.plain_rows()) == _multiset(local.plain_rows())
 
 
