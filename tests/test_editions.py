@@ -129,6 +129,39 @@ def test_diff_of_two_invented_editions(editions_build: tuple[Path, Path]) -> Non
     assert "Järfälla 2022 (2022-12-02) → 2024 (2024-12-03)" in err
 
 
+def test_diff_names_the_concepts_an_edition_added_or_dropped_with_their_passages(
+    editions_build: tuple[Path, Path],
+) -> None:
+    """Issue 23: what the own text names, edition against edition, from the graph's concept tags; the broadest
+    concept of a change is the row, the narrower ones that came with it are named in it."""
+    import re
+
+    from klimatgraf.topics import matrix, read_profiles
+
+    code, out, _ = cli(editions_build, "diff", "Järfälla", "--format", "json")
+    assert code == 0
+    concepts = [c for c in json.loads(out)["changes"] if c["category"] == "concept"]
+    assert {c["change"] for c in concepts} == {"added", "removed"}
+    # the truth: the matrix of every level of each edition, read from topics.json
+    profiles = read_profiles(editions_build[1])
+    names: dict[str, set[str]] = {}
+    for edition in ("2022", "2024"):
+        names[edition] = set()
+        for level in (1, 2, 3):
+            (row,) = [r for r in matrix(profiles, edition=edition, level=level).rows if r.municipality == "Järfälla"]
+            names[edition] |= {profiles.hierarchy[c].label for c, pids in row.cells.items() if pids}
+    shown = {c["change"]: set() for c in concepts}
+    for c in concepts:
+        head, narrower = re.fullmatch(r"(.+?)(?: \((.+)\))?", c["item"]).groups()  # type: ignore[union-attr]
+        shown[c["change"]] |= {head, *(narrower.split(", ") if narrower else ())}
+        side, other = ("to", "from") if c["change"] == "added" else ("from", "to")
+        assert c[f"{side}_passages"] and c[f"{side}_paragraph"] == c[f"{side}_passages"][0]
+        assert c[f"{other}_paragraph"] is None and c[f"{other}_passages"] == []
+        assert c[f"{side}"] == f"{len(c[side + '_passages'])} stycke{'n' if len(c[side + '_passages']) != 1 else ''}"
+    assert shown["added"] == names["2024"] - names["2022"]
+    assert shown["removed"] == names["2022"] - names["2024"]
+
+
 def test_diff_of_a_seed_municipality_against_its_older_edition(editions_build: tuple[Path, Path]) -> None:
     code, out, _ = cli(editions_build, "diff", "Skellefteå", "--format", "json")
     assert code == 0

@@ -310,3 +310,43 @@ def test_a_damaged_topics_file_is_one_line_and_a_build_without_one_reads_the_gra
     (build / "build.json").write_text(json.dumps(manifest), encoding="utf-8")
     (build / "topics.json").unlink()
     assert as_json(build) == expected
+
+
+# ----------------------------------------------------------------------------- twins by topic
+
+
+@pytest.fixture(scope="module")
+def generated_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus of 8 documents (bench/make_corpus.py): twins whose pioneers have a contract too
+    (the seeds have none: their pioneers' contracts are not among them)."""
+    data = tmp_path_factory.mktemp("topics-generated") / "data"
+    made = subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), "8", str(data), "--seed", "1"],
+                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    build = data.parent / "build"
+    built = run_cli("build", "--no-index", "--data-dir", str(data), "--build-dir", str(build))
+    assert built.returncode == 0, built.stderr
+    return build
+
+
+def test_twin_concepts_lists_what_one_side_of_a_pair_names_and_the_other_does_not(generated_build: Path) -> None:
+    """The named query against the matrix of every level: for each twin–pioneer pair with two contracts,
+    the concepts (any level) under which one side has own passages and the other none."""
+    graph = Graph().parse(generated_build / "graph.nt", format="nt")
+    rows = run(graph, named_query("twin-concepts").text).plain_rows()
+    pairs = {(r["twin"], r["pioneer"]) for r in run(graph, named_query("twins").text).plain_rows()}
+    profiles = read_profiles(generated_build)
+    counts: dict[str, dict[str, int]] = {}
+    for level in range(1, profiles.hierarchy.depth + 1):
+        for row in matrix(profiles, level=level).rows:
+            counts.setdefault(row.municipality, {}).update({c: len(p) for c, p in row.cells.items()})
+    expected = set()
+    for twin, pioneer in pairs:
+        if twin not in counts or pioneer not in counts:
+            continue
+        for a, b, relation in ((twin, pioneer, "pioneer"), (pioneer, twin, "twin")):
+            for concept, n in counts[a].items():
+                if not counts[b].get(concept):
+                    expected.add((a, b, relation, profiles.hierarchy[concept].label, n))
+    found = {(r["municipality"], r["partner"], r["relation"], r["concept"], int(r["passages"])) for r in rows}
+    assert expected and found == expected
