@@ -60,6 +60,7 @@ class Service:
     max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS
     sparql_queue: FairQueue | None = None
     health: dict[str, Any] = field(default_factory=dict)  # /healthz, computed at start
+    graph_reader: Any = None  # retrieval.graphpath.GraphReader: relation questions answered from the graph
     _pools: dict[str, ThreadPoolExecutor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -194,10 +195,22 @@ def load_service(
         ),
     )
     service.network = _network_json(graph)
+    service.graph_reader = _graph_reader(build_dir, service.gazetteer)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
+
+
+def _graph_reader(build_dir: Path, gazetteer: Any) -> Any:
+    """Relation questions (issue 26) are answered on oxigraph's on-disk copy of the graph (ms to open,
+    fast to query, read-only); its names are read now, not on the first question."""
+    from ..retrieval.graphpath import GraphReader
+    from ..sparql import open_engine
+
+    reader = GraphReader(open_engine(build_dir), gazetteer)
+    reader.names  # noqa: B018 - read at start
+    return reader
 
 
 def _search_model(model_id: str, workers: int) -> Any:
