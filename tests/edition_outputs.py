@@ -83,18 +83,36 @@ def _call(function: Callable[[], Any], files: Callable[[], bytes] | None = None)
 
 @contextlib.contextmanager
 def one_parse() -> Any:
-    """`sparql.load_graph` parses the build once for the whole matrix (the rdflib paths read the same
-    file hundreds of times; each parse gives an equal graph, and no reader changes it)."""
+    """The rdflib paths read the same file, parse the same query texts and copy the same editions
+    hundreds of times in the matrix: `sparql.load_graph`, `sparql_guard.check` and
+    `editions.restrict` are memoised meanwhile. Each is a pure function of its arguments (no reader
+    changes a graph or a prepared query), so every output is the one an uncached run prints."""
     import functools
 
-    from klimatgraf import sparql
+    from klimatgraf import editions, sparql, sparql_guard
 
-    original = sparql.load_graph
-    sparql.load_graph = functools.cache(original)  # type: ignore[assignment]
+    copies: dict[tuple[int, tuple[str, ...]], Any] = {}
+    restrict = editions.restrict
+
+    def restrict_once(graph: Any, keep: Any) -> Any:
+        key = (id(graph), tuple(keep))
+        if key not in copies:
+            copies[key] = restrict(graph, keep)
+        return copies[key]
+
+    patches = {
+        (sparql, "load_graph"): functools.cache(sparql.load_graph),
+        (sparql_guard, "check"): functools.cache(sparql_guard.check),
+        (editions, "restrict"): restrict_once,
+    }
+    originals = {target: getattr(*target) for target in patches}
+    for (module, name), replacement in patches.items():
+        setattr(module, name, replacement)
     try:
         yield
     finally:
-        sparql.load_graph = original  # type: ignore[assignment]
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
 
 
 def outputs(data: Path, build_dir: Path, work: Path) -> dict[str, dict[str, Any]]:

@@ -22,17 +22,24 @@ SparqlFormatOpt = Annotated[SparqlFormat, typer.Option("--format", "-f", help="W
 
 
 def _run_local(
-    build_dir: Path | None, engine: Engine | None, text: str, allow_service: bool, *, edition: str | None = None
+    build_dir: Path | None,
+    engine: Engine | None,
+    text: str,
+    allow_service: bool,
+    *,
+    edition: str | None = None,
+    trusted: bool = False,
 ) -> Any:
     """Run `text` on the local build (for a named query: on the chosen editions, see `edition_engine`);
-    a refused SERVICE names the flag that allows it (see sparql_guard)."""
+    a refused SERVICE names the flag that allows it (see sparql_guard). `trusted`: one of klimatgraf's
+    own queries (sparql.Engine)."""
     from ..sparql_guard import SERVICE_CLI_HINT, SERVICE_REFUSED
 
     source = (
         edition_engine("query", build_dir, engine, edition) if edition is not None else local_engine(build_dir, engine)
     )
     try:
-        return source.run(text, allow_service=allow_service)
+        return source.run(text, allow_service=allow_service, trusted=trusted)
     except QueryError as exc:
         if str(exc) == SERVICE_REFUSED:
             raise QueryError(SERVICE_REFUSED + SERVICE_CLI_HINT) from None
@@ -168,7 +175,10 @@ def query(
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    _print_result(_run_local(build_dir, engine, named.text, allow_service, edition=edition or "latest"), fmt)
+    result = _run_local(
+        build_dir, engine, named.text, allow_service, edition=edition or "latest", trusted=named.trusted
+    )
+    _print_result(result, fmt)
 
 
 def push(

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, QueryError
 
 if TYPE_CHECKING:
-    from rdflib import Graph
-
     from ..compare import Comparison
     from ..reference import Gazetteer
-    from ..sparql import Result
+    from ..sparql import Engine, Result
 
 
 @dataclass
@@ -64,19 +62,18 @@ class FixedAnswers:
         return value
 
 
-def compute(graph: Graph, queries: dict[str, str], gazetteer: Gazetteer) -> FixedAnswers:
+def compute(source: Engine, queries: dict[str, str], gazetteer: Gazetteer) -> FixedAnswers:
     """Run the comparison and every named query once (in the server process, before it serves)."""
     from ..compare import compare
-    from ..sparql import run
 
     try:
-        comparison, comparison_error = compare(graph, None, gazetteer), None
+        comparison, comparison_error = compare(source, None, gazetteer), None
     except (InputError, QueryError) as exc:
         comparison, comparison_error = None, str(exc)
     results: dict[str, Result | str] = {}
     for name, text in queries.items():
         try:
-            results[name] = run(graph, text)
+            results[name] = source.run(text)
         except QueryError as exc:
             results[name] = str(exc)
     return FixedAnswers(comparison, comparison_error, results)

@@ -1,7 +1,10 @@
-"""What the server loads once at start: the graph (`sparql.load_graph`), the search index (the
-e5 model warms in a background thread, so the server answers at once and the first search
-does not pay for the model), build.json, the named queries, the network and the answers
-computed at start (cache.py). Nothing is written to disk; everything is read-only afterwards.
+"""What the server loads once at start: the graph (`sparql.read_graph`, for the SPARQL endpoint's
+query children), oxigraph's on-disk stores of the whole graph and of the latest editions (the
+answers computed at start — compare, the named queries, cache.py — and the network come from
+them, issue 27: no copy of the graph is made), the search index (the e5 model warms in a
+background thread, so the server answers at once and the first search does not pay for the
+model), build.json and the named queries. Nothing is written to disk; everything is read-only
+afterwards.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from ..search import Searcher
+    from ..sparql import Engine
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Service:
     gazetteer: Any
     network: dict[str, Any] = field(default_factory=dict)
     fixed: Any = None  # cache.FixedAnswers: compare and the named queries, computed at start
+    latest: Any = None  # sparql.Engine over the latest editions (oxigraph); None: restrict `graph` (rdflib)
     warmed: threading.Event = field(default_factory=threading.Event)
     # one search at a time: the searcher's query-vector cache and the model are not shared between threads
     search_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,7 +72,7 @@ def load_service(
     """Read the build (graph, index, build.json) and the named queries; any problem is one line."""
     from ..corpus import load_gazetteer
     from ..search import Searcher
-    from ..sparql import list_queries, read_graph
+    from ..sparql import list_queries
 
     if timeout <= 0:
         raise InputError(f"--timeout must be positive, not {timeout:g}")
@@ -86,8 +91,8 @@ def load_service(
     def searcher_of(index_dir: Path) -> Searcher:  # the model warms in a thread meanwhile
         return Searcher(index_dir, max_query_chars=max_query_chars)
 
-    snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searcher_of)
-    graph, searcher = snap.graph, snap.index
+    snap = open_snapshot(build_dir, load_graph=_graph_and_stores, load_index=searcher_of)
+    (graph, whole, latest), searcher = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -101,8 +106,9 @@ def load_service(
         paragraphs=_paragraphs(graph),
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data_dir),
+        latest=latest,
     )
-    service.network = _network_json(graph)
+    service.network = _network_json(whole)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
@@ -111,12 +117,31 @@ def load_service(
 
 def fixed_answers(service: Service) -> Any:
     """Compare and the named queries, answered once at start (cache.py) over the latest edition of
-    each municipality, as the CLI reads them (issue 14)."""
+    each municipality, as the CLI reads them (issue 14): from `service.latest` (oxigraph, issue 27),
+    or a copy of `service.graph` without the earlier editions where the service has no such store."""
     from ..editions import latest_graph
+    from ..sparql import RdflibEngine
     from . import cache
 
     queries = {n: q["query"] for n, q in service.queries.items()}
-    return cache.compute(latest_graph(service.graph), queries, service.gazetteer)
+    source = service.latest if service.latest is not None else RdflibEngine(latest_graph(service.graph))
+    return cache.compute(source, queries, service.gazetteer)
+
+
+def _graph_and_stores(build_dir: Path) -> tuple[Graph, Engine, Engine]:
+    """Inside the snapshot's one reader scope: the rdflib graph (parsed; the query children's), and
+    oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
+    the CLI's default edition reads), both on disk, opened in milliseconds."""
+    from ..editions import open_edition
+    from ..errors import InputError
+    from ..sparql import open_engine, read_graph
+
+    whole = open_engine(build_dir, "oxigraph")
+    try:
+        latest, _ = open_edition(build_dir, "oxigraph", "latest")
+    except InputError:  # a graph without documents: nothing to leave out
+        latest = whole
+    return read_graph(build_dir), whole, latest
 
 
 def _prime(graph: Graph) -> None:
@@ -179,10 +204,10 @@ def _paragraphs(graph: Graph) -> dict[str, list[dict[str, Any]]]:
     return {doc_id: [p for _, p in sorted(items, key=lambda t: t[0])] for doc_id, items in by_doc.items()}
 
 
-def _network_json(graph: Graph) -> dict[str, Any]:
+def _network_json(source: Graph | Engine) -> dict[str, Any]:
     from ..export import COLOURS, _size, network
 
-    net = network(graph)
+    net = network(source)
     degree = net.degree()
     return {
         "nodes": [

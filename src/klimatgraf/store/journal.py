@@ -73,7 +73,7 @@ def _plain_name(name: object) -> str:
 
 
 # What builds leave behind when killed: staged artefacts, the swapped-out index, cache temp files.
-_STALE = (".graph.ttl.*.tmp", ".graph.nt.*.tmp", f".{BUILD_MANIFEST}.*.tmp", f".{JOURNAL}.*.tmp", ".index.*.tmp",
+_STALE = (".graph.ttl.*.tmp", ".graph.nt.*.tmp", ".graph-latest.nt.*.tmp", f".{BUILD_MANIFEST}.*.tmp", f".{JOURNAL}.*.tmp", ".index.*.tmp",
           ".index.old", ".index-old.*.tmp", "cache/embeddings/*/.*.tmp")  # fmt: skip
 
 
