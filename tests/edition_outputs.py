@@ -65,6 +65,7 @@ def build(data: Path, build_dir: Path) -> None:
 
 def _call(function: Callable[[], Any], files: Callable[[], bytes] | None = None) -> dict[str, Any]:
     """Exit code, stdout and stderr of one command function, as `klimatgraf.cli.main` would leave them."""
+    from klimatgraf.cli.common import READ_ONLY
     from klimatgraf.errors import KlimatgrafError
 
     out, err = io.StringIO(), io.StringIO()
@@ -77,6 +78,8 @@ def _call(function: Callable[[], Any], files: Callable[[], bytes] | None = None)
         except KlimatgrafError as exc:
             err.write(f"klimatgraf: error: {exc}\n")
             code = exc.exit_code
+        finally:
+            READ_ONLY.clear()  # the mark a command sets for `main`'s fast exit: no `main` runs here
     stdout = out.getvalue().encode("utf-8") + (files() if files is not None and code == 0 else b"")
     return {"code": code, "stdout": stdout, "stderr": err.getvalue()}
 

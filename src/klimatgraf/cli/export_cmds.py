@@ -10,7 +10,7 @@ import typer
 
 from ..errors import InputError
 from ..vocabulary import RdfFormat
-from .common import BuildDir, build_dir_of, err
+from .common import BuildDir, build_dir_of, err, read_only_command
 
 export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
 
@@ -26,6 +26,7 @@ def export_rdf(
 
     if output is not None and not output.parent.is_dir():
         raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    read_only_command()
     data, triples = _rdf(build_dir_of(build_dir), fmt)
     if output is None:
         binary = getattr(sys.stdout, "buffer", None)  # none where stdout is captured as text
@@ -89,6 +90,7 @@ def _export_network(build_dir: Path | None, output: Path | None, default_name: s
                     exclude: list[str] | None, serialise: Any) -> None:  # fmt: skip
     """Shared by the GEXF and GraphML exports: read the network, write one file atomically."""
     target = output or build_dir_of(build_dir) / default_name
+    read_only_command()
     net = _network(build_dir, include, exclude)
     _write_bytes(serialise(net), target)
     err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
@@ -121,6 +123,7 @@ def export_csv(
     """Write nodes.csv and edges.csv (Gephi's spreadsheet import format) into a directory."""
     from ..export import write_csv
 
+    read_only_command()
     net = _network(build_dir, include, exclude)
     nodes, edges = write_csv(net, output or build_dir_of(build_dir) / "network")
     err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")

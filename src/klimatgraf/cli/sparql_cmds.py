@@ -12,7 +12,7 @@ import typer
 from ..errors import InputError, QueryError
 from ..output import Format, render
 from ..vocabulary import Engine, RdfFormat, SparqlFormat
-from .common import BuildDir, EditionOpt, EngineOpt, build_dir_of, edition_engine, err, local_engine
+from .common import BuildDir, EditionOpt, EngineOpt, build_dir_of, edition_engine, err, local_engine, read_only_command
 
 AllowServiceOpt = Annotated[
     bool,
@@ -139,6 +139,7 @@ def sparql(
     """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
     from ..sparql import resolve_query_text
 
+    read_only_command()
     text = resolve_query_text(query)
     _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
@@ -170,6 +171,7 @@ def query(
         render(rows, ["name", "description"], Format(fmt.value), sys.stdout)
         return
     named = named_query(name)
+    read_only_command()
     _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
