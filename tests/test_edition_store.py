@@ -362,3 +362,41 @@ def test_a_failing_query_leaves_no_oxigraph_object_for_another_thread(build: tup
         gc.garbage.clear()
         gc.enable()
     assert left == []
+
+
+# ----------------------------------------------------------------------------- half-made stores
+
+
+def test_a_build_removes_half_made_stores_of_killed_processes(build: tuple[Path, Path], tmp_path: Path) -> None:
+    """The CLI's build makes the stores after its commit; killed then, it leaves a temporary
+    directory in .oxigraph/, which the next build's recovery removes (no stray .tmp is left)."""
+    build_dir = _copy(build, tmp_path)
+    stale = build_dir / OXIGRAPH_DIR / ".graph.nt-1-2-3.0123456789ab.tmp"
+    stale.mkdir(parents=True)
+    (stale / "000004.log").write_bytes(b"half")
+    result = run_cli("build", "--no-index", "--data-dir", str(build[0]), "--build-dir", str(build_dir))
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists()
+    assert [p.name for p in build_dir.rglob("*") if p.name.endswith(".tmp")] == []
+    assert {p.name.rsplit("-", 3)[0] for p in (build_dir / OXIGRAPH_DIR).iterdir()} == {GRAPH_NT, GRAPH_LATEST_NT}
+
+
+def test_a_reader_whose_half_made_store_is_removed_loads_the_graph_into_memory(
+    build: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_dir = _copy(build, tmp_path)
+    real = sparql._bulk_load
+    calls: list[Path] = []
+
+    def removed_meanwhile(store: Any, path: Path, fmt: Any) -> None:
+        calls.append(path)
+        if len(calls) == 1:  # the first load goes into the staging directory: a recovery removes it
+            (staging,) = (build_dir / OXIGRAPH_DIR).glob(".*.tmp")
+            shutil.rmtree(staging)
+            raise BuildCorruptError("gone")
+        real(store, path, fmt)
+
+    monkeypatch.setattr(sparql, "_bulk_load", removed_meanwhile)
+    engine = sparql.open_engine(build_dir, "oxigraph")
+    assert len(calls) == 2 and engine.run("ASK { ?s ?p ?o }").boolean is True
+    assert list((build_dir / OXIGRAPH_DIR).iterdir()) == []

@@ -367,9 +367,14 @@ def _persistent_store(build_dir: Path, path: Path, fmt: Any, check: Any) -> Any 
     except OSError:
         return None
     try:
-        store = pyoxigraph.Store(str(tmp))
-        _bulk_load(store, path, fmt)
-        store.flush()
+        try:
+            store = pyoxigraph.Store(str(tmp))
+            _bulk_load(store, path, fmt)
+            store.flush()
+        except (OSError, BuildCorruptError):
+            if tmp.is_dir():
+                raise
+            return None  # a build's recovery removed the half-made copy (store.recover): load into memory
         del store  # closes the database before it moves
         with contextlib.suppress(OSError):  # another process made the same copy first: use theirs
             tmp.rename(target)
