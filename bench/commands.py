@@ -164,23 +164,52 @@ def editions_of(build_dir: Path) -> tuple[str, str]:
     return town, year
 
 
-def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None) -> dict[str, Any]:
+def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None, phase: str) -> dict[str, Any]:
+    """`phase`: "graph" (the graph-only build and every command that reads only the graph), "index"
+    (the build with the index, `search` and `serve`) or "all"."""
     data, graph, full = work / "data", work / "graph-only", work / "full"
     if not (data / "contracts").is_dir():
         make_corpus(n, data, seed=seed, data_dir=ROOT / "data")
     results: dict[str, Any] = {}
-    shutil.rmtree(graph, ignore_errors=True)
     d = ["--data-dir", str(data)]
-    print("build --no-index …", file=sys.stderr, flush=True)
-    results["build --no-index (graph only)"] = measure_once([KG, "build", "--no-index", *d, "--build-dir", str(graph)])
-    cache = full / "cache"
-    if cache_from is not None and (cache_from / "cache").is_dir() and not cache.is_dir():
-        shutil.copytree(cache_from / "cache", cache)
-    print("build (index) …", file=sys.stderr, flush=True)
-    results["build (graph + index, embedding cache warm)"] = measure_once([KG, "build", *d, "--build-dir", str(full)])
+    if phase in ("graph", "all"):
+        shutil.rmtree(graph, ignore_errors=True)
+        print("build --no-index …", file=sys.stderr, flush=True)
+        results["build --no-index (graph only)"] = measure_once(
+            [KG, "build", "--no-index", *d, "--build-dir", str(graph)]
+        )
+        results.update(graph_commands(data, graph, rounds))
+    if phase in ("index", "all"):
+        cache = full / "cache"
+        if cache_from is not None and (cache_from / "cache").is_dir() and not cache.is_dir():
+            shutil.copytree(cache_from / "cache", cache)
+        print("build (index) …", file=sys.stderr, flush=True)
+        results["build (graph + index, embedding cache warm)"] = measure_once(
+            [KG, "build", *d, "--build-dir", str(full)]
+        )
+        label = f'search "{QUESTION}"'
+        print(f"{label} …", file=sys.stderr, flush=True)
+        results[label] = measure([KG, "search", QUESTION, "-f", "json", "--build-dir", str(full)], rounds)
+        print("serve …", file=sys.stderr, flush=True)
+        results.update(measure_serve(full, data, rounds))
+    manifest = json.loads(((graph if phase != "index" else full) / "build.json").read_text(encoding="utf-8"))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "commit": commit.stdout.strip(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "corpus": f"make_corpus.py {n} --seed {seed}: {manifest['documents']} documents, {manifest['triples']} triples",
+        "results": results,
+    }
+
+
+def graph_commands(data: Path, graph: Path, rounds: int) -> dict[str, Any]:
+    """Every command that reads the graph only, on a graph-only build."""
+    d = ["--data-dir", str(data)]
     town, year = editions_of(graph)
     g = ["--build-dir", str(graph)]
     out = Path(tempfile.mkdtemp(prefix="kg-commands-"))
+    results: dict[str, Any] = {}
     commands: list[tuple[str, list[str], tuple[int, ...], int]] = [
         ("query municipalities", ["query", "municipalities", "-f", "json", *g], (0,), rounds),
         ("query twins", ["query", "twins", "-f", "json", *g], (0,), rounds),
@@ -202,23 +231,12 @@ def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None) -
         ("export rdf -f nt", ["export", "rdf", "-f", "nt", "-o", str(out / "g.nt"), *g], (0,), rounds),
         ("export rdf (Turtle)", ["export", "rdf", "-o", str(out / "g.ttl"), *g], (0,), 1),
         ("validate (SHACL)", ["validate", "-f", "json", *g], (0, 1), 0),
-        (f'search "{QUESTION}"', ["search", QUESTION, "-f", "json", "--build-dir", str(full)], (0,), rounds),
     ]  # fmt: skip
     for label, args, ok, times in commands:
         print(f"{label} …", file=sys.stderr, flush=True)
         results[label] = measure([KG, *args], times, ok) if times else measure_once([KG, *args], ok)
     shutil.rmtree(out, ignore_errors=True)
-    print("serve …", file=sys.stderr, flush=True)
-    results.update(measure_serve(full, data, rounds))
-    manifest = json.loads((graph / "build.json").read_text(encoding="utf-8"))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    return {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "commit": commit.stdout.strip(),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "corpus": f"make_corpus.py {n} --seed {seed}: {manifest['documents']} documents, {manifest['triples']} triples",
-        "results": results,
-    }
+    return results
 
 
 def table(runs: list[dict[str, Any]]) -> str:
@@ -251,15 +269,24 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="Write the results as JSON here.")
     parser.add_argument("--label", help="Name of this run in the table (default: the commit).")
     parser.add_argument("--table", type=Path, nargs="+", help="Print saved runs side by side; measure nothing.")
+    parser.add_argument(
+        "--phase", choices=["graph", "index", "all"], default="all",
+        help="graph: the graph-only commands; index: the build with the index, search and serve "
+        "(with --save, added to what FILE holds).",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.table:
         runs = [json.loads(p.read_text(encoding="utf-8")) for p in args.table]
     else:
         work = args.work / f"n{args.n}" / "commands"
         cache_from = args.cache_from or args.work / f"n{args.n}" / "build"
-        result = bench(args.n, args.seed, work, args.rounds, cache_from)
+        result = bench(args.n, args.seed, work, args.rounds, cache_from, args.phase)
         if args.label:
             result["label"] = args.label
+        if args.save and args.save.is_file() and args.phase != "all":
+            earlier = json.loads(args.save.read_text(encoding="utf-8"))
+            result["results"] = {**earlier["results"], **result["results"]}
+            result["date"] = f"{earlier['date']} – {result['date']}"
         if args.save:
             args.save.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
         runs = [result]
