@@ -165,8 +165,9 @@ def editions_of(build_dir: Path) -> tuple[str, str]:
 
 
 def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None, phase: str) -> dict[str, Any]:
-    """`phase`: "graph" (the graph-only build and every command that reads only the graph), "index"
-    (the build with the index, `search` and `serve`) or "all"."""
+    """`phase`: "graph" (the graph-only build and every command that reads only the graph),
+    "commands" (those commands again, on the graph-only build already made), "index" (the build
+    with the index, `search` and `serve`) or "all"."""
     data, graph, full = work / "data", work / "graph-only", work / "full"
     if not (data / "contracts").is_dir():
         make_corpus(n, data, seed=seed, data_dir=ROOT / "data")
@@ -178,6 +179,7 @@ def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None, p
         results["build --no-index (graph only)"] = measure_once(
             [KG, "build", "--no-index", *d, "--build-dir", str(graph)]
         )
+    if phase in ("graph", "commands", "all"):
         results.update(graph_commands(data, graph, rounds))
     if phase in ("index", "all"):
         cache = full / "cache"
@@ -192,7 +194,7 @@ def bench(n: int, seed: int, work: Path, rounds: int, cache_from: Path | None, p
         results[label] = measure([KG, "search", QUESTION, "-f", "json", "--build-dir", str(full)], rounds)
         print("serve …", file=sys.stderr, flush=True)
         results.update(measure_serve(full, data, rounds))
-    manifest = json.loads(((graph if phase != "index" else full) / "build.json").read_text(encoding="utf-8"))
+    manifest = json.loads(((full if phase == "index" else graph) / "build.json").read_text(encoding="utf-8"))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -270,9 +272,9 @@ def main() -> None:
     parser.add_argument("--label", help="Name of this run in the table (default: the commit).")
     parser.add_argument("--table", type=Path, nargs="+", help="Print saved runs side by side; measure nothing.")
     parser.add_argument(
-        "--phase", choices=["graph", "index", "all"], default="all",
-        help="graph: the graph-only commands; index: the build with the index, search and serve "
-        "(with --save, added to what FILE holds).",
+        "--phase", choices=["graph", "commands", "index", "all"], default="all",
+        help="graph: the graph-only build and commands; commands: the commands again on that build; "
+        "index: the build with the index, search and serve (with --save, added to what FILE holds).",
     )  # fmt: skip
     args = parser.parse_args()
     if args.table:

@@ -8,6 +8,7 @@ through it, not through this module.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 from collections.abc import Callable
@@ -71,6 +72,7 @@ def build(
         triples = len(graph)
         staged = _stage_graph(graph, build_dir)
         del graph  # written; the latest editions are read back from graph.nt into oxigraph, not kept twice
+        gc.collect()  # rdflib's graph holds reference cycles: free it before oxigraph's store is made
         try:
             report("selecting the latest editions", 0, 0)
             staged.extend(_stage_latest(staged, build_dir))
