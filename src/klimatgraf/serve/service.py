@@ -1,7 +1,10 @@
-"""What the server loads once at start: the graph (`sparql.load_graph`), the search index (the
-e5 model warms in a background thread, so the server answers at once and the first search
-does not pay for the model), build.json, the named queries, the network and the answers
-computed at start (cache.py). Nothing is written to disk; everything is read-only afterwards.
+"""What the server loads once at start: the graph (`sparql.read_graph`, for the SPARQL endpoint's
+query children), oxigraph's on-disk stores of the whole graph and of the latest editions (the
+answers computed at start — compare, the named queries, cache.py — and the network come from
+them, issue 27: no copy of the graph is made), the search index (the e5 model warms in a
+background thread, so the server answers at once and the first search does not pay for the
+model), build.json and the named queries. Nothing is written to disk; everything is read-only
+afterwards.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from ..retrieval import Searcher
+    from ..sparql import Engine
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Service:
     gazetteer: Any
     network: dict[str, Any] = field(default_factory=dict)
     fixed: Any = None  # cache.FixedAnswers: compare and the named queries, computed at start
+    latest: Any = None  # sparql.Engine over the latest editions (oxigraph); None: restrict `graph` (rdflib)
     warmed: threading.Event = field(default_factory=threading.Event)
     # searches (issue 24): `searchers` run at once, each its own Searcher (its own caches and model
     # handle, none shared between threads); `searcher` is the first, for what is read at start
@@ -140,7 +145,7 @@ def load_service(
     from ..corpus import load_gazetteer
     from ..index import read_manifest
     from ..retrieval import Searcher
-    from ..sparql import list_queries, read_graph
+    from ..sparql import list_queries
 
     for flag, seconds in (("--timeout", timeout), ("--search-timeout", search_timeout)):
         if seconds <= 0:
@@ -170,8 +175,8 @@ def load_service(
             for _ in range(search_workers)
         ]
 
-    snap = open_snapshot(build_dir, load_graph=read_graph, load_index=searchers_of)
-    graph, searchers = snap.graph, snap.index
+    snap = open_snapshot(build_dir, load_graph=_graph_and_stores, load_index=searchers_of)
+    (graph, whole, latest), searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -193,22 +198,22 @@ def load_service(
         sparql_queue=FairQueue(
             "SPARQL queries", runner.slots, max_client_queries, queue_length, "--max-client-queries"
         ),
+        latest=latest,
     )
-    service.network = _network_json(graph)
-    service.graph_reader = _graph_reader(build_dir, service.gazetteer)
+    service.network = _network_json(whole)
+    service.graph_reader = _graph_reader(whole, service.gazetteer)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
 
 
-def _graph_reader(build_dir: Path, gazetteer: Any) -> Any:
-    """Relation questions (issue 26) are answered on oxigraph's on-disk copy of the graph (ms to open,
-    fast to query, read-only); its names are read now, not on the first question."""
+def _graph_reader(engine: Any, gazetteer: Any) -> Any:
+    """Relation questions (issue 26) are answered on the whole graph's oxigraph store (every edition:
+    a question may name one); its names are read now, not on the first question."""
     from ..retrieval.graphpath import GraphReader
-    from ..sparql import open_engine
 
-    reader = GraphReader(open_engine(build_dir), gazetteer)
+    reader = GraphReader(engine, gazetteer)
     reader.names  # noqa: B018 - read at start
     return reader
 
@@ -227,12 +232,32 @@ def _search_model(model_id: str, workers: int) -> Any:
 
 def fixed_answers(service: Service) -> Any:
     """Compare and the named queries, answered once at start (cache.py) over the latest edition of
-    each municipality, as the CLI reads them (issue 14)."""
+    each municipality, as the CLI reads them (issue 14): from `service.latest` (oxigraph, issue 27),
+    or a copy of `service.graph` without the earlier editions where the service has no such store."""
     from ..editions import latest_graph
+    from ..sparql import RdflibEngine, list_queries
     from . import cache
 
     queries = {n: q["query"] for n, q in service.queries.items()}
-    return cache.compute(latest_graph(service.graph), queries, service.gazetteer)
+    shipped = {q.name for q in list_queries() if q.trusted and queries.get(q.name) == q.text}
+    source = service.latest if service.latest is not None else RdflibEngine(latest_graph(service.graph))
+    return cache.compute(source, queries, service.gazetteer, shipped)
+
+
+def _graph_and_stores(build_dir: Path) -> tuple[Graph, Engine, Engine]:
+    """Inside the snapshot's one reader scope: the rdflib graph (parsed; the query children's), and
+    oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
+    the CLI's default edition reads), both on disk, opened in milliseconds."""
+    from ..editions import open_edition
+    from ..errors import InputError
+    from ..sparql import open_engine, read_graph
+
+    whole = open_engine(build_dir, "oxigraph")
+    try:
+        latest, _ = open_edition(build_dir, "oxigraph", "latest")
+    except InputError:  # a graph without documents: nothing to leave out
+        latest = whole
+    return read_graph(build_dir), whole, latest
 
 
 def _prime(graph: Graph) -> None:
@@ -299,10 +324,10 @@ def _paragraphs(graph: Graph) -> dict[str, list[dict[str, Any]]]:
     return {doc_id: [p for _, p in sorted(items, key=lambda t: t[0])] for doc_id, items in by_doc.items()}
 
 
-def _network_json(graph: Graph) -> dict[str, Any]:
+def _network_json(source: Graph | Engine) -> dict[str, Any]:
     from ..export import COLOURS, _size, network
 
-    net = network(graph)
+    net = network(source)
     degree = net.degree()
     return {
         "nodes": [
