@@ -77,12 +77,16 @@ screenshots: install
 	$(KG) build
 	$(BIN)/python tests/test_browser.py --build-dir build --out docs
 
-# Seeds (bench/run.py), then generated corpora of BENCH_N documents (bench/scale.py, bench/make_corpus.py).
+# Seeds (bench/run.py), then generated corpora of BENCH_N documents (bench/scale.py, bench/make_corpus.py),
+# then every one-shot command, each a cold process, at BENCH_COMMANDS_N documents (bench/commands.py; its
+# index build starts from the embedding cache of scale.py's build of the same N).
 # Slow (the N=300 index embeds thousands of passages); never part of `make test`.
 BENCH_N ?= 5 50 300
+BENCH_COMMANDS_N ?= 300
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scale.py --n $(BENCH_N)
+	$(BIN)/python bench/commands.py --n $(BENCH_COMMANDS_N)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@ functions and `if TYPE_CHECKING:` too), relative or absolute. Layers, lowest fir
 1. base: errors, models, vocabulary, namespaces, config, output, resources (package data), store.*,
    __init__ (only the version)
 2. text: swedish, segment, ingest, cover, templatekey, reference
-3. pipeline: corpus, extract.*, concepts.*, graph, embed, index.*, profiles, build, validate
+3. pipeline: corpus, extract.*, concepts.*, graph, edition_graph, embed, index.*, profiles, build, validate
 4. queries and retrieval: sparql, sparql_guard, editions, retrieval.*, compare, diff, export, evaluate, remote, formats,
    topics, heatmap
 5. interfaces: cli.*, serve.*, __main__
@@ -34,7 +34,10 @@ LAYERS: dict[str, int] = {
         ("errors", "models", "vocabulary", "namespaces", "config", "output", "resources", "store", "__init__"), 1
     ),
     **dict.fromkeys(("swedish", "segment", "ingest", "cover", "templatekey", "reference"), 2),
-    **dict.fromkeys(("corpus", "extract", "concepts", "graph", "embed", "index", "profiles", "build", "validate"), 3),
+    **dict.fromkeys(
+        ("corpus", "extract", "concepts", "graph", "edition_graph", "embed", "index", "profiles", "build", "validate"),
+        3,
+    ),
     **dict.fromkeys(
         (
             "sparql",

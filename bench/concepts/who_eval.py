@@ -41,13 +41,14 @@ UNREAD = ["similarity", "nobody"]
 GAPS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, float("inf")]  # ConceptConfig.specific_gap
 
 
-def run(index: Path, path: Path) -> list[dict[str, Any]]:
+def run(index: Path, path: Path, graph: Any = None) -> list[dict[str, Any]]:
     searcher = Searcher(index, concepts=ConceptConfig(min_similarity=1e-6, unread="nobody", specific_gap=float("inf")))
     data = json.loads(path.read_text(encoding="utf-8"))
     items = data["who"] if "who" in data else [q for q in data["questions"] if q.get("relation") == "none"]
     out = []
     for item in items:
         similar = searcher.answer(item["q"], k=50, path="similarity")
+        routed = searcher.answer(item["q"], k=50, graph=graph) if graph is not None else None
         concept = searcher.answer(item["q"], k=50, path="concepts")
         text, _ = searcher._prepared(item["q"], 50, None, None, "latest")
         out.append(
@@ -62,13 +63,22 @@ def run(index: Path, path: Path) -> list[dict[str, Any]]:
                 "concept": [m.municipality for m in concept.answering],
                 "strengths": [m.strength for m in concept.answering],
                 "asks_more": searcher._asks_more(text, concept.reading),
+                "graph": [m.municipality for m in routed.answering]
+                if routed and routed.path.startswith("graph")
+                else None,
             }
         )
     return out
 
 
-def answer_of(row: dict[str, Any], min_similarity: float, unread: str, gap: float = float("inf")) -> tuple[list[str], str]:
-    if row["how"] == "labels" or (row["how"] == "similarity" and min_similarity > 0 and row["cosine"] >= min_similarity):
+def answer_of(
+    row: dict[str, Any], min_similarity: float, unread: str, gap: float = float("inf")
+) -> tuple[list[str], str]:
+    if row.get("graph") is not None:
+        return row["graph"], "graph"  # --graph: the question was read for a relation and answered from the graph
+    if row["how"] == "labels" or (
+        row["how"] == "similarity" and min_similarity > 0 and row["cosine"] >= min_similarity
+    ):
         towns = row["concept"]
         if row["asks_more"] and towns:
             best = row["strengths"][0]
@@ -116,10 +126,21 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--graph", type=Path, default=None, help="a build directory: relation questions go to its graph first"
+    )
     parser.add_argument("--fixed", nargs=3, metavar=("MIN_SIMILARITY", "UNREAD", "GAP"), default=None,
                         help="score one setting on the whole file instead (a sealed set: nothing is chosen)")  # fmt: skip
     args = parser.parse_args()
-    rows = run(args.index, args.questions)
+    graph = None
+    if args.graph is not None:
+        from klimatgraf.corpus import load_gazetteer
+        from klimatgraf.retrieval.graphpath import GraphReader
+        from klimatgraf.sparql import open_engine
+
+        graph = GraphReader(open_engine(args.graph), load_gazetteer(ROOT / "data"))
+    rows = run(args.index, args.questions, graph)
+    print(f"questions answered from the graph: {sum(r.get('graph') is not None for r in rows)} of {len(rows)}")
     order = list(range(len(rows)))
     random.Random(args.seed).shuffle(order)
     fold_of = {q: i % args.folds for i, q in enumerate(order)}

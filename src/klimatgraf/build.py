@@ -8,6 +8,7 @@ through it, not through this module.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from . import __version__
 from .corpus import Corpus, load_corpus
 from .store import (
     BUILD_MANIFEST,
+    GRAPH_LATEST_NT,
     GRAPH_NT,
     GRAPH_TTL,
     INDEX_DIR,
@@ -74,9 +76,14 @@ def build(
         corpus = load_corpus(data_dir, progress=lambda name: report(f"reading {name}", 0, 0))
         concepts = _concepts(corpus, data_dir, report)
         graph, fact_count = _graph(corpus, report, concepts)
+        triples = len(graph)
         staged = _stage_graph(graph, build_dir)
         staged.append(_stage_profiles(corpus, concepts, build_dir))
+        del graph  # written; the latest editions are read back from graph.nt into oxigraph, not kept twice
+        gc.collect()  # rdflib's graph holds reference cycles: free it before oxigraph's store is made
         try:
+            report("selecting the latest editions", 0, 0)
+            staged.extend(_stage_latest(staged, build_dir))
             index_info = _index(corpus, build_dir, model, report, checkpoint_every, concepts) if with_index else None
             if index_info is not None:
                 staged.append((index_info[2], build_dir / INDEX_DIR))
@@ -84,7 +91,7 @@ def build(
                 documents=len(corpus.documents),
                 paragraphs=len(corpus.paragraphs),
                 boilerplate=sum(p.boilerplate for p in corpus.paragraphs),
-                triples=len(graph),
+                triples=triples,
                 facts=fact_count,
                 seconds=round(time.perf_counter() - started, 3),
                 graph=str(build_dir / GRAPH_TTL),
@@ -114,13 +121,15 @@ def build(
                 files={
                     final.name: digest_of(tmp)
                     for tmp, final in staged
-                    if final.name in (GRAPH_TTL, GRAPH_NT, TOPICS_JSON)
+                    if final.name in (GRAPH_TTL, GRAPH_NT, GRAPH_LATEST_NT, TOPICS_JSON)
                 },
             )
             manifest_tmp = staging_file(build_dir / BUILD_MANIFEST)
             staged.append((manifest_tmp, build_dir / BUILD_MANIFEST))
             manifest_tmp.write_text(manifest.to_json(), encoding="utf-8")
             commit(build_dir, staged)
+            if GRAPH_LATEST_NT not in manifest.files:  # an earlier build's: this build.json does not list it
+                (build_dir / GRAPH_LATEST_NT).unlink(missing_ok=True)
         finally:
             # once the journal exists the staged files belong to it (a reader or the next build finishes it)
             for tmp, _ in [] if (build_dir / JOURNAL).exists() else staged:
@@ -184,6 +193,23 @@ def _stage_profiles(corpus: Corpus, concepts: CorpusTags, build_dir: Path) -> tu
     profiles = make_profiles(corpus.documents, corpus.paragraphs, concepts.scheme, concepts.by_pid, concepts.record())
     write_profiles(tmp, profiles)
     return tmp, build_dir / TOPICS_JSON
+
+
+def _stage_latest(staged: list[tuple[Path, Path]], build_dir: Path) -> list[tuple[Path, Path]]:
+    """graph-latest.nt staged beside graph.nt when some municipality has an earlier edition (issue 27):
+    readers then answer the default edition from it without copying the graph (edition_graph)."""
+    from .edition_graph import write_latest
+
+    graph_nt = next(tmp for tmp, final in staged if final.name == GRAPH_NT)
+    tmp = staging_file(build_dir / GRAPH_LATEST_NT)
+    try:
+        if write_latest(graph_nt, tmp):
+            return [(tmp, build_dir / GRAPH_LATEST_NT)]
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.unlink(missing_ok=True)
+    return []
 
 
 def _index(

@@ -42,8 +42,8 @@ class Comparison:
 def _rows(source: Graph | Engine, name: str) -> list[dict[str, Any]]:
     from rdflib import Graph as RdfGraph
 
-    text = named_query(name).text
-    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text)
+    query = named_query(name)
+    result = run(source, query.text) if isinstance(source, RdfGraph) else source.run(query.text, trusted=query.trusted)
     return result.plain_rows()
 
 

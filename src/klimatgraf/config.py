@@ -49,6 +49,7 @@ def reference_csv() -> Path:
 
 GRAPH_TTL = "graph.ttl"
 GRAPH_NT = "graph.nt"
+GRAPH_LATEST_NT = "graph-latest.nt"  # the latest edition of each municipality (edition_graph); only with editions
 BUILD_MANIFEST = "build.json"
 TOPICS_JSON = "topics.json"  # each document's own-text concepts (profiles.py), read by the topic matrix
 INDEX_DIR = "index"

@@ -7,10 +7,13 @@ build (see corpus.newest_versions). The build marks the latest edition of each m
 and type (`kg:latestEdition true`), and readers — named queries, `compare`, search, the web
 page — use those by default; `--edition all|YEAR` selects others.
 
-Selecting editions for a SPARQL reader copies the graph without the other editions' documents,
-paragraphs and fact nodes, and derives the shortcut triples (kg:adopts, kg:worksOn,
-kg:mentions, kg:twinOf) again from the fact nodes left. When every municipality has a single
-edition the graph is used as it is.
+Selecting editions for a SPARQL reader leaves out the other editions' documents, paragraphs
+and fact nodes, and derives the shortcut triples (kg:adopts, kg:mentions,
+kg:twinOf) again from the fact nodes left. The default, the latest editions, is decided at build
+time: the build writes that graph as graph-latest.nt, and oxigraph answers from its on-disk copy
+(issue 27); `--edition YEAR` restricts an in-memory oxigraph store the same way (edition_graph).
+The rdflib engine, the reference, copies its graph (`restrict`). When every municipality has a
+single edition the graph is used as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .edition_graph import LISTING, is_latest
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -39,23 +43,6 @@ def parse_edition(value: str | None) -> str:
     if choice in ("latest", "all") or re.fullmatch(r"20\d\d", choice):
         return choice
     raise InputError(f"--edition must be latest, all or a year such as 2022, not {value!r}")
-
-
-_DOCUMENTS = """
-PREFIX kg: <https://w3id.org/klimatgraf/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?document ?municipality ?kommunkod ?document_type ?version ?edition_year ?signed ?latest ?file WHERE {
-  ?doc kg:municipality ?m ; dcterms:type/skos:notation ?document_type ; kg:fileName ?file .
-  ?m skos:prefLabel ?municipality ; dcterms:identifier ?kommunkod .
-  OPTIONAL { ?doc kg:version ?version }
-  OPTIONAL { ?doc kg:editionYear ?edition_year }
-  OPTIONAL { ?doc dcterms:issued ?signed }
-  OPTIONAL { ?doc kg:latestEdition ?latest }
-  BIND(STRAFTER(STR(?doc), "/document/") AS ?document)
-}
-ORDER BY ?municipality ?document_type ?edition_year ?signed ?document
-"""
 
 
 @dataclass(frozen=True)
@@ -85,17 +72,18 @@ class Edition:
 
 
 def _run(source: Graph | Engine, text: str) -> list[dict[str, Any]]:
+    """Rows of one of klimatgraf's own queries (trusted: no guard parse on oxigraph)."""
     from rdflib import Graph as RdfGraph
 
     from .sparql import run
 
-    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text)
+    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text, trusted=True)
     return result.plain_rows()
 
 
 def editions(source: Graph | Engine) -> list[Edition]:
     """Every document of the graph as an edition, in timeline order per municipality."""
-    rows = _run(source, _DOCUMENTS)
+    rows = _run(source, LISTING)
     found = []
     for r in rows:
         year = r.get("edition_year")
@@ -109,11 +97,22 @@ def editions(source: Graph | Engine) -> list[Edition]:
                 version=r.get("version") or None,
                 year=int(year) if year not in (None, "") else None,
                 signed=str(r["signed"]) if r.get("signed") else None,
-                latest=latest in (True, "true", "1", 1) if latest is not None else True,
+                latest=is_latest(_lexical(latest)),
                 file=str(r["file"]),
             )
         )
     return found
+
+
+def _lexical(value: Any) -> str | None:
+    """A kg:latestEdition value (a plain row value) as the lexical form `edition_graph.is_latest` reads."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and value == 1:
+        return "1"
+    return str(value)
 
 
 def selected(all_editions: Sequence[Edition], edition: str) -> list[Edition]:
@@ -149,7 +148,7 @@ def restrict(graph: Graph, keep: Iterable[str]) -> Graph:
     """A copy of `graph` with only the documents `keep` (doc_ids), their paragraphs and facts."""
     from rdflib import Graph as RdfGraph
     from rdflib import URIRef
-    from rdflib.namespace import DCTERMS, RDF
+    from rdflib.namespace import DCTERMS, PROV, RDF
 
     from .namespaces import ID, KG
 
@@ -161,7 +160,8 @@ def restrict(graph: Graph, keep: Iterable[str]) -> Graph:
     dropped: set[Any] = set(dropped_docs)
     dropped.update(s for d in dropped_docs for s in graph.subjects(KG.statedIn, d))
     dropped.update(s for d in dropped_docs for s in graph.subjects(DCTERMS.isPartOf, d))
-    shortcuts = (KG.adopts, KG.worksOn, KG.mentions, KG.twinOf, KG.pioneerOf)
+    dropped.update(s for node in list(dropped) for s in graph.subjects(PROV.wasDerivedFrom, node))  # concept tags
+    shortcuts = (KG.adopts, KG.mentions, KG.twinOf, KG.pioneerOf)
     out = RdfGraph()
     for prefix, namespace in graph.namespaces():
         out.bind(prefix, namespace, override=True)
@@ -200,13 +200,16 @@ def municipality_editions(source: Graph | Engine, name: str, gazetteer: Gazettee
 def open_edition(build_dir: Any, engine: str | None, edition: str) -> tuple[Engine, str | None]:
     """The build's graph as an engine restricted to `edition`, and the note that says so (or None).
 
-    When the choice leaves out no document, the build's own engine is used (oxigraph by default);
-    otherwise the graph is copied without the other editions and queried with rdflib.
+    When the choice leaves out no document, the build's own engine is used (oxigraph by default).
+    Otherwise, on oxigraph: the latest editions are the on-disk store of graph-latest.nt, written by
+    the build; other choices (and a build from before graph-latest.nt) an in-memory store
+    restricted to them. On rdflib (the reference): a copy of the graph without the other editions.
     """
-    from .sparql import DEFAULT_ENGINE, RdflibEngine, load_graph, open_engine
+    from .edition_graph import documents_in
+    from .sparql import DEFAULT_ENGINE, OxigraphEngine, RdflibEngine, open_engine, open_latest, restricted_engine
     from .store import reading
 
-    with reading(build_dir):  # one reader scope: the editions listed and the graph copied are one build's
+    with reading(build_dir):  # one reader scope: the editions listed and the graph read are one build's
         full = open_engine(build_dir, engine or DEFAULT_ENGINE)
         every = editions(full)
         chosen = selected(every, edition)
@@ -216,7 +219,13 @@ def open_edition(build_dir: Any, engine: str | None, edition: str) -> tuple[Engi
         message = note(every, edition)
         if len(chosen) == len(every):
             return full, message
-        return RdflibEngine(restrict(load_graph(build_dir), [e.document for e in chosen])), message
+        keep = [e.document for e in chosen]
+        if isinstance(full, RdflibEngine):
+            return RdflibEngine(restrict(full.graph, keep)), message
+        latest = open_latest(build_dir) if edition == "latest" else None
+        if isinstance(latest, OxigraphEngine) and documents_in(latest.store) == set(keep):
+            return latest, message
+        return restricted_engine(build_dir, keep), message  # a YEAR, or no graph-latest.nt that fits
 
 
 def entry_allowed(member: dict[str, Any], edition: str) -> bool:

@@ -1,11 +1,13 @@
 """The network of cities, twins, agencies, commitments, concepts and organisations, for Gephi & co.
 
 The network is read from the graph with SPARQL over the shortcut triples (kg:twinOf,
-kg:adopts, kg:hasParty, kg:mentions), so the export shows exactly what the graph says. The
-concepts come from the topic matrix (`with_topics`, issue 23): a node per concept of one level
+kg:adopts, kg:hasParty, kg:mentions), so the export shows exactly what the graph says; on an
+rdflib Graph or any engine (the CLI uses oxigraph's on-disk store: no graph is parsed, issue 27).
+The concepts come from the topic matrix (`with_topics`, issue 23): a node per concept of one level
 of the vocabulary and an edge from each municipality to each concept its own text names,
 weighted by the passages (a bipartite network: a force layout draws cities with the same topics
-together), and, on request, edges between the municipalities most alike in their topics. Writers: GEXF 1.3 with viz colours and sizes (Gephi, Gephi Lite), GraphML
+together), and, on request, edges between the municipalities most alike in their topics.
+Writers: GEXF 1.3 with viz colours and sizes (Gephi, Gephi Lite), GraphML
 (networkx, yEd, Cytoscape) and Gephi's spreadsheet CSV pair (nodes.csv, edges.csv).
 """
 
@@ -26,6 +28,7 @@ from .store import write_atomically
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from .sparql import Engine
     from .topics import Profiles
 
 NODE_TYPES = ("municipality", "agency", "programme", "commitment", "concept", "organisation")
@@ -111,36 +114,49 @@ class Network:
         return counts
 
 
-def network(graph: Graph, include: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> Network:
-    """Nodes and edges of the given node types (all by default), sorted for stable output."""
+def network(source: Graph | Engine, include: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> Network:
+    """Nodes and edges of the given node types (all by default), sorted for stable output.
+
+    A node met in several rows (a municipality with two documents) takes its attributes from the
+    rows in sorted order, so that every engine gives the same network."""
     wanted = set(include or NODE_TYPES) - set(exclude)
     unknown = wanted - set(NODE_TYPES) | (set(exclude) - set(NODE_TYPES))
     if unknown:
         raise InputError(f"unknown node type(s) {', '.join(sorted(unknown))}; choose from {', '.join(NODE_TYPES)}")
     nodes: dict[str, Node] = {}
-    for row in graph.query(_NODE_QUERY):
-        node_type = str(row.type)  # type: ignore[union-attr]
+    for node_iri, node_type, label_value, code, lan, doctype in _rows(source, _NODE_QUERY):
         if node_type not in wanted:
             continue
-        iri = str(row.node)  # type: ignore[union-attr]
-        label = str(row.label) if row.label is not None else iri.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+        assert node_iri is not None and node_type is not None  # bound in every branch of the query
+        label = label_value if label_value is not None else node_iri.rsplit("/", 1)[-1]
         attributes = {"type": node_type, "label_sv": label}
-        for key, value in (("kommunkod", row.code), ("lan", row.lan), ("document_type", row.doctype)):  # type: ignore[union-attr]
+        for key, value in (("kommunkod", code), ("lan", lan), ("document_type", doctype)):
             if value is not None:
-                attributes[key] = str(value)
-        previous = nodes.get(iri)
+                attributes[key] = value
+        previous = nodes.get(node_iri)
         if previous is not None:
             attributes = {**attributes, **previous.attributes}
-        nodes[iri] = Node(iri, label, node_type, attributes)
+        nodes[node_iri] = Node(node_iri, label, node_type, attributes)
     edges = {
-        (str(r.source), str(r.target), str(r.relation))  # type: ignore[union-attr]
-        for r in graph.query(_EDGE_QUERY)
-        if str(r.source) in nodes and str(r.target) in nodes  # type: ignore[union-attr]
+        (str(source_iri), str(target), str(relation))
+        for source_iri, target, relation in _rows(source, _EDGE_QUERY)
+        if source_iri in nodes and target in nodes
     }
     return Network(
         tuple(sorted(nodes.values(), key=lambda n: (NODE_TYPES.index(n.type), n.label))),
         tuple(Edge(s, t, rel) for s, t, rel in sorted(edges)),
     )
+
+
+def _rows(source: Graph | Engine, text: str) -> list[tuple[str | None, ...]]:
+    """The rows of one of our queries as strings (None: unbound), sorted (None first)."""
+    from rdflib import Graph as RdfGraph
+
+    from .sparql import run
+
+    result = run(source, text) if isinstance(source, RdfGraph) else source.run(text, trusted=True)
+    rows = [tuple(None if term is None else str(term) for term in row) for row in result.rows]
+    return sorted(rows, key=lambda row: tuple((value is not None, value or "") for value in row))
 
 
 def with_topics(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import sparql_guard
 from .config import queries_dir
 from .errors import BuildCorruptError, BuildMissingError, QueryError
-from .store import GRAPH_NT, GRAPH_TTL, OXIGRAPH_DIR, reading, staging_dir, verify_graph_files
+from .store import GRAPH_LATEST_NT, GRAPH_NT, GRAPH_TTL, OXIGRAPH_DIR, reading, staging_dir, verify_graph_files
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -31,6 +31,7 @@ class NamedQuery:
     description: str
     text: str
     path: Path
+    trusted: bool = False  # one of the queries shipped with klimatgraf (not a KLIMATGRAF_QUERIES file)
 
 
 @dataclass
@@ -90,7 +91,15 @@ def list_queries(directory: Path | None = None) -> list[NamedQuery]:
 def read_named_query(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     match = re.search(r"^#\s*description:\s*(.+)$", text, re.MULTILINE)
-    return NamedQuery(path.stem, match.group(1).strip() if match else "", text, path)
+    return NamedQuery(path.stem, match.group(1).strip() if match else "", text, path, trusted=_shipped(path))
+
+
+def _shipped(path: Path) -> bool:
+    """Whether `path` is one of klimatgraf's own queries (the package's resources), which
+    tests/test_edition_store.py checks all pass `sparql_guard.check`."""
+    from .resources import resource_path
+
+    return path.resolve().parent == resource_path("queries").resolve()
 
 
 def named_query(name: str, directory: Path | None = None) -> NamedQuery:
@@ -149,11 +158,16 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 class Engine(Protocol):
-    """A loaded, read-only graph that answers SPARQL queries."""
+    """A loaded, read-only graph that answers SPARQL queries.
+
+    `trusted=True` is for klimatgraf's own query texts (the shipped named queries, the editions
+    listing, compare, diff and the network export): they skip `sparql_guard.check`, which parses
+    with rdflib (≈ 0.3 s of imports and parsing in a one-shot command). Text from a user never does.
+    """
 
     name: str
 
-    def run(self, query: str, *, allow_service: bool = False) -> Result: ...
+    def run(self, query: str, *, allow_service: bool = False, trusted: bool = False) -> Result: ...
 
 
 class RdflibEngine:
@@ -164,8 +178,8 @@ class RdflibEngine:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    def run(self, query: str, *, allow_service: bool = False) -> Result:
-        return run(self.graph, query, allow_service=allow_service)
+    def run(self, query: str, *, allow_service: bool = False, trusted: bool = False) -> Result:
+        return run(self.graph, query, allow_service=allow_service)  # rdflib parses to evaluate in any case
 
 
 class OxigraphEngine:
@@ -176,15 +190,22 @@ class OxigraphEngine:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def run(self, query: str, *, allow_service: bool = False) -> Result:
+    def run(self, query: str, *, allow_service: bool = False, trusted: bool = False) -> Result:
         """Like `run`: read-only, a syntax error becomes a QueryError with line and column.
 
         The same guard runs first (`sparql_guard.check_text`: SPARQL's tokens, no parser, so
-        rdflib's SPARQL parser is not imported on this path); it fails closed.
+        rdflib's SPARQL parser is not imported on this path; it fails closed), unless the text is
+        klimatgraf's own (`trusted`: the shipped named queries, compare, the editions listing).
         """
+        if not trusted:
+            sparql_guard.check_text(query, allow_service=allow_service)
+        return self._answer(query)
+
+    def _answer(self, query: str) -> Result:
+        """Evaluate and convert; every pyoxigraph object of the answer is freed when this returns
+        (pyoxigraph's result objects may only be freed on the thread that made them)."""
         import pyoxigraph
 
-        sparql_guard.check_text(query, allow_service=allow_service)
         try:
             answer = self.store.query(query)
         except SyntaxError as exc:
@@ -207,8 +228,16 @@ class OxigraphEngine:
                 graph.add(terms)  # type: ignore[arg-type]
             return Result("CONSTRUCT", [], [], graph=graph)
         variables = [v.value for v in answer.variables]
+        converted: dict[Any, Node | None] = {None: None}  # a term repeats in many rows: convert it once
+
+        def term(value: Any) -> Node | None:
+            found = converted.get(value, converted)
+            if found is converted:
+                found = converted[value] = _from_oxigraph(value)
+            return found  # type: ignore[return-value]
+
         try:
-            rows = [[_from_oxigraph(solution[v]) for v in variables] for solution in answer]
+            rows = [[term(solution[v]) for v in variables] for solution in answer]
         except Exception as exc:  # evaluation is lazy: errors surface while iterating
             raise QueryError(sparql_guard.evaluation_message(exc)) from None
         return Result("SELECT", variables, rows)
@@ -225,22 +254,66 @@ def open_engine(build_dir: Path, engine: str = DEFAULT_ENGINE, *, memory: bool =
         return RdflibEngine(load_graph(build_dir))
     if engine != "oxigraph":
         raise QueryError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
-    with reading(build_dir):  # the same reader lock and checksums as load_graph
-        verify_graph_files(build_dir)
-        return _open_oxigraph(build_dir, memory)
+    with reading(build_dir):  # the same reader lock and checks as load_graph
+        return _open_oxigraph(build_dir, memory, (GRAPH_NT, GRAPH_TTL))
 
 
-def _open_oxigraph(build_dir: Path, memory: bool) -> Engine:
+def open_latest(build_dir: Path, *, memory: bool = False) -> Engine | None:
+    """Oxigraph over graph-latest.nt, the latest edition of each municipality, when the build
+    wrote it (some municipality has an earlier edition; see edition_graph); else None."""
+    with reading(build_dir):
+        if GRAPH_LATEST_NT not in verify_graph_files(build_dir, hashed=()):
+            return None
+        return _open_oxigraph(build_dir, memory, (GRAPH_LATEST_NT,))
+
+
+def restricted_engine(build_dir: Path, keep: list[str]) -> Engine:
+    """Oxigraph over the build's graph without the documents that `keep` (doc_ids) leaves out, their
+    paragraphs and facts (edition_graph.restrict): an in-memory store, for `--edition YEAR`."""
+    from .edition_graph import restrict
+
+    with reading(build_dir):
+        engine = _open_oxigraph(build_dir, True, (GRAPH_NT, GRAPH_TTL))
+    assert isinstance(engine, OxigraphEngine)
+    restrict(engine.store, keep)
+    return engine
+
+
+def warm_stores(build_dir: Path) -> None:
+    """Make oxigraph's on-disk copies of a new build's graph files now, so that the first command
+    after a build does not pay for them (≈ 1 s each at 300 documents)."""
+    open_engine(build_dir, "oxigraph")
+    open_latest(build_dir)
+
+
+_FORMATS = {GRAPH_NT: "N_TRIPLES", GRAPH_LATEST_NT: "N_TRIPLES", GRAPH_TTL: "TURTLE"}
+
+
+def _open_oxigraph(build_dir: Path, memory: bool, names: tuple[str, ...]) -> Engine:
+    """The first of the graph files `names` that exists, in oxigraph. Call within `reading`.
+
+    build.json is checked first (its own digest, every listed file present with its size);
+    a file's sha256 is checked before its bytes are read, i.e. before oxigraph loads it into
+    memory or into a new on-disk copy, not when an existing copy of it is opened.
+    """
     import pyoxigraph
 
-    for name, fmt in ((GRAPH_NT, pyoxigraph.RdfFormat.N_TRIPLES), (GRAPH_TTL, pyoxigraph.RdfFormat.TURTLE)):
+    listed = verify_graph_files(build_dir, hashed=())
+    for name in names:
         path = build_dir / name
         if path.is_file():
-            store = None if memory else _persistent_store(build_dir, path, fmt)
-            if store is None:  # the build directory is not writable: load into memory
+            fmt = getattr(pyoxigraph.RdfFormat, _FORMATS[name])
+
+            def checked(name: str = name) -> None:
+                if name in listed:
+                    verify_graph_files(build_dir, hashed={name})
+
+            store = None if memory else _persistent_store(build_dir, path, fmt, checked)
+            if store is None:  # in memory, or the build directory is not writable
+                checked()
                 store = pyoxigraph.Store()
                 _bulk_load(store, path, fmt)
-            if len(store) == 0:
+            if next(store.quads_for_pattern(None, None, None), None) is None:  # len() would count every quad
                 raise BuildCorruptError(f"{path} is empty; run `klimatgraf build` to rebuild it")
             return OxigraphEngine(store)
     if build_dir.exists() and not build_dir.is_dir():
@@ -257,48 +330,67 @@ def _bulk_load(store: Any, path: Path, fmt: Any) -> None:
         ) from None
 
 
-def _persistent_store(build_dir: Path, path: Path, fmt: Any) -> Any | None:
+def _persistent_store(build_dir: Path, path: Path, fmt: Any, check: Any) -> Any | None:
     """An on-disk oxigraph copy of `path` in BUILD_DIR/.oxigraph/, made on first use, opened read-only.
 
     Parsing 250 000 triples costs ~0.7 CPU-s on every one-shot command; opening the stored
-    copy costs ~20 ms. The copy is keyed by the graph file's inode, size and mtime, so a new
-    build (which replaces graph.nt) gets a new copy and never a stale one. It is loaded into a
-    temporary directory and renamed into place, so a reader never sees a half-made store.
+    copy costs ~20 ms. The copy is keyed by the graph file's name, inode, size and mtime, so a new
+    build (which replaces the file) gets a new copy and never a stale one. `check()` (the file's
+    checksum) runs before the file is read into a new copy. The copy is loaded into a temporary
+    directory and renamed into place, so a reader never sees a half-made store.
     Returns None when the build directory cannot be written.
     """
     import shutil
 
     import pyoxigraph
 
-    stat = path.stat()
-    key = f"{path.name}-{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
     cache = build_dir / OXIGRAPH_DIR
-    target = cache / key
+    target = cache / _copy_name(path)
     if target.is_dir():
         try:
             return pyoxigraph.Store.read_only(str(target))
         except OSError:
             shutil.rmtree(target, ignore_errors=True)  # damaged: make it again
+    check()
     try:
         cache.mkdir(exist_ok=True)
         tmp = staging_dir(target)
     except OSError:
         return None
     try:
-        store = pyoxigraph.Store(str(tmp))
-        _bulk_load(store, path, fmt)
-        store.flush()
+        try:
+            store = pyoxigraph.Store(str(tmp))
+            _bulk_load(store, path, fmt)
+            store.flush()
+        except (OSError, BuildCorruptError):
+            if tmp.is_dir():
+                raise
+            return None  # a build's recovery removed the half-made copy (store.recover): load into memory
         del store  # closes the database before it moves
         with contextlib.suppress(OSError):  # another process made the same copy first: use theirs
             tmp.rename(target)
-        for old in cache.iterdir():  # copies of earlier builds
-            if old.name != target.name and not old.name.startswith("."):
+        for old in cache.iterdir():  # copies of earlier builds' files, or of files this build has not
+            source = build_dir / old.name.rsplit("-", 3)[0]
+            if old.name != target.name and not old.name.startswith(".") and not _is_copy_of(old, source):
                 shutil.rmtree(old, ignore_errors=True)
         return pyoxigraph.Store.read_only(str(target))
     except OSError:
         return None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_name(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.name}-{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
+def _is_copy_of(copy: Path, source: Path) -> bool:
+    """Whether `copy` (in .oxigraph/) is the current copy of `source` (it exists and is unchanged)."""
+    try:
+        return source.is_file() and copy.name == _copy_name(source)
+    except OSError:
+        return False
 
 
 def _from_oxigraph(term: Any) -> Node | None:

@@ -39,10 +39,11 @@ class Retriever(StrEnum):
 
 
 class AnswerPath(StrEnum):
-    """Which path answers "who works on X": the concepts when the question names one (auto), the
-    concepts only, or similarity only (the ranking before the vocabulary)."""
+    """Which path answers "who works on X": the graph for a relation question, else the concepts when
+    the question names one (auto); the graph, the concepts or similarity only."""
 
     auto = "auto"
+    graph = "graph"
     concepts = "concepts"
     similarity = "similarity"
 

@@ -35,13 +35,15 @@ EditionOpt = Annotated[
 ]
 
 
-# Set by a read-only command (`search`) once it has started: when it ends, the console script
-# flushes stdout and stderr and leaves without the interpreter's teardown (`main`).
+# Set by a read-only command (`search`, `query`, `sparql`, `compare`, `history`, `diff`, `export`)
+# once it has started: when it ends, the console script flushes stdout and stderr and leaves without
+# the interpreter's teardown (`main`; ≈ 0.1 s of a one-shot query with rdflib and oxigraph loaded).
 READ_ONLY: list[bool] = []
 
 
 def read_only_command() -> None:
-    """Mark the running command as writing nothing but stdout and stderr."""
+    """Mark the running command as leaving nothing to finish when it returns: it writes stdout, stderr
+    and at most files that are complete and renamed into place (`store.write_atomically`) by then."""
     READ_ONLY.append(True)
 
 

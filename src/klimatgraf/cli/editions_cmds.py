@@ -11,7 +11,18 @@ import typer
 from ..errors import InputError
 from ..output import Format, render
 from ..vocabulary import DiffFormat
-from .common import BuildDir, DataDir, EditionOpt, EngineOpt, FormatOpt, data_dir_of, edition_engine, err, local_engine
+from .common import (
+    BuildDir,
+    DataDir,
+    EditionOpt,
+    EngineOpt,
+    FormatOpt,
+    data_dir_of,
+    edition_engine,
+    err,
+    local_engine,
+    read_only_command,
+)
 
 
 def compare(
@@ -31,6 +42,7 @@ def compare(
 
     if not municipalities and not all_:
         raise InputError("name at least one municipality, or pass --all")
+    read_only_command()
     graph = edition_engine("compare", build_dir, engine, edition)
     result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir_of(data_dir)))
     render(result.rows, result.columns, fmt, sys.stdout)
@@ -47,6 +59,7 @@ def history(
     from ..corpus import load_gazetteer
     from ..editions import municipality_editions
 
+    read_only_command()
     source = local_engine(build_dir, engine)
     found = municipality_editions(source, name, load_gazetteer(data_dir_of(data_dir)))
     columns = ["municipality", "version", "edition_year", "signed", "type", "document", "latest", "file"]
@@ -70,6 +83,7 @@ def diff(
     from ..diff import COLUMNS
     from ..diff import diff as run_diff
 
+    read_only_command()
     result = run_diff(local_engine(build_dir, engine), name, load_gazetteer(data_dir_of(data_dir)), from_, to)
     old, new = result.old, result.new
     err().print(

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import InputError
 from ..vocabulary import RdfFormat
-from .common import BuildDir, build_dir_of, err
+from .common import BuildDir, build_dir_of, err, read_only_command
 
 export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
 
@@ -22,18 +22,41 @@ def export_rdf(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
 ) -> None:
     """Write the built graph as Turtle, N-Triples, JSON-LD or RDF/XML."""
-    from ..formats import serialise_graph
-    from ..sparql import load_graph
     from ..store import write_atomically
 
-    graph = load_graph(build_dir_of(build_dir))
-    if output is None:
-        sys.stdout.write(serialise_graph(graph, fmt).decode("utf-8"))
-        return
-    if not output.parent.is_dir():
+    if output is not None and not output.parent.is_dir():
         raise InputError(f"{output.parent} does not exist; create it or choose another --output")
-    write_atomically(output, lambda tmp: tmp.write_bytes(serialise_graph(graph, fmt)))
-    err().print(f"wrote {output} ({len(graph)} triples)")
+    read_only_command()
+    data, triples = _rdf(build_dir_of(build_dir), fmt)
+    if output is None:
+        binary = getattr(sys.stdout, "buffer", None)  # none where stdout is captured as text
+        if binary is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            sys.stdout.flush()
+            binary.write(data)
+        return
+    write_atomically(output, lambda tmp: tmp.write_bytes(data))
+    err().print(f"wrote {output} ({triples} triples)")
+
+
+def _rdf(build_dir: Path, fmt: RdfFormat) -> tuple[bytes, int]:
+    """The graph serialised, and its number of triples. N-Triples is the build's graph.nt as it is
+    (checked against build.json; no parse, issue 27: the triples rdflib would write, one per line,
+    in the build's order where rdflib's follows the hash seed); the other formats are rdflib's
+    writers over the parsed graph."""
+    from ..formats import serialise_graph
+    from ..sparql import load_graph
+    from ..store import GRAPH_NT, reading, verify_graph_files
+
+    if fmt is RdfFormat.nt:
+        with reading(build_dir):  # a graph.nt that build.json does not vouch for (made by hand) is parsed below
+            if GRAPH_NT in verify_graph_files(build_dir, hashed=()):
+                verify_graph_files(build_dir, hashed={GRAPH_NT})
+                data = (build_dir / GRAPH_NT).read_bytes()
+                return data, data.count(b"\n")
+    graph = load_graph(build_dir)
+    return serialise_graph(graph, fmt), len(graph)
 
 
 NodeTypes = Annotated[
@@ -56,9 +79,10 @@ Similar = Annotated[
 
 def _network(build_dir: Path | None, include: list[str] | None, exclude: list[str] | None, level: int = 1,
              similar: int = 0) -> Any:  # fmt: skip
-    """The network of the graph, with the concepts and (on request) the similarity links of the topic matrix."""
+    """The network read with SPARQL from the build's on-disk oxigraph store (no graph is parsed), with the
+    concepts and (on request) the similarity links of the topic matrix (topics.json)."""
     from ..export import network, with_topics
-    from ..sparql import load_graph
+    from ..sparql import DEFAULT_ENGINE, open_engine
     from ..topics import read_profiles
 
     if level < 1:
@@ -66,7 +90,7 @@ def _network(build_dir: Path | None, include: list[str] | None, exclude: list[st
     if similar < 0:
         raise InputError(f"--similar must be 0 (no links) or more, not {similar}")
     build = build_dir_of(build_dir)
-    net = network(load_graph(build), include, exclude or ())
+    net = network(open_engine(build, DEFAULT_ENGINE), include, exclude or ())
     return with_topics(net, read_profiles(build), include, exclude or (), level=level, similar=similar)
 
 
@@ -85,6 +109,7 @@ def _export_network(build_dir: Path | None, output: Path | None, default_name: s
                     exclude: list[str] | None, serialise: Any, level: int = 1, similar: int = 0) -> None:  # fmt: skip
     """Shared by the GEXF and GraphML exports: read the network, write one file atomically."""
     target = output or build_dir_of(build_dir) / default_name
+    read_only_command()
     net = _network(build_dir, include, exclude, level, similar)
     _write_bytes(serialise(net), target)
     err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
@@ -132,6 +157,7 @@ def export_csv(
     """Write nodes.csv and edges.csv (Gephi's spreadsheet import format) into a directory."""
     from ..export import write_csv
 
+    read_only_command()
     net = _network(build_dir, include, exclude, concept_level, similar)
     nodes, edges = write_csv(net, output or build_dir_of(build_dir) / "network")
     err().print(f"wrote {nodes} ({len(net.nodes)} nodes) and {edges} ({len(net.edges)} edges)")

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..output import Format, render
 from ..store import INDEX_DIR
 from ..vocabulary import AnswerPath, DocType, FusionMethod, GroupBy, Retriever, Unread
-from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, err, read_only_command
+from .common import BuildDir, EditionOpt, FormatOpt, build_dir_of, data_dir_of, err, read_only_command
 
 
 def search(
@@ -22,8 +22,13 @@ def search(
     build_dir: BuildDir = None,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=200, help="Number of hits (or municipalities).")] = 10,
     group: Annotated[
-        GroupBy, typer.Option("--group", help="paragraph hits, or municipalities with evidence.")
-    ] = GroupBy.paragraph,
+        GroupBy | None,
+        typer.Option(
+            "--group",
+            help="paragraph hits, or municipalities with evidence (default: municipalities from the graph when "
+            "the question asks for a relation it holds, else paragraphs).",
+        ),
+    ] = None,
     municipality: Annotated[
         list[str] | None, typer.Option("--municipality", "-m", help="Only this municipality (repeatable).")
     ] = None,
@@ -81,10 +86,13 @@ def search(
         AnswerPath,
         typer.Option(
             "--path",
-            help="With --group municipality: auto (the vocabulary's concepts when the question names one), "
-            "concepts or similarity.",
+            help="Who-answers: auto (the graph for a relation it holds, else the vocabulary's concepts when the "
+            "question names one, else similarity), graph, concepts or similarity.",
         ),
     ] = AnswerPath.auto,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print the SPARQL query a graph answer ran (on stderr).")
+    ] = False,
     min_concept_similarity: Annotated[
         float | None,
         typer.Option(
@@ -142,8 +150,11 @@ def search(
         err().print(f"search: {note}", markup=False, highlight=False)
     if (spelled := searcher.spelled(text)) != text:
         err().print(f"search: read as “{spelled}” (typed without å, ä and ö)", markup=False, highlight=False)
+    graph = _graph_reader(build_dir, path, chosen, group)
+    if group is None and graph is not None and graph.read(searcher.spelled(text)) is not None:
+        group = GroupBy.municipality  # a question the graph answers is answered from the graph
     if group is GroupBy.municipality:
-        _who(searcher, text, k, towns, doc_type, retriever, all_, chosen, str(path), fmt)
+        _who(searcher, text, k, towns, doc_type, retriever, all_, chosen, str(path), fmt, graph, explain)
         return
     named, topic = searcher.reading(text, towns, named_first)
     if named:
@@ -202,18 +213,26 @@ def _who(
     edition: str,
     path: str,
     fmt: Format,
+    graph: Any = None,
+    explain: bool = False,
 ) -> None:
     """`search --group municipality`: the who-answer record rendered; stderr says how it was read
-    and which path answered, and when nobody answers, the near misses."""
+    and which path answered (and with --explain the SPARQL a graph answer ran), and when nobody
+    answers, the near misses."""
     from ..retrieval import highlight
 
     answer = searcher.answer(
         text, k=k, municipalities=towns, doc_type=doc_type, retriever=retriever, full_ranking=all_, edition=edition,
-        path=path,
+        path=path, graph=graph,
     )  # fmt: skip
     said = answer.reading.said()
     uncertain = " — osäkert svar (uncertain)" if answer.uncertain and answer.answering else ""
     err().print(f"search: {said}; svaret från {_PATHS[answer.path]}{uncertain}", markup=False, highlight=False)
+    if answer.sparql is not None:
+        if explain:
+            sys.stderr.write("Så här frågade vi grafen (klimatgraf sparql FILE.rq kör den igen):\n" + answer.sparql)
+        else:
+            err().print("search: --explain visar SPARQL-frågan", markup=False, highlight=False)
     groups = answer.municipalities
     if not answer.answering:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
         near = "; ".join(f"{n.label} ({', '.join(n.municipalities)})" for n in answer.near)
@@ -250,7 +269,25 @@ def _who(
     raise typer.Exit(0 if answer.answering else 1)
 
 
-_PATHS = {"concepts": "begreppen (concept tags)", "similarity": "likhet (similarity)", "nobody": "ingen väg (nobody)"}
+_PATHS = {
+    "graph": "grafen (graph)",
+    "graph+concepts": "grafen och begreppen (graph and concept tags)",
+    "concepts": "begreppen (concept tags)",
+    "similarity": "likhet (similarity)",
+    "nobody": "ingen väg (nobody)",
+}
+
+
+def _graph_reader(build_dir: Any, path: AnswerPath, edition: str, group: GroupBy | None) -> Any:
+    """The build's graph for relation questions, when the graph path may answer: the latest
+    edition, and not a paragraph search or another path asked for by name."""
+    if group is GroupBy.paragraph or path not in (AnswerPath.auto, AnswerPath.graph) or edition != "latest":
+        return None
+    from ..corpus import load_gazetteer
+    from ..retrieval.graphpath import GraphReader
+    from ..sparql import open_engine
+
+    return GraphReader(open_engine(build_dir_of(build_dir)), load_gazetteer(data_dir_of(None)))
 
 
 def evaluate_command(

@@ -12,7 +12,7 @@ import typer
 from ..errors import InputError, QueryError
 from ..output import Format, render
 from ..vocabulary import Engine, RdfFormat, SparqlFormat
-from .common import BuildDir, EditionOpt, EngineOpt, build_dir_of, edition_engine, err, local_engine
+from .common import BuildDir, EditionOpt, EngineOpt, build_dir_of, edition_engine, err, local_engine, read_only_command
 
 AllowServiceOpt = Annotated[
     bool,
@@ -22,17 +22,24 @@ SparqlFormatOpt = Annotated[SparqlFormat, typer.Option("--format", "-f", help="W
 
 
 def _run_local(
-    build_dir: Path | None, engine: Engine | None, text: str, allow_service: bool, *, edition: str | None = None
+    build_dir: Path | None,
+    engine: Engine | None,
+    text: str,
+    allow_service: bool,
+    *,
+    edition: str | None = None,
+    trusted: bool = False,
 ) -> Any:
     """Run `text` on the local build (for a named query: on the chosen editions, see `edition_engine`);
-    a refused SERVICE names the flag that allows it (see sparql_guard)."""
+    a refused SERVICE names the flag that allows it (see sparql_guard). `trusted`: one of klimatgraf's
+    own queries (sparql.Engine)."""
     from ..sparql_guard import SERVICE_CLI_HINT, SERVICE_REFUSED
 
     source = (
         edition_engine("query", build_dir, engine, edition) if edition is not None else local_engine(build_dir, engine)
     )
     try:
-        return source.run(text, allow_service=allow_service)
+        return source.run(text, allow_service=allow_service, trusted=trusted)
     except QueryError as exc:
         if str(exc) == SERVICE_REFUSED:
             raise QueryError(SERVICE_REFUSED + SERVICE_CLI_HINT) from None
@@ -132,6 +139,7 @@ def sparql(
     """Run a SPARQL SELECT/ASK/CONSTRUCT query over the built graph (or a store's, with --endpoint)."""
     from ..sparql import resolve_query_text
 
+    read_only_command()
     text = resolve_query_text(query)
     _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
@@ -163,12 +171,16 @@ def query(
         render(rows, ["name", "description"], Format(fmt.value), sys.stdout)
         return
     named = named_query(name)
+    read_only_command()
     _engine_or_endpoint(engine, endpoint)
     if endpoint is not None:
         _print_result(_remote_result(endpoint, named.text, graph, user, password_env), fmt)
         return
     _local_only(graph, user, password_env)
-    _print_result(_run_local(build_dir, engine, named.text, allow_service, edition=edition or "latest"), fmt)
+    result = _run_local(
+        build_dir, engine, named.text, allow_service, edition=edition or "latest", trusted=named.trusted
+    )
+    _print_result(result, fmt)
 
 
 def push(

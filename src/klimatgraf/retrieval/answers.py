@@ -182,6 +182,8 @@ class Reading:
 
     def said(self) -> str:
         """ "läst som: Matsvinn" — the line every interface shows."""
+        if self.how == "graph":
+            return f"läst som en fråga till grafen: {self.labels[0]}"
         if not self.concepts:
             return "inget begrepp i vokabulären"
         joined = (" eller " if self.any_of else " och ").join(self.labels)
@@ -225,11 +227,13 @@ class WhoAnswer:
     Every interface renders this record; none recomputes it."""
 
     question: str
-    path: str  # "concepts", "similarity" or "nobody"
+    path: str  # "graph", "graph+concepts", "concepts", "similarity" or "nobody"
     reading: Reading
     municipalities: tuple[MunicipalityHit, ...] = ()
     near: tuple[NearMiss, ...] = ()
     uncertain: bool = False
+    sparql: str | None = None  # the graph path: the query it ran, to copy and change
+    relation: str | None = None  # the graph path: which relation (twin, target, …)
 
     @property
     def answering(self) -> tuple[MunicipalityHit, ...]:
@@ -237,6 +241,8 @@ class WhoAnswer:
 
     def nobody(self) -> str:
         """The line said when nobody answers ("Ingen kommun nämner Matsvinn …")."""
+        if self.relation is not None:
+            return f"Grafen har inget svar: {self.reading.labels[0]} (the graph holds no such fact)"
         if self.reading.concepts:
             named = (" eller " if self.reading.any_of else " och ").join(self.reading.labels)
             return f"Ingen kommun nämner {named} i sin egen text (no municipality's own text names it)"
@@ -251,6 +257,8 @@ class WhoAnswer:
             "municipalities": [m.to_dict() for m in self.municipalities],
             "near_misses": [n.to_dict() for n in self.near],
             "nobody": None if self.answering else self.nobody(),
+            "relation": self.relation,
+            "sparql": self.sparql,
         }
 
 

@@ -26,7 +26,9 @@ from ..errors import InputError
 from ..vocabulary import Retriever
 from .answers import Hit, MunicipalityHit, NearMiss, Reading, WhoAnswer, _renumber
 from .fusion import evidence_of, z_parts
+from .graphpath import GraphReader
 from .highlight import highlight_html
+from .relations import RelationQuery
 
 MAX_CONCEPTS = 20  # a question that names more is asked to narrow
 NEAR_CONCEPTS = 5  # near misses shown when nobody answers
@@ -184,6 +186,17 @@ class ConceptAnswersMixin:
         def _hit(
             self, rank: int, row: int, score: float, retrievers: tuple[str, ...], members: list[int], query: str = ""
         ) -> Hit: ...
+        def _graph_answer(
+            self,
+            query: str,
+            text: str,
+            relation: RelationQuery,
+            graph: GraphReader,
+            allowed: list[list[int]],
+            k: int,
+            evidence: int,
+            retriever: Retriever,
+        ) -> WhoAnswer: ...
         def search_grouped(
             self,
             query: str,
@@ -229,14 +242,23 @@ class ConceptAnswersMixin:
         edition: str = "latest",
         full_ranking: bool = False,
         path: str = "auto",
+        graph: GraphReader | None = None,
     ) -> WhoAnswer:
-        """Who works on what the question asks about. `path`: "auto" (the concepts when the question
-        names one, else `concept_config.unread`), "concepts" or "similarity" (today's ranking only)."""
-        if path not in ("auto", "concepts", "similarity"):
-            raise InputError(f"path must be auto, concepts or similarity, not {path!r}")
+        """Who works on what the question asks about. `path`: "auto" (the graph when `graph` is given
+        and the question asks for a relation it holds, else the concepts when the question names one,
+        else `concept_config.unread`), "graph", "concepts" or "similarity" (today's ranking only)."""
+        if path not in ("auto", "graph", "concepts", "similarity"):
+            raise InputError(f"path must be auto, graph, concepts or similarity, not {path!r}")
         if evidence < 1:
             raise InputError(f"evidence must be at least 1, not {evidence}")
         text, allowed = self._prepared(query, k, municipalities, doc_type, edition)
+        if path in ("auto", "graph") and graph is not None and edition == "latest":
+            relation = graph.read(text)
+            if relation is not None:
+                return self._graph_answer(query, text, relation, graph, allowed, k, evidence, retriever)
+            if path == "graph":
+                raise InputError("the question asks for no relation the graph holds (twins, parties, commitments, "
+                                 "targets, emissions, organisations, steering documents, editions); try --path auto")  # fmt: skip
         reading = self.read_concepts(text) if path != "similarity" else Reading()
         ranked: dict[str, Any] = {
             "query": query,

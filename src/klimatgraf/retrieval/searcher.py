@@ -31,6 +31,7 @@ from ..vocabulary import Retriever
 from .answers import AnswersMixin, CutoffConfig, Hit
 from .concepts import ConceptAnswersMixin, ConceptConfig, ConceptIndex
 from .fusion import RETRIEVERS, FusionConfig, _scaled, fuse
+from .graphpath import GraphAnswersMixin
 from .highlight import highlight_html
 from .reading import ReadingMixin, clean_query, fold_name
 from .signals import QUERY_CACHE, SignalsMixin, _warm
@@ -39,7 +40,7 @@ PARAGRAPH_IRI = "https://w3id.org/klimatgraf/id/paragraph/{pid}"
 FILTER_MASKS = 16  # filter masks kept per Searcher (one is ≈ 0.7 MB at 300 documents)
 
 
-class Searcher(ReadingMixin, SignalsMixin, AnswersMixin, ConceptAnswersMixin):
+class Searcher(ReadingMixin, SignalsMixin, AnswersMixin, ConceptAnswersMixin, GraphAnswersMixin):
     """Loads an index once; the embedding model loads in the background (`preload`) or on the
     first dense query."""
 

@@ -102,7 +102,7 @@ def _towns(service: Service, names: list[str]) -> list[str] | None:
 
 
 async def _queued(service: Service, request: Request, started: float, work_of: Any, *args: Any) -> Response:
-    """Run `work_of(searcher, *args)` on a search thread once the search queue admits it, within the
+    """Run `work_of(searcher, graph_reader, *args)` on a search thread once the search queue admits it, within the
     search's deadline (its wait included)."""
     queue = service.search_queue
     assert queue is not None
@@ -155,7 +155,7 @@ def _run(service: Service, work_of: Any, *args: Any) -> Response:
         searcher = service.take_searcher()
     try:
         _within_cost(service, searcher, args[0])
-        response: Response = work_of(searcher, *args)
+        response: Response = work_of(searcher, service.graph_reader, *args)
         return response
     finally:
         service.give_back(searcher)
@@ -172,6 +172,7 @@ def _choice(choices: type[E], name: str, value: str) -> E:
 
 def _search(
     searcher: Searcher,
+    graph: Any,
     q: str,
     k: int,
     group: GroupBy,
@@ -183,7 +184,9 @@ def _search(
 ) -> Response:
     extra: dict[str, str] = {}
     if group is GroupBy.municipality:  # only municipalities that answer ([] = nobody); all=true: every one
-        answer = searcher.answer(q, k=k, municipalities=towns, doc_type=type, retriever=retriever, full_ranking=full)
+        answer = searcher.answer(
+            q, k=k, municipalities=towns, doc_type=type, retriever=retriever, full_ranking=full, graph=graph
+        )
         data: list[dict[str, Any]] = [g.to_dict() for g in answer.municipalities]
         # the body stays the CLI's JSON list; how the question was read and which path answered are
         # headers (the whole record, near misses included, is GET /api/answer)
@@ -204,6 +207,8 @@ def _search(
     return Response(json.dumps(data, ensure_ascii=False), media_type="application/json", headers=headers or None)
 
 
-def _answer(searcher: Searcher, q: str, k: int, towns: list[str] | None, type: DocType | None, full: bool) -> Response:
-    found = searcher.answer(q, k=k, municipalities=towns, doc_type=type, full_ranking=full)
+def _answer(
+    searcher: Searcher, graph: Any, q: str, k: int, towns: list[str] | None, type: DocType | None, full: bool
+) -> Response:
+    found = searcher.answer(q, k=k, municipalities=towns, doc_type=type, full_ranking=full, graph=graph)
     return Response(json.dumps(found.to_dict(), ensure_ascii=False), media_type="application/json")

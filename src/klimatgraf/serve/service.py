@@ -1,7 +1,10 @@
-"""What the server loads once at start: the graph (`sparql.load_graph`), the search index (the
-e5 model warms in a background thread, so the server answers at once and the first search
-does not pay for the model), build.json, the named queries, the network and the answers
-computed at start (cache.py). Nothing is written to disk; everything is read-only afterwards.
+"""What the server loads once at start: the graph (`sparql.read_graph`, for the SPARQL endpoint's
+query children), oxigraph's on-disk stores of the whole graph and of the latest editions (the
+answers computed at start — compare, the named queries, cache.py — and the network come from
+them, issue 27: no copy of the graph is made), the search index (the e5 model warms in a
+background thread, so the server answers at once and the first search does not pay for the
+model), build.json and the named queries. Nothing is written to disk; everything is read-only
+afterwards.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from ..retrieval import Searcher
+    from ..sparql import Engine
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Service:
     gazetteer: Any
     network: dict[str, Any] = field(default_factory=dict)
     fixed: Any = None  # cache.FixedAnswers: compare and the named queries, computed at start
+    latest: Any = None  # sparql.Engine over the latest editions (oxigraph); None: restrict `graph` (rdflib)
     warmed: threading.Event = field(default_factory=threading.Event)
     # searches (issue 24): `searchers` run at once, each its own Searcher (its own caches and model
     # handle, none shared between threads); `searcher` is the first, for what is read at start
@@ -61,6 +66,7 @@ class Service:
     sparql_queue: FairQueue | None = None
     health: dict[str, Any] = field(default_factory=dict)  # /healthz, computed at start
     profiles: Any = None  # topics.Profiles: every document's own-text concepts (topics.json), for /api/themes
+    graph_reader: Any = None  # retrieval.graphpath.GraphReader: relation questions answered from the graph
     _pools: dict[str, ThreadPoolExecutor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -178,8 +184,8 @@ def load_service(
             for _ in range(search_workers)
         ]
 
-    snap = open_snapshot(build_dir, load_graph=_graph_and_profiles, load_index=searchers_of)
-    (graph, profiles), searchers = snap.graph, snap.index
+    snap = open_snapshot(build_dir, load_graph=_graph_and_stores, load_index=searchers_of)
+    (graph, whole, latest, profiles), searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -202,20 +208,24 @@ def load_service(
         sparql_queue=FairQueue(
             "SPARQL queries", runner.slots, max_client_queries, queue_length, "--max-client-queries"
         ),
+        latest=latest,
     )
-    service.network = _network_json(graph, profiles)
+    service.network = _network_json(whole, profiles)
+    service.graph_reader = _graph_reader(whole, service.gazetteer)
     _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
 
 
-def _graph_and_profiles(build_dir: Path) -> tuple[Graph, Any]:
-    """Inside the snapshot's reader scope: the graph and the topic profiles of the same build."""
-    from ..sparql import read_graph
-    from ..topics import read_profiles
+def _graph_reader(engine: Any, gazetteer: Any) -> Any:
+    """Relation questions (issue 26) are answered on the whole graph's oxigraph store (every edition:
+    a question may name one); its names are read now, not on the first question."""
+    from ..retrieval.graphpath import GraphReader
 
-    return read_graph(build_dir), read_profiles(build_dir)
+    reader = GraphReader(engine, gazetteer)
+    reader.names  # noqa: B018 - read at start
+    return reader
 
 
 def _search_model(model_id: str, workers: int) -> Any:
@@ -232,12 +242,34 @@ def _search_model(model_id: str, workers: int) -> Any:
 
 def fixed_answers(service: Service) -> Any:
     """Compare and the named queries, answered once at start (cache.py) over the latest edition of
-    each municipality, as the CLI reads them (issue 14)."""
+    each municipality, as the CLI reads them (issue 14): from `service.latest` (oxigraph, issue 27),
+    or a copy of `service.graph` without the earlier editions where the service has no such store."""
     from ..editions import latest_graph
+    from ..sparql import RdflibEngine, list_queries
     from . import cache
 
     queries = {n: q["query"] for n, q in service.queries.items()}
-    return cache.compute(latest_graph(service.graph), queries, service.gazetteer)
+    shipped = {q.name for q in list_queries() if q.trusted and queries.get(q.name) == q.text}
+    source = service.latest if service.latest is not None else RdflibEngine(latest_graph(service.graph))
+    return cache.compute(source, queries, service.gazetteer, shipped)
+
+
+def _graph_and_stores(build_dir: Path) -> tuple[Graph, Engine, Engine, Any]:
+    """Inside the snapshot's one reader scope: the rdflib graph (parsed; the query children's),
+    oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
+    the CLI's default edition reads), both on disk, opened in milliseconds, and the topic profiles
+    (topics.json, issue 23) of the same build."""
+    from ..editions import open_edition
+    from ..errors import InputError
+    from ..sparql import open_engine, read_graph
+    from ..topics import read_profiles
+
+    whole = open_engine(build_dir, "oxigraph")
+    try:
+        latest, _ = open_edition(build_dir, "oxigraph", "latest")
+    except InputError:  # a graph without documents: nothing to leave out
+        latest = whole
+    return read_graph(build_dir), whole, latest, read_profiles(build_dir)
 
 
 def _prime(graph: Graph) -> None:
@@ -304,11 +336,11 @@ def _paragraphs(graph: Graph) -> dict[str, list[dict[str, Any]]]:
     return {doc_id: [p for _, p in sorted(items, key=lambda t: t[0])] for doc_id, items in by_doc.items()}
 
 
-def _network_json(graph: Graph, profiles: Any = None) -> dict[str, Any]:
+def _network_json(source: Graph | Engine, profiles: Any = None) -> dict[str, Any]:
     """The network of `export gephi` (with the top concepts, when the profiles are given)."""
     from ..export import COLOURS, _size, network, with_topics
 
-    net = network(graph)
+    net = network(source)
     if profiles is not None:
         net = with_topics(net, profiles)
     degree = net.degree()

@@ -11,7 +11,7 @@ checksum) is an error too, not a wrong listing. A build.json without it (older) 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -172,21 +172,27 @@ class BuildManifest:
         return manifest
 
 
-def verify_graph_files(build_dir: Path) -> None:
-    """graph.ttl and graph.nt match the sizes and checksums recorded in build.json.
+def verify_graph_files(build_dir: Path, *, hashed: Collection[str] | None = None) -> frozenset[str]:
+    """graph.ttl, graph.nt (and graph-latest.nt) match the sizes and checksums recorded in build.json.
 
+    `hashed`: the files whose bytes the caller reads now (default: every one); the others are
+    checked for presence and size only. Oxigraph's on-disk copy of a graph file is made from the
+    file after its checksum passed and is keyed by the file's inode, size and mtime, so a reader
+    that opens the copy reads no byte of the file (sparql._open_oxigraph).
     A build directory without build.json (a graph put there by hand) is not checked.
+    Returns the names of the files build.json lists (none without build.json).
     """
     path = Path(build_dir) / BUILD_MANIFEST
     if not path.exists():
-        return
+        return frozenset()
     try:
         files = _load(path)["files"]
         if not isinstance(files, dict):
             raise TypeError
     except (OSError, ValueError, KeyError, TypeError):
         raise BuildCorruptError(f"{path} is unreadable or lists no file checksums; {FIX}") from None
-    check_digests(build_dir, files, BUILD_MANIFEST, FIX)
+    check_digests(build_dir, files, BUILD_MANIFEST, FIX, hashed)
+    return frozenset(files)
 
 
 def _self_digest(data: Mapping[str, Any]) -> str:

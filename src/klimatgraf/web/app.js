@@ -242,21 +242,27 @@ async function runSearch(params) {
   setStatus($('#search-status'), 'Söker …');
   $('#search-results').setAttribute('aria-busy', 'true');
   try {
-    const { body, readAs } = await api(`api/search?${query}`, { signal: search.controller.signal });
+    // who-answers come as one record (GET /api/answer): how the question was read, which path answered
+    // (the graph, the vocabulary's concepts or similarity), the SPARQL a graph answer ran, the near misses
+    const route = group === 'municipality' ? 'api/answer' : 'api/search';
+    const { body: answered, readAs } = await api(`${route}?${query}`, { signal: search.controller.signal });
     if (seq !== search.seq) return;
+    const record = group === 'municipality' ? answered : null;
+    const body = record ? record.municipalities : answered;
     await loadMunicipalities().catch(() => {});
     renderSearch(body, group);
-    if (group === 'municipality' && !body.length) {
+    if (group === 'municipality' && !body.length && record && !record.sparql) {
       // nobody passes the cut-off: the near misses (the full ranking) folded under "visa fler"
       query.set('all', 'true');
       const near = (await api(`api/search?${query}`, { signal: search.controller.signal })).body;
       if (seq !== search.seq) return;
       if (near.length) renderNearMisses(near, q);
     }
+    if (record) renderReading(record);
     const ms = Math.round(performance.now() - started);
     performance.measure('kg-search', `kg-search-start-${seq}`);
     const what = group === 'paragraph' ? `${body.length} stycken` : `${body.length} kommuner`;
-    const none = group === 'municipality' ? `Ingen kommun nämner ”${q}” i sin egen text.` : `Inga träffar för ”${q}”. Pröva andra ord.`;
+    const none = record ? record.nobody : `Inga träffar för ”${q}”. Pröva andra ord.`;
     // a question typed without å/ä/ö: the server says how it read it
     const read = readAs ? ` (läst som ”${readAs}”)` : '';
     const status = body.length ? `${what} för ”${q}”${read} (${ms} ms)` : `${none}${read}`;
@@ -325,6 +331,36 @@ function renderSearch(body, group) {
     }
   }
   $('#search-results').replaceChildren(list);
+}
+
+const PATHS = {
+  graph: 'grafen',
+  'graph+concepts': 'grafen och begreppen',
+  concepts: 'begreppen i vokabulären',
+  similarity: 'likhet (osäkert)',
+  nobody: 'ingen väg',
+};
+
+/** How the question was read and which path answered; a graph answer shows the SPARQL it ran. */
+function renderReading(record) {
+  const results = $('#search-results');
+  const how = el('p', { class: 'reading', id: 'search-reading' }, `${record.read_as.said} · svaret från ${PATHS[record.path] || record.path}`);
+  const parts = [how];
+  if (record.sparql) {
+    parts.push(
+      el(
+        'details',
+        { class: 'sparql-used' },
+        el('summary', {}, 'Så här frågade vi grafen (SPARQL)'),
+        el('pre', {}, el('code', {}, record.sparql)),
+      ),
+    );
+  }
+  if (!record.municipalities.length && record.near_misses.length) {
+    const near = record.near_misses.map((n) => el('li', {}, `${n.label}: ${n.municipalities.join(', ')}`));
+    parts.push(el('details', { class: 'near-concepts' }, el('summary', {}, 'visa fler: närliggande begrepp som nämns'), el('ul', {}, near)));
+  }
+  results.prepend(...parts);
 }
 
 function renderNearMisses(near, q) {
