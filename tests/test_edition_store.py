@@ -26,7 +26,15 @@ from conftest import DATA, run_cli
 from edition_outputs import GOLDEN, _call, digest, graph_digest, make_data, outputs
 from klimatgraf import edition_graph, editions, sparql
 from klimatgraf.errors import BuildCorruptError, QueryError
-from klimatgraf.store import BUILD_MANIFEST, GRAPH_LATEST_NT, GRAPH_NT, GRAPH_TTL, OXIGRAPH_DIR, BuildManifest
+from klimatgraf.store import (
+    BUILD_MANIFEST,
+    GRAPH_LATEST_NT,
+    GRAPH_NT,
+    GRAPH_TTL,
+    OXIGRAPH_DIR,
+    TOPICS_JSON,
+    BuildManifest,
+)
 
 FIXTURE_DOCUMENTS = {
     "jarfalla-klimatkontrakt-2022": False,
@@ -64,7 +72,7 @@ def found(build: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) ->
 def test_every_output_is_byte_identical_to_the_record_made_before_issue_27(
     build: tuple[Path, Path], found: dict[str, dict[str, Any]]
 ) -> None:
-    """309 outputs: every named query × edition selector (none, latest, all, five years) × engine, compare,
+    """381 outputs: every named query × edition selector (none, latest, all, five years) × engine, compare,
     history, diff, sparql and every export, against tests/golden/edition_outputs.json, recorded by the
     code before issue 27 (the default edition then parsed and copied the whole graph with rdflib)."""
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
@@ -83,7 +91,8 @@ def test_oxigraph_prints_what_the_rdflib_reference_prints_for_every_selector(fou
     (a copy of the parsed graph without the other editions, evaluated by rdflib), so this holds
     whatever graph the seeds give, also after the golden record is made again."""
     pairs = [(key, key.replace("--engine oxigraph", "--engine rdflib")) for key in found if "--engine oxigraph" in key]
-    assert len(pairs) == 160  # every named query and compare for every selector, history, diff, the exports
+    # every named query (17 since issue 23) and compare for every selector, history, diff, the exports
+    assert len(pairs) == 187
     different = [fast for fast, reference in pairs if found[fast] != found[reference]]
     assert not different, different[:5]
 
@@ -112,7 +121,7 @@ def test_a_build_from_before_graph_latest_gives_the_same_answers(build: tuple[Pa
 def test_the_build_writes_the_latest_editions_graph_and_lists_it(build: tuple[Path, Path]) -> None:
     _, build_dir = build
     manifest = BuildManifest.read(build_dir)
-    assert set(manifest.files) == {GRAPH_TTL, GRAPH_NT, GRAPH_LATEST_NT}
+    assert set(manifest.files) == {GRAPH_TTL, GRAPH_NT, GRAPH_LATEST_NT, TOPICS_JSON}
     store = edition_graph.load(build_dir / GRAPH_LATEST_NT)
     documents = edition_graph.documents_in(store)
     every, latest = edition_graph.latest_documents(edition_graph.load(build_dir / GRAPH_NT))
@@ -126,7 +135,7 @@ def test_the_build_writes_the_latest_editions_graph_and_lists_it(build: tuple[Pa
 
 
 def test_a_build_of_single_editions_writes_no_latest_graph(seed_build: Path) -> None:
-    assert set(BuildManifest.read(seed_build).files) == {GRAPH_TTL, GRAPH_NT}
+    assert set(BuildManifest.read(seed_build).files) == {GRAPH_TTL, GRAPH_NT, TOPICS_JSON}
     assert not (seed_build / GRAPH_LATEST_NT).exists()
     assert sparql.open_latest(seed_build) is None
 

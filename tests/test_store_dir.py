@@ -236,7 +236,7 @@ def test_the_build_writes_the_old_keys_plus_format_version(seed_build: Path) -> 
     assert manifest.format_version == FORMAT_VERSION
     assert manifest.documents == len(manifest.documents_detail) > 0
     assert {d.file for d in manifest.documents_detail} <= {p.name for p in (DATA / "contracts").iterdir()}
-    assert set(manifest.files) == {"graph.ttl", "graph.nt"}
+    assert set(manifest.files) == {"graph.ttl", "graph.nt", "topics.json"}
     assert manifest.to_dict() == data  # nothing lost or changed in the round trip
 
 
