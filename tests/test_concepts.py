@@ -303,7 +303,9 @@ def test_or_between_concepts_takes_any_and_otherwise_all(who: Searcher) -> None:
 
 
 def test_a_question_naming_too_many_concepts_is_asked_to_narrow(who: Searcher) -> None:
-    labels = [c.pref_sv for c in read_scheme().concepts[:25]]
+    scheme = read_scheme()  # leaves: a broader concept named beside a narrower one is read as the narrower alone
+    labels = [c.pref_sv for c in scheme.concepts if not scheme.descendants(c.iri)][:25]
+    assert len(labels) == 25
     with pytest.raises(InputError, match="ask about fewer"):
         who.answer("vem arbetar med " + ", ".join(labels))
 
