@@ -56,12 +56,20 @@ def test_exact_numbers_and_failures_on_a_small_question_set(searcher: Searcher) 
     }
     saved = searcher.cutoff
     try:
+        # the similarity path's cut-off set by hand (the concept path does not use it: below)
         searcher.cutoff = CutoffConfig(min_evidence=-1e9, max_gap=1e9)  # every municipality answers
-        report = evaluate(searcher, questions, retrievers=("hybrid",))
+        report = evaluate(searcher, questions, retrievers=("hybrid",), path="similarity")
         searcher.cutoff = CutoffConfig(min_evidence=1e9)  # nobody answers
-        nobody = evaluate(searcher, questions, retrievers=("hybrid",))
+        nobody = evaluate(searcher, questions, retrievers=("hybrid",), path="similarity")
+        concepts = evaluate(searcher, questions, retrievers=("hybrid",))  # "matsvinn" is a concept: its tags answer
     finally:
         searcher.cutoff = saved
+    # the tags name exactly Alvesta and Avesta: P = R = F1 = 1 for the first question, 0 for the second;
+    # the no-answer question is answered by them too
+    assert concepts.metrics["hybrid"]["who"] == pytest.approx(
+        {"hit@1": 0.5, "recall@3": 0.5, "mrr": 0.5, "precision": 0.5, "recall": 0.5, "f1": 0.5}
+    )
+    assert concepts.metrics["hybrid"]["none"] == {"nobody": 0.0}
     assert report.counts == {"who": 2, "none": 1, "passage": 2}
     who, passage = report.metrics["hybrid"]["who"], report.metrics["hybrid"]["passage"]
     # answer = all five municipalities: P 2/5, R 1, F1 4/7 for the first question, 0 for the second

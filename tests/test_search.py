@@ -55,7 +55,8 @@ def test_who_works_on_food_waste_answers_with_evidence(searcher: Searcher) -> No
         assert all("matsvinn" in e.text.casefold() for e in group.evidence), [e.text[:60] for e in group.evidence]
         assert [e.score for e in group.evidence] == sorted((e.score for e in group.evidence), reverse=True)
     as_json = groups[0].to_dict()
-    assert set(as_json) == {"municipality", "kommunkod", "score", "strength", "answers", "evidence"}
+    assert set(as_json) == {"municipality", "kommunkod", "score", "strength", "answers", "path", "concepts", "evidence"}
+    assert as_json["path"] == "similarity" and as_json["concepts"] == []  # search_grouped is the similarity path
     assert set(as_json["evidence"][0]) == {"paragraph", "text", "score", "section", "html", "document", "pid", "page"}
     assert "<mark>matsvinn" in as_json["evidence"][0]["html"].casefold()
 
@@ -145,14 +146,17 @@ def _row(searcher: Searcher, hit: Hit) -> int:
 
 def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None:
     build = str(e5_index.path.parent)
-    base = ("search", "vem arbetar med matsvinn", "--build-dir", build, "--group", "municipality")
-    for fmt, stdout in (("json", "[]\n"), ("csv", "rank,municipality,kommunkod,score,evidence\n"), ("table", "")):
+    # the similarity path's cut-off, named: the concept path would answer "matsvinn" from its tags
+    base = ("search", "vem arbetar med matsvinn", "--build-dir", build, "--group", "municipality", "--path", "similarity")
+    for fmt, stdout in (("json", "[]\n"), ("csv", "rank,municipality,kommunkod,score,path,concepts,evidence\n"), ("table", "")):
         result = run_cli(*base, "--min-evidence", "1000", "--format", fmt)
         assert result.returncode == 1, result.stderr
         assert result.stdout == stdout
-        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Ingen kommun nämner"), result.stderr
+        said = result.stderr.splitlines()  # how it was read, then the answer
+        assert said == [said[0], said[1]] and said[1].startswith("Ingen kommun nämner"), result.stderr
+        assert said[0] == "search: inte läst mot vokabulären (--path similarity); svaret från likhet (similarity)"
     everyone = run_cli(*base, "--min-evidence", "1000", "--all", "--format", "json")
-    assert everyone.returncode == 0 and everyone.stderr == ""
+    assert everyone.returncode == 0 and everyone.stderr.splitlines()[1].endswith("ingen passerar gränsen"), everyone.stderr
     assert len(json.loads(everyone.stdout)) == 5 and not any(g["answers"] for g in json.loads(everyone.stdout))
     answered = run_cli(*base, "--format", "json")
     assert answered.returncode == 0 and "Alvesta" in {g["municipality"] for g in json.loads(answered.stdout)}
@@ -207,9 +211,10 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     assert "teardown ran" not in long.stderr
     hits = json.loads(long.stdout)  # whole: more than a pipe's 64 KiB buffer
     assert len(long.stdout.encode()) > 65536 and len(hits) == len({h["pid"] for h in hits}) > 100
-    nobody = run("search", "matsvinn", "--build-dir", build, "--group", "municipality", "--min-evidence", "1000")
+    nobody = run("search", "matsvinn", "--build-dir", build, "--group", "municipality", "--path", "similarity",
+                 "--min-evidence", "1000")  # fmt: skip
     assert nobody.returncode == 1 and nobody.stdout == "", nobody.stderr
-    assert nobody.stderr.startswith("Ingen kommun nämner") and "teardown ran" not in nobody.stderr
+    assert nobody.stderr.splitlines()[1].startswith("Ingen kommun nämner") and "teardown ran" not in nobody.stderr
     error = run("search", "matsvinn", "--build-dir", str(tmp_path / "none"))
     assert error.returncode == 2 and error.stderr.startswith("klimatgraf: error:")
     assert "teardown ran" in error.stderr  # an error leaves the ordinary way
@@ -217,7 +222,7 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     # flush (a short one, block-buffered): one line and exit 3, no traceback; a reader that has gone
     # away before the last flush: exit 0 and only the command's own stderr line, as `main` does for
     # a broken pipe
-    short = ("--group", "municipality", "--min-evidence", "1000", "--format", "json")
+    short = ("--group", "municipality", "--path", "similarity", "--min-evidence", "1000", "--format", "json")
     for args in (("-k", "200", "--format", "json"), short):
         with open("/dev/full", "w") as full:
             lost = run("search", "matsvinn", "--build-dir", build, *args, stdout=full, PYTHONUNBUFFERED="")
@@ -230,7 +235,8 @@ def test_cli_search_leaves_without_teardown_and_loses_no_output(
     os.close(reader)
     gone = run("search", "matsvinn", "--build-dir", build, *short, stdout=writer, PYTHONUNBUFFERED="")
     os.close(writer)
-    assert gone.returncode == 0 and gone.stderr.startswith("Ingen kommun nämner") and gone.stderr.count("\n") == 1
+    assert gone.returncode == 0 and gone.stderr.count("\n") == 2
+    assert gone.stderr.splitlines()[1].startswith("Ingen kommun nämner")
     other = run("validate", "--build-dir", str(seed_build), "--format", "json")  # not a read-only command
     assert other.returncode == 0 and "teardown ran" in other.stderr, other.stderr
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from conftest import run_cli
@@ -220,10 +220,15 @@ def test_push_uploads_the_graph_and_checks_the_count(
 
 def test_the_store_holds_exactly_the_built_graph(pushed: subprocess.CompletedProcess[str], virtuoso: Virtuoso,
                                                  local_graph: Graph) -> None:  # fmt: skip
-    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    result = run_cli("sparql", query, "--endpoint", virtuoso.endpoint)
-    assert result.returncode == 0, result.stderr
-    stored = Graph().parse(data=result.stdout, format="turtle")
+    # in sixteen parts by the first hex digit of the subject's MD5: the whole graph is more triples
+    # than the store's ResultSetMaxRows, and Virtuoso cuts a CONSTRUCT there without a word
+    assert not any(isinstance(term, BNode) for triple in local_graph for term in triple)
+    stored = Graph()
+    for digit in "0123456789abcdef":
+        query = f'CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER(STRSTARTS(MD5(STR(?s)), "{digit}")) }}'
+        result = run_cli("sparql", query, "--endpoint", virtuoso.endpoint)
+        assert result.returncode == 0, result.stderr
+        stored.parse(data=result.stdout, format="turtle")
     assert len(stored) == len(local_graph)
     assert isomorphic(stored, local_graph)  # literals, language tags and datatypes survive the trip
 

@@ -53,7 +53,7 @@ OLD_KEYS = {
     "documents", "paragraphs", "boilerplate", "triples", "facts", "seconds", "graph", "index", "embedded",
     "superseded", "from_cache", "klimatgraf", "built", "documents_detail", "files",
 }  # fmt: skip
-NEW_KEYS = {"format_version", "manifest_sha256"}
+NEW_KEYS = {"format_version", "manifest_sha256", "tags", "vocabulary"}  # tags, vocabulary: issue 22
 
 
 def final_files(build: Path) -> dict[str, str]:

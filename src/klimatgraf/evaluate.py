@@ -167,10 +167,12 @@ def passage_scores(texts: Sequence[str], snippets: Sequence[str]) -> tuple[int |
     }
 
 
-def _who(searcher: Searcher, item: dict[str, Any], retriever: Retriever) -> tuple[QuestionResult, dict[str, float]]:
+def _who(
+    searcher: Searcher, item: dict[str, Any], retriever: Retriever, path: str = "auto"
+) -> tuple[QuestionResult, dict[str, float]]:
     expected = [str(e) for e in item["expect"]]
     wanted = {e.casefold() for e in expected}
-    groups = searcher.answer(item["q"], k=DEPTH, retriever=retriever, full_ranking=True).municipalities
+    groups = searcher.answer(item["q"], k=DEPTH, retriever=retriever, full_ranking=True, path=path).municipalities
     names = [g.municipality for g in groups]
     answer = tuple(g.municipality for g in groups if g.answers)
     if not wanted:  # a no-answer question
@@ -184,7 +186,10 @@ def _who(searcher: Searcher, item: dict[str, Any], retriever: Retriever) -> tupl
     return result, scores
 
 
-def _passage(searcher: Searcher, item: dict[str, Any], retriever: Retriever) -> tuple[QuestionResult, dict[str, float]]:
+def _passage(
+    searcher: Searcher, item: dict[str, Any], retriever: Retriever, path: str = "auto"
+) -> tuple[QuestionResult, dict[str, float]]:
+    del path  # paragraphs have one path
     hits = searcher.search(item["q"], k=DEPTH, retriever=retriever)
     first, scores = passage_scores([h.text for h in hits], item["snippets"])
     got = tuple(f"{h.municipality}: {' '.join(h.text.split())[:60]}…" for h in hits[:3])
@@ -193,9 +198,13 @@ def _passage(searcher: Searcher, item: dict[str, Any], retriever: Retriever) -> 
 
 
 def evaluate(
-    searcher: Searcher, questions: Path | dict[str, Any], retrievers: Sequence[Retriever] = RETRIEVERS
+    searcher: Searcher,
+    questions: Path | dict[str, Any],
+    retrievers: Sequence[Retriever] = RETRIEVERS,
+    path: str = "auto",
 ) -> EvalReport:
-    """Run every question with every retriever; metrics are means over the questions."""
+    """Run every question with every retriever; metrics are means over the questions. `path` is
+    `Searcher.answer`'s for who-questions ("similarity" judges the similarity ranking alone)."""
     data = load_questions(questions)
     results: list[QuestionResult] = []
     metrics: dict[str, dict[str, dict[str, float]]] = {}
@@ -204,7 +213,7 @@ def evaluate(
         for kind in KINDS:
             run = _passage if kind == "passage" else _who
             for item in data[kind]:
-                result, scores = run(searcher, item, retriever)
+                result, scores = run(searcher, item, retriever, path)
                 results.append(result)
                 for name, value in scores.items():
                     sums[kind][name] += value

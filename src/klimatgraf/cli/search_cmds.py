@@ -234,16 +234,18 @@ def _who(
         else:
             err().print("search: --explain visar SPARQL-frågan", markup=False, highlight=False)
     groups = answer.municipalities
+    # --all asks for the whole ranking, not an answer: given, it is exit 0 (`answers` says who passes)
+    code = 0 if answer.answering or all_ else 1
     if not answer.answering:  # stdout stays data: [] for JSON, the header for CSV, nothing for a table
         near = "; ".join(f"{n.label} ({', '.join(n.municipalities)})" for n in answer.near)
-        sys.stderr.write(f"{answer.nobody()}; --all visar alla\n")
+        sys.stderr.write(f"{answer.nobody()}; " + ("ingen passerar gränsen\n" if all_ else "--all visar alla\n"))
         if near:
             sys.stderr.write(f"visa fler: närliggande begrepp som nämns: {near}\n")
         if fmt in (Format.table, Format.markdown) and not groups:
-            raise typer.Exit(1)
+            raise typer.Exit(code)
     if fmt is Format.json:
         sys.stdout.write(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2) + "\n")
-        raise typer.Exit(0 if answer.answering else 1)
+        raise typer.Exit(code)
     rows = [
         {
             "rank": i,
@@ -266,7 +268,7 @@ def _who(
     if fmt not in (Format.table, Format.markdown):
         columns = ["rank", "municipality", "kommunkod", "score", "path", "concepts", "evidence"]
     render(rows, columns, fmt, sys.stdout)
-    raise typer.Exit(0 if answer.answering else 1)
+    raise typer.Exit(code)
 
 
 _PATHS = {
@@ -284,10 +286,17 @@ def _graph_reader(build_dir: Any, path: AnswerPath, edition: str, group: GroupBy
     if group is GroupBy.paragraph or path not in (AnswerPath.auto, AnswerPath.graph) or edition != "latest":
         return None
     from ..corpus import load_gazetteer
+    from ..errors import BuildMissingError
     from ..retrieval.graphpath import GraphReader
     from ..sparql import open_engine
 
-    return GraphReader(open_engine(build_dir_of(build_dir)), load_gazetteer(data_dir_of(None)))
+    try:
+        engine = open_engine(build_dir_of(build_dir))
+    except BuildMissingError:
+        if path is AnswerPath.graph:  # asked for by name: say why it cannot answer
+            raise
+        return None  # an index without its graph (the index alone was built): the other paths answer
+    return GraphReader(engine, load_gazetteer(data_dir_of(None)))
 
 
 def evaluate_command(

@@ -175,7 +175,7 @@ class Reading:
     concepts: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()  # the concepts' Swedish preferred labels
     words: tuple[str, ...] = ()  # the question's words that named them (labels), or the concept (similarity)
-    how: str = ""
+    how: str = ""  # "unread": the similarity path was asked for by name, the vocabulary not consulted
     similarity: float | None = None
     any_of: bool = False  # "… eller …": any of the concepts answers, not all of them
     spans: tuple[tuple[int, int], ...] = ()  # where the question names them (labels)
@@ -184,6 +184,8 @@ class Reading:
         """ "läst som: Matsvinn" — the line every interface shows."""
         if self.how == "graph":
             return f"läst som en fråga till grafen: {self.labels[0]}"
+        if self.how == "unread":
+            return "inte läst mot vokabulären (--path similarity)"
         if not self.concepts:
             return "inget begrepp i vokabulären"
         joined = (" eller " if self.any_of else " och ").join(self.labels)

@@ -259,7 +259,7 @@ class ConceptAnswersMixin:
             if path == "graph":
                 raise InputError("the question asks for no relation the graph holds (twins, parties, commitments, "
                                  "targets, emissions, organisations, steering documents, editions); try --path auto")  # fmt: skip
-        reading = self.read_concepts(text) if path != "similarity" else Reading()
+        reading = self.read_concepts(text) if path != "similarity" else Reading(how="unread")
         ranked: dict[str, Any] = {
             "query": query,
             "k": k,

@@ -211,4 +211,6 @@ def _answer(
     searcher: Searcher, graph: Any, q: str, k: int, towns: list[str] | None, type: DocType | None, full: bool
 ) -> Response:
     found = searcher.answer(q, k=k, municipalities=towns, doc_type=type, full_ranking=full, graph=graph)
-    return Response(json.dumps(found.to_dict(), ensure_ascii=False), media_type="application/json")
+    read = searcher.spelled(q)  # typed without å/ä/ö: the same header as /api/search
+    headers = {READ_AS: urllib.parse.quote(read)} if read != q else None
+    return Response(json.dumps(found.to_dict(), ensure_ascii=False), media_type="application/json", headers=headers)
