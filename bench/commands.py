@@ -8,7 +8,8 @@ timed once), `build` with the index (timed once, its embedding cache copied from
 by default the N-document build of bench/scale.py, so that nothing is embedded twice), then each
 read command once untimed (the first run after a build: it may make build/.oxigraph) and
 `--rounds` times timed: `query` (default edition, `--edition all`, `--edition YEAR`, `--engine
-rdflib`), `compare`, `search`, `history`, `diff`, every `export`, `sparql`, `validate`, and
+rdflib`), `compare`, `themes` (and its heatmap), `search`, `history`, `diff`, every `export`, `sparql`,
+`validate`, and
 `serve` (seconds from start until `/healthz` answers 200, and until a first `/sparql` answer).
 
 The machine is shared, so each figure is the median wall time *and* the median CPU seconds of
@@ -226,6 +227,11 @@ def graph_commands(data: Path, graph: Path, rounds: int) -> dict[str, Any]:
         (f"compare {town} (one municipality)", ["compare", town, "-f", "json", *d, *g], (0,), rounds),
         (f"history {town}", ["history", town, "-f", "json", *d, *g], (0,), rounds),
         (f"diff {town}", ["diff", town, "-f", "json", *d, *g], (0, 1), rounds),
+        ("themes (top concepts)", ["themes", "-f", "json", *g], (0,), rounds),
+        ("themes --level 2", ["themes", "--level", "2", "-f", "json", *g], (0,), rounds),
+        ("themes --edition all", ["themes", "--edition", "all", "-f", "json", *g], (0,), rounds),
+        ("themes -f svg (heatmap)", ["themes", "-f", "svg", "-o", str(out / "m.svg"), *g], (0,), rounds),
+        ("query concept-matrix", ["query", "concept-matrix", "-f", "json", *g], (0,), rounds),
         ("sparql (a user query: triples per class)", ["sparql", USER_QUERY, "-f", "json", *g], (0,), rounds),
         ("export gephi", ["export", "gephi", "-o", str(out / "n.gexf"), *g], (0,), rounds),
         ("export graphml", ["export", "graphml", "-o", str(out / "n.graphml"), *g], (0,), rounds),

@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
     "--enable-unsafe-swiftshader",
 ]
 QUESTION = "vem arbetar med matsvinn"
-SCREENSHOTS = ("web-search.png", "web-compare.png", "web-network.png", "web-sparql.png")
+SCREENSHOTS = ("web-search.png", "web-compare.png", "web-themes.png", "web-network.png", "web-sparql.png")
 
 
 def chromium_path() -> str:
@@ -148,7 +148,7 @@ def words(text: str) -> str:
 
 
 def capture(tab: Tab, out: Path) -> list[Path]:
-    """Screenshots of the search answer, compare, network and SPARQL views, each written atomically."""
+    """Screenshots of the search answer, compare, topics, network and SPARQL views, each written atomically."""
     out.mkdir(parents=True, exist_ok=True)
     page = tab.page
     written = []
@@ -168,6 +168,14 @@ def capture(tab: Tab, out: Path) -> list[Path]:
     tab.open("#/jamfor?" + "&".join(f"m={quote(n)}" for n in names[:3]))
     page.wait_for_selector("#compare-table")
     shot("web-compare.png")
+    tab.open("#/teman")
+    page.wait_for_selector("#themes-table")
+    busiest = max(
+        page.locator("#themes-table button.heat").all(), key=lambda b: int(b.get_attribute("data-passages") or 0)
+    )
+    busiest.click()
+    page.wait_for_selector("#themes-passages li")
+    shot("web-themes.png")
     tab.open("#/natverk")
     page.wait_for_selector("#network-graph[data-nodes] canvas")
     page.locator("#network-status").scroll_into_view_if_needed()
@@ -327,6 +335,78 @@ def test_compare_two_municipalities(tab: Tab) -> None:
         cells = rows.nth(i).locator("th, td").all_inner_texts()
         assert cells[0] == row["attribute"]
         assert cells[1:] == ["" if row[n] is None else str(row[n]) for n in names]
+
+
+# --------------------------------------------------------------------------------------------- topics
+
+
+def test_the_heatmap_is_the_api_matrix_and_a_cell_opens_its_marked_passages(tab: Tab) -> None:
+    expected = tab.api("/api/themes?keep_empty=true")
+    tab.open("#/teman")
+    page = tab.page
+    page.wait_for_selector("#themes-table")
+    header = page.locator("#themes-table thead th").all_inner_texts()
+    assert [h.strip() for h in header[1:]] == [c["label"] for c in expected["concepts"]]
+    rows = page.locator("#themes-table tbody tr")
+    assert rows.count() == len(expected["rows"]) > 0
+    for i, row in enumerate(expected["rows"]):
+        cells = rows.nth(i).locator("th, td").all_inner_texts()
+        assert cells == [row["municipality"]] + [str(row["cells"][c["id"]]["passages"]) for c in expected["concepts"]]
+    # a non-empty cell: its passages, each with the tagged words in <mark>, as the API lists them
+    button = page.locator("#themes-table button.heat:not(.heat-0)").first
+    town, concept = button.get_attribute("data-m"), button.get_attribute("data-concept")
+    cell = tab.api(f"/api/themes/passages?m={quote(town or '')}&concept={quote(concept or '')}")
+    button.click()
+    page.wait_for_selector("#themes-passages li")
+    assert button.get_attribute("aria-pressed") == "true"
+    items = page.locator("#themes-passages li")
+    assert items.count() == len(cell["passages"]) == int(button.get_attribute("data-passages") or 0)
+    assert all(items.nth(i).locator("mark").count() >= 1 for i in range(items.count()))
+    # under one top concept: the narrower concepts as columns, from the same API
+    under = expected["concepts"][0]
+    page.locator("#themes-under").select_option(under["id"])
+    page.locator("#themes-caption", has_text="under").wait_for()
+    narrower = tab.api(f"/api/themes?under={quote(under['id'])}&keep_empty=true")
+    header = page.locator("#themes-table thead th").all_inner_texts()
+    assert [h.strip() for h in header[1:]] == [c["label"] for c in narrower["concepts"]]
+
+
+def test_keyboard_only_heatmap(tab: Tab) -> None:
+    """One cell is in the Tab order; arrow keys move between cells, Enter opens one."""
+    tab.open("#/teman")
+    page = tab.page
+    page.wait_for_selector("#themes-table")
+    first = page.locator("#themes-table button.heat").first
+    assert first.get_attribute("tabindex") == "0"
+    assert page.locator("#themes-table button.heat[tabindex='0']").count() == 1
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("[document.activeElement.dataset.m, document.activeElement.dataset.concept]")
+    rows = tab.api("/api/themes?keep_empty=true")
+    assert focused == [rows["rows"][1]["municipality"], rows["concepts"][1]["id"]]
+    assert page.locator("#themes-table button.heat[tabindex='0']").count() == 1
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#themes-passages h3")
+    assert page.locator("#themes-passages h3").inner_text().startswith(f"{focused[0]} ×")
+
+
+def test_every_heat_step_reads_at_aa_contrast(tab: Tab) -> None:
+    tab.open("#/teman")
+    tab.page.wait_for_selector("#themes-table")
+    ratios = tab.page.evaluate(
+        """() => {
+          const rgb = s => s.match(/[\\d.]+/g).map(Number);
+          const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                                       return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+          const out = {};
+          for (const el of document.querySelectorAll('.heat-legend span.heat')) {
+            const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(getComputedStyle(el).backgroundColor));
+            out[el.className] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          }
+          return out; }"""
+    )
+    assert len(ratios) == 6 and all(r >= 4.5 for r in ratios.values()), ratios
 
 
 # --------------------------------------------------------------------------------------------- network
