@@ -228,6 +228,18 @@ def test_show_lists_the_cells_passages_with_the_tagged_words_marked(seed_build: 
     assert table.returncode == 0 and table.stdout.count("**") >= 2 * len(shown["passages"])
 
 
+def test_an_empty_cell_is_a_negative_answer_exit_1(seed_build: Path) -> None:
+    m = as_json(seed_build, "--keep-empty")
+    (row,) = [r for r in m["rows"] if r["municipality"] == "Alvesta"]
+    empty = next(c for c in m["concepts"] if row["cells"][c["id"]]["passages"] == 0)
+    for fmt, stdout in (("csv", "municipality,edition,concept,paragraph,section,text\n"), ("table", "")):
+        result = themes(seed_build, "--show", f"Alvesta:{empty['label']}", "--format", fmt)
+        assert result.returncode == 1 and result.stdout == stdout, (result.returncode, result.stdout, result.stderr)
+        assert "0 passages" in result.stderr
+    shown = themes(seed_build, "--show", f"Alvesta:{empty['label']}", "--format", "json")
+    assert shown.returncode == 1 and json.loads(shown.stdout)["passages"] == []
+
+
 # ----------------------------------------------------------------------------- pictures
 
 

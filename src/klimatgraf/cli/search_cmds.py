@@ -227,7 +227,8 @@ def _who(
     )  # fmt: skip
     said = answer.reading.said()
     uncertain = " — osäkert svar (uncertain)" if answer.uncertain and answer.answering else ""
-    err().print(f"search: {said}; svaret från {_PATHS[answer.path]}{uncertain}", markup=False, highlight=False)
+    answered_by = "ingen kommun svarar (nobody)" if answer.path == "nobody" else f"svaret från {_PATHS[answer.path]}"
+    err().print(f"search: {said}; {answered_by}{uncertain}", markup=False, highlight=False)
     if answer.sparql is not None:
         if explain:
             sys.stderr.write("Så här frågade vi grafen (klimatgraf sparql FILE.rq kör den igen):\n" + answer.sparql)
@@ -276,7 +277,6 @@ _PATHS = {
     "graph+concepts": "grafen och begreppen (graph and concept tags)",
     "concepts": "begreppen (concept tags)",
     "similarity": "likhet (similarity)",
-    "nobody": "ingen väg (nobody)",
 }
 
 

@@ -148,6 +148,8 @@ def _show(profiles: Any, build: Path, engine: Any, text: str, gazetteer: Any, ed
     )
     if fmt is ThemesFormat.json:
         _write(_json(found.to_dict()), output, "passages")
+        if not found.passages:
+            raise typer.Exit(1)  # ran fine, the answer is negative: its own text does not name the concept
         return
     marked = fmt in (ThemesFormat.table, ThemesFormat.markdown)
     rows = [
@@ -161,7 +163,11 @@ def _show(profiles: Any, build: Path, engine: Any, text: str, gazetteer: Any, ed
         }
         for p in found.passages
     ]
+    if not rows and marked:  # stdout stays data: the header for CSV, nothing for a table
+        raise typer.Exit(1)
     _emit(rows, CELL_COLUMNS, Format(fmt.value), output)
+    if not rows:
+        raise typer.Exit(1)
 
 
 def _json(data: Any) -> bytes:

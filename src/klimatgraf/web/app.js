@@ -338,13 +338,12 @@ const PATHS = {
   'graph+concepts': 'grafen och begreppen',
   concepts: 'begreppen i vokabulären',
   similarity: 'likhet (osäkert)',
-  nobody: 'ingen väg',
 };
 
 /** How the question was read and which path answered; a graph answer shows the SPARQL it ran. */
 function renderReading(record) {
   const results = $('#search-results');
-  const how = el('p', { class: 'reading', id: 'search-reading' }, `${record.read_as.said} · svaret från ${PATHS[record.path] || record.path}`);
+  const how = el('p', { class: 'reading', id: 'search-reading' }, record.path === 'nobody' ? `${record.read_as.said} · ingen kommun svarar` : `${record.read_as.said} · svaret från ${PATHS[record.path] || record.path}`);
   const parts = [how];
   if (record.sparql) {
     parts.push(
