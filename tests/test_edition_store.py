@@ -350,7 +350,7 @@ def test_the_server_computes_the_same_answers_from_oxigraph(build: tuple[Path, P
     from klimatgraf.vocabulary import SparqlFormat
 
     data, build_dir = build
-    graph, whole, latest = _graph_and_stores(build_dir)
+    graph, whole, latest, _ = _graph_and_stores(build_dir)  # and the topic profiles (issue 23)
     assert isinstance(latest, sparql.OxigraphEngine) and isinstance(whole, sparql.OxigraphEngine)
     queries = {q.name: {"name": q.name, "description": q.description, "query": q.text} for q in sparql.list_queries()}
     fields = {"build_dir": build_dir, "graph": graph, "searcher": None, "runner": QueryRunner(graph),
