@@ -9,7 +9,7 @@ graph (and so the documents) say, and changes with them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +60,15 @@ def resolve_names(names: Sequence[str], known: Sequence[str], gazetteer: Gazette
     return resolved
 
 
-def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
-    """Compare `names` (all municipalities with a document when None) on an rdflib Graph or an engine."""
+def compare(
+    graph: Graph | Engine,
+    names: Sequence[str] | None,
+    gazetteer: Gazetteer,
+    themes: Mapping[str, Mapping[str, int]] | None = None,
+) -> Comparison:
+    """Compare `names` (all municipalities with a document when None) on an rdflib Graph or an engine.
+    `themes`: the "Teman" counts (municipality → top concept → own passages) when the caller has them
+    from the build's topics.json (`topics.top_concept_counts`); else the named query `themes` gives them."""
     documents = _rows(graph, "municipalities")
     known = sorted({r["municipality"] for r in documents})
     selected = known if not names else resolve_names(names, known, gazetteer)
@@ -123,7 +130,7 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
                 when = f"{year}: " if year is not None else "år ej angivet: "
                 value = f"{format_number(float(f['value']))} {f['unit']} ({f['description']})"
                 put("Senaste utsläppsuppgifter", municipality, when + value)
-    _themes(graph, put)
+    _themes(graph, put, themes)
     grouped: dict[str, list[str]] = defaultdict(list)
     for r in _rows(graph, "organisations"):
         grouped[r["municipality"]].append(str(r["organisation"]))
@@ -137,13 +144,16 @@ def compare(graph: Graph | Engine, names: Sequence[str] | None, gazetteer: Gazet
     return Comparison(selected, rows)
 
 
-def _themes(graph: Graph | Engine, put: Any) -> None:
+def _themes(graph: Graph | Engine, put: Any, given: Mapping[str, Mapping[str, int]] | None = None) -> None:
     """ "Teman": the top concepts the municipality's own text names, most passages first (`themes`);
     "Egna rubriker": the themes as the contract writes them, with the concept each names (`theme-headings`)."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in _rows(graph, "themes"):
-        theme = str(r["theme"])
-        counts[r["municipality"]][theme] = counts[r["municipality"]].get(theme, 0) + int(r["passages"])
+    if given is not None:
+        counts.update({m: dict(c) for m, c in given.items()})
+    else:
+        for r in _rows(graph, "themes"):
+            theme = str(r["theme"])
+            counts[r["municipality"]][theme] = counts[r["municipality"]].get(theme, 0) + int(r["passages"])
     for municipality, themes in counts.items():
         ranked = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
         put("Teman", municipality, ", ".join(f"{theme} ({n})" for theme, n in ranked))

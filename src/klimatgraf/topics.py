@@ -468,6 +468,21 @@ def matrix(
     return Matrix(edition, chosen_level, parent, nodes, rows, empty, message)
 
 
+def top_concept_counts(profiles: Profiles, edition: str = "latest") -> dict[str, dict[str, int]]:
+    """Municipality → {top concept's Swedish label: own passages}, summed over the chosen editions:
+    what the named query `themes` gives `compare`'s "Teman" row, read from topics.json instead of
+    a `skos:broader*` join over every concept tag (seconds at N = 300)."""
+    found = matrix(profiles, edition=edition, level=1)
+    out: dict[str, dict[str, int]] = {}
+    for row in found.rows:
+        for concept in found.concepts:
+            n = row.count(concept.iri)
+            if n:
+                counts = out.setdefault(row.municipality, {})
+                counts[concept.label] = counts.get(concept.label, 0) + n
+    return out
+
+
 def parse_cell(text: str) -> tuple[str, str]:
     """`--show MUNICIPALITY:CONCEPT` → (municipality, concept)."""
     municipality, sep, concept = text.partition(":")

@@ -10,13 +10,14 @@ import typer
 
 from ..errors import InputError
 from ..output import Format, render
-from ..vocabulary import DiffFormat
+from ..vocabulary import DiffFormat, Engine
 from .common import (
     BuildDir,
     DataDir,
     EditionOpt,
     EngineOpt,
     FormatOpt,
+    build_dir_of,
     data_dir_of,
     edition_engine,
     err,
@@ -44,7 +45,13 @@ def compare(
         raise InputError("name at least one municipality, or pass --all")
     read_only_command()
     graph = edition_engine("compare", build_dir, engine, edition)
-    result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir_of(data_dir)))
+    themes = None
+    if engine in (None, Engine.oxigraph):  # the default engine reads "Teman" from topics.json; rdflib
+        from ..editions import parse_edition  # keeps the named query, the reference both are tested against
+        from ..topics import read_profiles, top_concept_counts
+
+        themes = top_concept_counts(read_profiles(build_dir_of(build_dir)), parse_edition(edition))
+    result = run_compare(graph, None if all_ else municipalities, load_gazetteer(data_dir_of(data_dir)), themes)
     render(result.rows, result.columns, fmt, sys.stdout)
 
 
