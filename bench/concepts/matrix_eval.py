@@ -6,8 +6,8 @@ The hand matrix: for each municipality and top concept, the number of the munici
 shared-template) passages that the annotators labelled with a concept of the sheet under that top
 concept (bench/concepts/labels/labels-{A,B,C}.jsonl; the annotators never saw the matcher). The
 tool's matrix, like for like: the same passages counted when a tier-1 tag names a sheet concept (or
-one under it) under that top concept, which is what `klimatgraf themes` counts restricted to the
-sheet. Cells are compared on presence (the municipality works on the topic or not: what the heatmap
+one under it, or a concept above a sheet concept) under that top concept, which is what `klimatgraf
+themes` counts restricted to the sheet. Cells are compared on presence (the municipality works on the topic or not: what the heatmap
 and "who works on mobility" read) and on counts; every cell whose presence differs is listed with the
 passages that make the difference. A third figure says how many of the tool's cells are non-empty
 only through concepts outside the sheet (the hand labels cannot judge those).
@@ -46,6 +46,9 @@ def compare(split: str) -> dict[str, Any]:
     slugs = sheet()
     under = closure_on(scheme, slugs)
     on_sheet = set().union(*under.values())
+    # and the concepts above them: at the top level a tag on "Industri och näringsliv" itself stands
+    # where a label of "Industriell omställning" does
+    on_sheet |= {scheme[a].slug for s in list(on_sheet) for a in scheme.ancestors(by_slug[s])}
     matcher = matcher_for(scheme, (), SWEDISH_STOPWORDS, Morphology())
     towns = {d.doc_id: d.municipality.name for d in corpus.documents}
     top_names = {c.iri: c.pref_sv for c in scheme.top}
