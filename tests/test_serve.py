@@ -367,7 +367,7 @@ def test_documents_and_municipalities_come_from_the_build(client: Any, served_bu
 
 @pytest.mark.slow
 def test_named_queries_and_network(client: Any, service: Any) -> None:
-    from klimatgraf.export import network
+    from klimatgraf.export import network, with_topics
 
     listed = client.get("/api/query").json()
     assert [q["name"] for q in listed] == sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
@@ -376,7 +376,8 @@ def test_named_queries_and_network(client: Any, service: Any) -> None:
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.startswith("twin,pioneer\r\n")
     net = client.get("/api/network").json()
-    expected = network(service.graph)
+    expected = with_topics(network(service.graph), service.topic_profiles())  # the top concepts too (issue 23)
+    assert any(n["type"] == "concept" for n in net["nodes"])
     assert len(net["nodes"]) == len(expected.nodes) and len(net["edges"]) == len(expected.edges)
     ids = {n["id"] for n in net["nodes"]}
     assert all(e["source"] in ids and e["target"] in ids for e in net["edges"])
