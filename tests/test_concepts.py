@@ -344,6 +344,9 @@ def test_the_api_says_how_it_read_the_question_and_which_path_answered(served: s
     assert record["read_as"]["labels"] == ["Kärnkraft"]
     plain = httpx.get(f"{served}/api/answer", params={"q": "vem arbetar med atervinning"})  # no å: read as spelled
     assert urllib.parse.unquote(plain.headers["X-Klimatgraf-Read-As"]) == "vem arbetar med återvinning"
-    assert "X-Klimatgraf-Read-As" not in httpx.get(f"{served}/api/answer", params={"q": "vem arbetar med återvinning"}).headers
+    assert (
+        "X-Klimatgraf-Read-As"
+        not in httpx.get(f"{served}/api/answer", params={"q": "vem arbetar med återvinning"}).headers
+    )
     bad = httpx.get(f"{served}/api/answer", params={"q": "  "})
     assert bad.status_code == 400

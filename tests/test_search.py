@@ -147,8 +147,21 @@ def _row(searcher: Searcher, hit: Hit) -> int:
 def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None:
     build = str(e5_index.path.parent)
     # the similarity path's cut-off, named: the concept path would answer "matsvinn" from its tags
-    base = ("search", "vem arbetar med matsvinn", "--build-dir", build, "--group", "municipality", "--path", "similarity")
-    for fmt, stdout in (("json", "[]\n"), ("csv", "rank,municipality,kommunkod,score,path,concepts,evidence\n"), ("table", "")):
+    base = (
+        "search",
+        "vem arbetar med matsvinn",
+        "--build-dir",
+        build,
+        "--group",
+        "municipality",
+        "--path",
+        "similarity",
+    )
+    for fmt, stdout in (
+        ("json", "[]\n"),
+        ("csv", "rank,municipality,kommunkod,score,path,concepts,evidence\n"),
+        ("table", ""),
+    ):
         result = run_cli(*base, "--min-evidence", "1000", "--format", fmt)
         assert result.returncode == 1, result.stderr
         assert result.stdout == stdout
@@ -156,7 +169,9 @@ def test_cli_nobody_answers_is_exit_1_with_empty_data(e5_index: E5Index) -> None
         assert said == [said[0], said[1]] and said[1].startswith("Ingen kommun nämner"), result.stderr
         assert said[0] == "search: inte läst mot vokabulären (--path similarity); svaret från likhet (similarity)"
     everyone = run_cli(*base, "--min-evidence", "1000", "--all", "--format", "json")
-    assert everyone.returncode == 0 and everyone.stderr.splitlines()[1].endswith("ingen passerar gränsen"), everyone.stderr
+    assert everyone.returncode == 0 and everyone.stderr.splitlines()[1].endswith("ingen passerar gränsen"), (
+        everyone.stderr
+    )
     assert len(json.loads(everyone.stdout)) == 5 and not any(g["answers"] for g in json.loads(everyone.stdout))
     answered = run_cli(*base, "--format", "json")
     assert answered.returncode == 0 and "Alvesta" in {g["municipality"] for g in json.loads(answered.stdout)}

@@ -64,7 +64,11 @@ def spread(candidates: list[tuple[Node, Node, Node]], data: Graph, per_pair: int
 def violations(report: Graph, focus: Node) -> set[tuple[Node | None, ...]]:
     """What a report says about one focus node: (constraint component, path, message) of each result."""
     return {
-        (report.value(r, SH.sourceConstraintComponent), report.value(r, SH.resultPath), report.value(r, SH.resultMessage))
+        (
+            report.value(r, SH.sourceConstraintComponent),
+            report.value(r, SH.resultPath),
+            report.value(r, SH.resultMessage),
+        )
         for r in report.subjects(SH.focusNode, focus)
     }
 
