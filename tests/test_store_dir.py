@@ -430,6 +430,19 @@ def test_recover_finishes_a_commit_cut_short_and_removes_stale_files(tmp_path: P
     assert temp_files(build) == []
 
 
+def test_recover_removes_what_a_build_killed_while_staging_any_file_leaves(tmp_path: Path) -> None:
+    """Every file the build stages beside the graph (found by the reliability suite's SIGKILLs:
+    topics.json's temp file once stayed behind)."""
+    build = old_build(tmp_path / "build")
+    staged = [f".{name}.0123456789ab.tmp" for name in ("graph.ttl", "graph.nt", "graph-latest.nt", "topics.json",
+                                                        BUILD_MANIFEST, JOURNAL)]  # fmt: skip
+    for name in staged:
+        (build / name).write_text("half", encoding="utf-8")
+    with build_lock(build):
+        recover(build)
+    assert temp_files(build) == []
+
+
 def test_a_reader_finishes_a_commit_cut_short(tmp_path: Path) -> None:
     build = old_build(tmp_path / "build")
     crash_mid_commit(build)

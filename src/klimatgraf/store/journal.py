@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import BuildCorruptError
 from .atomic import fsync_dir, fsync_file, write_atomically
 from .locks import read_lock
-from .paths import BUILD_MANIFEST, FIX, JOURNAL, OXIGRAPH_DIR
+from .paths import BUILD_MANIFEST, FIX, JOURNAL, OXIGRAPH_DIR, TOPICS_JSON
 
 __all__ = ["commit", "reading", "recover"]
 
@@ -75,7 +75,7 @@ def _plain_name(name: object) -> str:
 # What builds leave behind when killed: staged artefacts, the swapped-out index, cache temp files,
 # and half-made on-disk oxigraph copies (the CLI's build makes them after its commit; a reader whose
 # copy disappears while it makes it loads the graph into memory instead, see sparql._persistent_store).
-_STALE = (".graph.ttl.*.tmp", ".graph.nt.*.tmp", ".graph-latest.nt.*.tmp", f".{BUILD_MANIFEST}.*.tmp",
+_STALE = (".graph.ttl.*.tmp", ".graph.nt.*.tmp", ".graph-latest.nt.*.tmp", f".{TOPICS_JSON}.*.tmp", f".{BUILD_MANIFEST}.*.tmp",
           f".{JOURNAL}.*.tmp", ".index.*.tmp", ".index.old", ".index-old.*.tmp", "cache/embeddings/*/.*.tmp",
           f"{OXIGRAPH_DIR}/.*.tmp")  # fmt: skip
 
