@@ -93,3 +93,36 @@ def edition_engine(command: str, build_dir: Path | None, engine: Engine | None, 
     if note:
         err().print(f"{command}: {note}", markup=False, highlight=False)
     return source
+
+
+def check_output_dir(output: Path | None) -> None:
+    """--output names a file in a directory that exists (checked before any work, one line)."""
+    from ..errors import InputError
+
+    if output is not None and not output.parent.is_dir():
+        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+
+
+def write_output(data: bytes, output: Path | None, what: str) -> None:
+    """The bytes of an answer to FILE atomically (and "wrote FILE (what)" on stderr), or to stdout."""
+    import sys
+
+    if output is None:
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # stdout captured as text (tests): decoded, images replaced
+            sys.stdout.write(data.decode("utf-8", errors="replace"))
+        else:
+            sys.stdout.flush()
+            binary.write(data)
+            binary.flush()
+        return
+    write_file(data, output)
+    err().print(f"wrote {output} ({what})", markup=False, highlight=False)
+
+
+def write_file(data: bytes, output: Path) -> None:
+    """The bytes to FILE atomically: all of them or, on any failure, the file as it was."""
+    from ..store import write_atomically
+
+    check_output_dir(output)
+    write_atomically(output, lambda tmp: tmp.write_bytes(data))

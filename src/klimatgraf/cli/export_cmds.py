@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from ..vocabulary import RdfFormat
-from .common import BuildDir, build_dir_of, err, read_only_command
+from .common import BuildDir, build_dir_of, check_output_dir, err, read_only_command, write_file, write_output
 
 export_app = typer.Typer(help="Export the graph (RDF) or the network (Gephi, GraphML, CSV).", no_args_is_help=True)
 
@@ -22,22 +21,10 @@ def export_rdf(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
 ) -> None:
     """Write the built graph as Turtle, N-Triples, JSON-LD or RDF/XML."""
-    from ..store import write_atomically
-
-    if output is not None and not output.parent.is_dir():
-        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    check_output_dir(output)
     read_only_command()
     data, triples = _rdf(build_dir_of(build_dir), fmt)
-    if output is None:
-        binary = getattr(sys.stdout, "buffer", None)  # none where stdout is captured as text
-        if binary is None:
-            sys.stdout.write(data.decode("utf-8"))
-        else:
-            sys.stdout.flush()
-            binary.write(data)
-        return
-    write_atomically(output, lambda tmp: tmp.write_bytes(data))
-    err().print(f"wrote {output} ({triples} triples)")
+    write_output(data, output, f"{triples} triples")
 
 
 def _rdf(build_dir: Path, fmt: RdfFormat) -> tuple[bytes, int]:
@@ -94,14 +81,6 @@ def _network(build_dir: Path | None, include: list[str] | None, exclude: list[st
     return with_topics(net, read_profiles(build), include, exclude or (), level=level, similar=similar)
 
 
-def _write_bytes(data: bytes, output: Path) -> None:
-    from ..store import write_atomically
-
-    if not output.parent.is_dir():
-        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
-    write_atomically(output, lambda tmp: tmp.write_bytes(data))
-
-
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write [default: in BUILD_DIR].")]
 
 
@@ -111,7 +90,7 @@ def _export_network(build_dir: Path | None, output: Path | None, default_name: s
     target = output or build_dir_of(build_dir) / default_name
     read_only_command()
     net = _network(build_dir, include, exclude, level, similar)
-    _write_bytes(serialise(net), target)
+    write_file(serialise(net), target)
     err().print(f"wrote {target}: {len(net.nodes)} nodes, {len(net.edges)} edges")
 
 

@@ -24,10 +24,12 @@ from .common import (
     EditionOpt,
     EngineOpt,
     build_dir_of,
+    check_output_dir,
     data_dir_of,
     err,
     local_engine,
     read_only_command,
+    write_output,
 )
 
 CELL_COLUMNS = ["municipality", "edition", "concept", "paragraph", "section", "text"]
@@ -82,8 +84,7 @@ def themes(
     from ..topics import matrix, read_profiles
 
     chosen_edition = parse_edition(edition)
-    if output is not None and not output.parent.is_dir():
-        raise InputError(f"{output.parent} does not exist; create it or choose another --output")
+    check_output_dir(output)
     picture = fmt in (ThemesFormat.svg, ThemesFormat.png)
     if picture and output is None and sys.stdout.isatty():
         raise InputError(f"--format {fmt} writes an image: pass --output FILE.{fmt} or redirect stdout")
@@ -122,10 +123,10 @@ def themes(
 
         if not result.rows or not result.concepts:
             raise InputError("nothing to draw: no municipality names a concept of this level")
-        _write(heatmap(result, fmt.value), output, f"{len(result.rows)} × {len(result.concepts)} heatmap")
+        write_output(heatmap(result, fmt.value), output, f"{len(result.rows)} × {len(result.concepts)} heatmap")
         return
     if fmt is ThemesFormat.json:
-        _write(_json(result.to_dict()), output, "matrix")
+        write_output(_json(result.to_dict()), output, "matrix")
         return
     rows, columns = result.table()
     _emit(rows, columns, Format(fmt.value), output)
@@ -147,7 +148,7 @@ def _show(profiles: Any, build: Path, engine: Any, text: str, gazetteer: Any, ed
         highlight=False,
     )
     if fmt is ThemesFormat.json:
-        _write(_json(found.to_dict()), output, "passages")
+        write_output(_json(found.to_dict()), output, "passages")
         if not found.passages:
             raise typer.Exit(1)  # ran fine, the answer is negative: its own text does not name the concept
         return
@@ -182,21 +183,4 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: Format, output: P
 
     buffer = io.StringIO()
     render(rows, columns, fmt, buffer)
-    _write(buffer.getvalue().encode("utf-8"), output, f"{len(rows)} rows")
-
-
-def _write(data: bytes, output: Path | None, what: str) -> None:
-    """To FILE atomically (and a line on stderr), or to stdout as bytes."""
-    if output is None:
-        binary = getattr(sys.stdout, "buffer", None)
-        if binary is None:  # stdout captured as text (tests): images cannot go there
-            sys.stdout.write(data.decode("utf-8", errors="replace"))
-        else:
-            sys.stdout.flush()
-            binary.write(data)
-            binary.flush()
-        return
-    from ..store import write_atomically
-
-    write_atomically(output, lambda tmp: tmp.write_bytes(data))
-    err().print(f"wrote {output} ({what})", markup=False, highlight=False)
+    write_output(buffer.getvalue().encode("utf-8"), output, f"{len(rows)} rows")
