@@ -443,6 +443,31 @@ def test_recover_removes_what_a_build_killed_while_staging_any_file_leaves(tmp_p
     assert temp_files(build) == []
 
 
+def test_recover_leaves_a_live_readers_half_made_store_copy_alone(tmp_path: Path) -> None:
+    """A reader makes oxigraph's on-disk copy of the graph under the reader lock; a build starting
+    meanwhile once deleted it mid-load and the reader said "graph.nt is unreadable" (CI, stop 28).
+    Recovery now waits until no reader holds the lock, then removes what a dead reader left."""
+    build = old_build(tmp_path / "build")
+    half_made = build / ".oxigraph" / ".graph.nt-1-2-3.0123456789ab.tmp"
+    half_made.mkdir(parents=True)
+    (half_made / "000001.sst").write_bytes(b"rows")
+    done = threading.Event()
+
+    def next_build() -> None:
+        with build_lock(build):
+            recover(build)
+        done.set()
+
+    with reading(build):  # the reader, mid-copy
+        thread = threading.Thread(target=next_build)
+        thread.start()
+        assert not done.wait(1.0)  # recovery waits for the reader …
+        assert (half_made / "000001.sst").read_bytes() == b"rows"
+    thread.join(timeout=60)
+    assert done.is_set()
+    assert not half_made.exists()  # … and then removes what no live reader owns
+
+
 def test_a_reader_finishes_a_commit_cut_short(tmp_path: Path) -> None:
     build = old_build(tmp_path / "build")
     crash_mid_commit(build)

@@ -72,12 +72,13 @@ def _plain_name(name: object) -> str:
     return name
 
 
-# What builds leave behind when killed: staged artefacts, the swapped-out index, cache temp files,
-# and half-made on-disk oxigraph copies (the CLI's build makes them after its commit; a reader whose
-# copy disappears while it makes it loads the graph into memory instead, see sparql._persistent_store).
+# What builds leave behind when killed: staged artefacts, the swapped-out index and cache temp files.
+# Only a build makes these, and recover runs under the build lock, so none of them is live.
 _STALE = (".graph.ttl.*.tmp", ".graph.nt.*.tmp", ".graph-latest.nt.*.tmp", f".{TOPICS_JSON}.*.tmp", f".{BUILD_MANIFEST}.*.tmp",
-          f".{JOURNAL}.*.tmp", ".index.*.tmp", ".index.old", ".index-old.*.tmp", "cache/embeddings/*/.*.tmp",
-          f"{OXIGRAPH_DIR}/.*.tmp")  # fmt: skip
+          f".{JOURNAL}.*.tmp", ".index.*.tmp", ".index.old", ".index-old.*.tmp", "cache/embeddings/*/.*.tmp")  # fmt: skip
+# Half-made on-disk oxigraph copies: readers make them too (sparql._persistent_store), holding the
+# reader lock shared, so they are removed only under that lock held exclusively (no reader is mid-copy).
+_STALE_READER = (f"{OXIGRAPH_DIR}/.*.tmp",)
 
 
 def recover(build_dir: Path) -> None:
@@ -89,7 +90,14 @@ def recover(build_dir: Path) -> None:
         with read_lock(build_dir, exclusive=True):
             if (build_dir / JOURNAL).exists():
                 _apply_journal(build_dir)
-    for stale in [p for pattern in _STALE for p in build_dir.glob(pattern)]:
+    _remove(build_dir, _STALE)
+    if any(any(build_dir.glob(pattern)) for pattern in _STALE_READER):
+        with read_lock(build_dir, exclusive=True):
+            _remove(build_dir, _STALE_READER)
+
+
+def _remove(build_dir: Path, patterns: tuple[str, ...]) -> None:
+    for stale in [p for pattern in patterns for p in build_dir.glob(pattern)]:
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
         else:
