@@ -54,7 +54,7 @@ class BuildSummary:
     embedded: int | None  # passages embedded in this build (the rest came from the cache)
     superseded: tuple[str, ...] = ()  # files left out: an edition of the same municipality, type and version is newer
     from_cache: int | None = None  # distinct passage texts whose vector came from the embedding cache
-    tags: int | None = None  # concept tags on the paragraphs (one per paragraph and concept)
+    tags: int | None = None  # concept tags in the graph: one per own (not template) paragraph and concept
     vocabulary: dict[str, str] | None = None  # the concept vocabulary's file, digest and classifier version
 
 
@@ -99,7 +99,7 @@ def build(
                 embedded=index_info[1] if index_info else None,
                 superseded=tuple(f"{old.file_name} (replaced by {new.file_name})" for old, new in corpus.superseded),
                 from_cache=index_info[3] if index_info else None,
-                tags=concepts.count,
+                tags=sum(len(tags) for tags in concepts.own(corpus.paragraphs).values()),
                 vocabulary=concepts.record(),
             )
             manifest = BuildManifest(
@@ -171,7 +171,8 @@ def _graph(corpus: Corpus, report: Progress, concepts: CorpusTags) -> tuple[Any,
     # the contracts' own theme headings, read by the same matcher as the paragraphs: the concepts each names
     headings = {t.label: [tag.concept for tag in concepts.of_text(t.label)] for f in facts for t in f.themes}
     report("building graph", 0, 0)
-    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, concepts.by_pid, headings)
+    own = concepts.own(corpus.paragraphs)
+    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, own, headings)
     return graph, fact_count
 
 

@@ -38,6 +38,14 @@ class CorpusTags:
     def count(self) -> int:
         return sum(len(tags) for tags in self.by_pid.values())
 
+    def own(self, paragraphs: Sequence[Paragraph]) -> dict[str, list[Tag]]:
+        """The tags of the paragraphs that are not shared template text: the ones the graph states.
+
+        A template paragraph is the programme's text, copied into every contract; tagging each copy
+        said in the graph that every municipality works on what the template names (34,044 of the
+        62,782 tags at N = 300, 306,000 triples). The search index keeps the tags of every passage."""
+        return {p.pid: self.by_pid[p.pid] for p in paragraphs if not p.boilerplate and self.by_pid.get(p.pid)}
+
     def record(self) -> dict[str, str]:
         """What build.json keeps of the vocabulary: a change of any of it means new tags."""
         return {
