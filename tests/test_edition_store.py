@@ -346,12 +346,18 @@ def test_the_server_computes_the_same_answers_from_oxigraph(build: tuple[Path, P
     from klimatgraf.corpus import load_gazetteer
     from klimatgraf.formats import serialise_result
     from klimatgraf.serve import QueryRunner, Service, fixed_answers
-    from klimatgraf.serve.service import _graph_and_stores, _network_json
+    from klimatgraf.serve.loading import LoadingGraph, loaded
+    from klimatgraf.serve.service import _graph_and_stores, _network_json, _paragraphs
     from klimatgraf.vocabulary import SparqlFormat
 
     data, build_dir = build
-    graph, whole, latest, _ = _graph_and_stores(build_dir)  # and the topic profiles (issue 23)
+    parsing, whole, latest, _, paragraphs = _graph_and_stores(build_dir)  # and the topic profiles (issue 23)
     assert isinstance(latest, sparql.OxigraphEngine) and isinstance(whole, sparql.OxigraphEngine)
+    assert isinstance(parsing, LoadingGraph)  # the SPARQL endpoint's graph is parsed in a thread (issue 27)
+    graph = loaded(parsing)
+    assert len(graph) == len(parsing) == BuildManifest.read(build_dir).triples
+    # the documents' paragraphs from the store are what the parsed graph gives
+    assert paragraphs == _paragraphs(graph) and sum(map(len, paragraphs.values())) > 400
     queries = {q.name: {"name": q.name, "description": q.description, "query": q.text} for q in sparql.list_queries()}
     fields = {"build_dir": build_dir, "graph": graph, "searcher": None, "runner": QueryRunner(graph),
               "documents": [], "paragraphs": {}, "queries": queries, "gazetteer": load_gazetteer(data)}  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 
 import serve_fixtures
 from conftest import ROOT, run_cli
+from klimatgraf.serve.loading import loaded
 
 served = serve_fixtures.served  # session fixtures shared with the other serve tests
 served_build = serve_fixtures.served_build
@@ -376,7 +377,7 @@ def test_named_queries_and_network(client: Any, service: Any) -> None:
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.startswith("twin,pioneer\r\n")
     net = client.get("/api/network").json()
-    expected = with_topics(network(service.graph), service.topic_profiles())  # the top concepts too (issue 23)
+    expected = with_topics(network(loaded(service.graph)), service.topic_profiles())  # the top concepts too (issue 23)
     assert any(n["type"] == "concept" for n in net["nodes"])
     assert len(net["nodes"]) == len(expected.nodes) and len(net["edges"]) == len(expected.edges)
     ids = {n["id"] for n in net["nodes"]}

@@ -13,6 +13,7 @@ import pytest
 
 import serve_fixtures
 from conftest import ROOT
+from klimatgraf.serve.loading import loaded
 
 served_build = serve_fixtures.served_build
 
@@ -262,8 +263,8 @@ def test_compare_and_named_queries_come_from_the_start_cache(client: Any, servic
     from klimatgraf.compare import compare
     from klimatgraf.serve import PARSE_LOCK
 
-    fresh_all = compare(service.graph, None, service.gazetteer)
-    fresh_two = compare(service.graph, ["Ornskoldsvik", "alvesta"], service.gazetteer)
+    fresh_all = compare(loaded(service.graph), None, service.gazetteer)
+    fresh_two = compare(loaded(service.graph), ["Ornskoldsvik", "alvesta"], service.gazetteer)
     name = sorted(service.queries)[0]
     with PARSE_LOCK:
         everything = client.get("/api/compare", params={"all": "true"})
@@ -432,7 +433,7 @@ def test_healthz_is_answered_while_every_thread_and_lock_is_taken(client: Any, s
 
     with PARSE_LOCK:
         response = client.get("/healthz")
-    assert response.status_code == 200 and response.json()["triples"] == len(service.graph)
+    assert response.status_code == 200 and response.json()["triples"] == len(loaded(service.graph))
     ready = client.get("/readyz")
     assert ready.status_code in (200, 503) and "sparql" in ready.json() and "search" in ready.json()
 

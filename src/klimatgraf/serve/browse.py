@@ -89,7 +89,7 @@ def network_(service: ServiceDep) -> dict[str, Any]:
 
 @router.get("/api/history/{name}", summary="A municipality's editions; `klimatgraf history NAME --format json`")
 def history(service: ServiceDep, name: str) -> list[dict[str, Any]]:
-    editions = _editions_call(service, municipality_editions, service.graph, name, service.gazetteer)
+    editions = _editions_call(service, municipality_editions, service.source(), name, service.gazetteer)
     return [e.to_dict() for e in editions]
 
 
@@ -97,7 +97,7 @@ def history(service: ServiceDep, name: str) -> list[dict[str, Any]]:
 def diff_(
     service: ServiceDep, name: str, from_: str | None = Query(default=None, alias="from"), to: str | None = None
 ) -> Any:
-    return _editions_call(service, run_diff, service.graph, name, service.gazetteer, from_, to).to_dict()
+    return _editions_call(service, run_diff, service.source(), name, service.gazetteer, from_, to).to_dict()
 
 
 def _editions_call(service: Service, function: Any, *args: Any) -> Any:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from ..config import PACKAGE_DIR
 from .deps import ServiceDep
 from .limits import RETRY_AFTER_BUSY
+from .loading import LoadingGraph
 
 WEB_DIR = PACKAGE_DIR / "web"
 
@@ -29,7 +30,7 @@ def index() -> Response:
 async def healthz(service: ServiceDep) -> dict[str, Any]:
     """Answered on the event loop from what start computed: no thread, no queue, no lock, and the
     connection limit lets it through (issue 24: it once waited behind searches and queries)."""
-    return {**service.health, "model_ready": service.model_ready}
+    return {**service.health, "model_ready": service.model_ready, "sparql_ready": service.sparql_ready}
 
 
 @router.get(
@@ -39,7 +40,8 @@ async def healthz(service: ServiceDep) -> dict[str, Any]:
 )
 async def readyz(service: ServiceDep, request: Request) -> Response:
     """What is busy: the connections, the SPARQL and search queues, the model. Not ready (503) when
-    the model still loads, the connections are past --max-connections, or a queue is full."""
+    the model or the SPARQL graph still loads, the connections are past --max-connections, or a
+    queue is full."""
     gate = getattr(request.app.state, "gate", None)
     queues = {"sparql": service.sparql_queue, "search": service.search_queue}
     reasons = [f"the {name} queue is full" for name, queue in queues.items() if queue is not None and queue.saturated]
@@ -47,12 +49,17 @@ async def readyz(service: ServiceDep, request: Request) -> Response:
         reasons.insert(0, f"{gate.open} connections are open, the most allowed is {gate.limit}")
     if not service.model_ready:
         reasons.append("the search model is loading")
+    if not service.sparql_ready:
+        failed = service.graph.failed if isinstance(service.graph, LoadingGraph) else None
+        reasons.append(f"the graph for SPARQL queries could not be read: {failed}" if failed else
+                       "the graph for SPARQL queries is loading")  # fmt: skip
     body = {
         "ready": not reasons,
         "reasons": reasons,
         "connections": {"open": gate.open, "max": gate.limit} if gate is not None else None,
         **{name: queue.stats() for name, queue in queues.items() if queue is not None},
         "model_ready": service.model_ready,
+        "sparql_ready": service.sparql_ready,
     }
     headers = {"Retry-After": str(RETRY_AFTER_BUSY)} if reasons else None
     return JSONResponse(body, status_code=503 if reasons else 200, headers=headers)

@@ -28,6 +28,7 @@ from .limits import (
     default_query_memory_mb,
     default_total_memory_mb,
 )
+from .loading import LoadingGraph
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -79,7 +80,7 @@ class QueryRunner:
 
     def __init__(
         self,
-        graph: Graph,
+        graph: Graph | LoadingGraph,
         timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -118,10 +119,28 @@ class QueryRunner:
 
         return self._fork(query, accept, left)
 
+    def _graph(self, left: Any) -> Graph | Answer:
+        """The graph to query: at once, or (the server just started, loading.py) when its parse is
+        done, waiting no longer than the request's deadline."""
+        if not isinstance(self.graph, LoadingGraph):
+            return self.graph
+        try:
+            graph = self.graph.get(left())
+        except Exception as exc:  # a damaged file found by the parse: the same one line as at start
+            return Answer.error(503, self.graph.failed or type(exc).__name__)
+        if graph is None:
+            return Answer.error(
+                503, "the server has just started and is still loading the graph for SPARQL; try again in a few seconds"
+            )
+        return graph
+
     def _fork(self, query: str, accept: str | None, left: Any) -> Answer:
+        graph = self._graph(left)
+        if isinstance(graph, Answer):
+            return graph
         receiver, sender = self._context.Pipe(duplex=False)
         limits = (self.max_rows, self.max_bytes, self.max_memory_mb)
-        child = self._context.Process(target=_child, args=(self.graph, query, accept, limits, sender), daemon=True)
+        child = self._context.Process(target=_child, args=(graph, query, accept, limits, sender), daemon=True)
         if not PARSE_LOCK.acquire(timeout=left()):
             receiver.close()
             sender.close()

@@ -1,10 +1,10 @@
-"""What the server loads once at start: the graph (`sparql.read_graph`, for the SPARQL endpoint's
-query children), oxigraph's on-disk stores of the whole graph and of the latest editions (the
-answers computed at start — compare, the named queries, cache.py — and the network come from
-them, issue 27: no copy of the graph is made), the search index (the e5 model warms in a
-background thread, so the server answers at once and the first search does not pay for the
-model), build.json and the named queries. Nothing is written to disk; everything is read-only
-afterwards.
+"""What the server loads once at start: oxigraph's on-disk stores of the whole graph and of the
+latest editions (the answers computed at start — compare, the named queries, cache.py — the
+network, the documents' paragraphs, history, diff and the theme cells come from them, issue 27:
+no copy of the graph is made), the search index, build.json and the named queries. Two things
+load in background threads, so the server answers within seconds of its start and `/readyz`
+says what is still loading: the e5 model, and the rdflib graph of the SPARQL endpoint's query
+children (loading.py). Nothing is written to disk; everything is read-only afterwards.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .limits import (
     DEFAULT_SEARCH_WORKERS,
     DEFAULT_TIMEOUT,
 )
+from .loading import LoadingGraph, loaded
 from .queues import FairQueue
 from .runner import QueryRunner, _is_update
 
@@ -46,7 +47,7 @@ class Service:
     """Everything the routes read, loaded once at start; read-only afterwards."""
 
     build_dir: Path
-    graph: Graph
+    graph: Graph | LoadingGraph  # the SPARQL endpoint's (loading.py); `store` answers everything else
     searcher: Searcher
     runner: QueryRunner
     documents: list[dict[str, Any]]
@@ -67,6 +68,7 @@ class Service:
     health: dict[str, Any] = field(default_factory=dict)  # /healthz, computed at start
     profiles: Any = None  # topics.Profiles: every document's own-text concepts (topics.json), for /api/themes
     graph_reader: Any = None  # retrieval.graphpath.GraphReader: relation questions answered from the graph
+    store: Any = None  # sparql.Engine (oxigraph) over the whole graph; None: `graph` (tests)
     _pools: dict[str, ThreadPoolExecutor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -98,8 +100,17 @@ class Service:
         if self.profiles is None:
             from ..topics import profiles_from_graph
 
-            self.profiles = profiles_from_graph(self.graph)
+            self.profiles = profiles_from_graph(loaded(self.graph))
         return self.profiles
+
+    def source(self) -> Graph | Engine:
+        """What history, diff and the theme cells read: oxigraph over the whole graph, or (a service
+        made without it, in tests) the rdflib graph."""
+        return self.store if self.store is not None else loaded(self.graph)
+
+    @property
+    def sparql_ready(self) -> bool:
+        return not isinstance(self.graph, LoadingGraph) or self.graph.ready
 
     @property
     def model_ready(self) -> bool:
@@ -185,7 +196,7 @@ def load_service(
         ]
 
     snap = open_snapshot(build_dir, load_graph=_graph_and_stores, load_index=searchers_of)
-    (graph, whole, latest, profiles), searchers = snap.graph, snap.index
+    (graph, whole, latest, profiles, paragraphs), searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -197,7 +208,7 @@ def load_service(
         searcher=searchers[0],
         runner=runner,
         documents=documents,
-        paragraphs=_paragraphs(graph),
+        paragraphs=paragraphs,
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data_dir),
         searchers=searchers,
@@ -209,10 +220,12 @@ def load_service(
             "SPARQL queries", runner.slots, max_client_queries, queue_length, "--max-client-queries"
         ),
         latest=latest,
+        store=whole,
     )
     service.network = _network_json(whole, profiles)
     service.graph_reader = _graph_reader(whole, service.gazetteer)
-    _prime(graph)
+    if not isinstance(graph, LoadingGraph):
+        _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
     return service
@@ -250,18 +263,22 @@ def fixed_answers(service: Service) -> Any:
 
     queries = {n: q["query"] for n, q in service.queries.items()}
     shipped = {q.name for q in list_queries() if q.trusted and queries.get(q.name) == q.text}
-    source = service.latest if service.latest is not None else RdflibEngine(latest_graph(service.graph))
+    source = service.latest if service.latest is not None else RdflibEngine(latest_graph(loaded(service.graph)))
     return cache.compute(source, queries, service.gazetteer, shipped)
 
 
-def _graph_and_stores(build_dir: Path) -> tuple[Graph, Engine, Engine, Any]:
-    """Inside the snapshot's one reader scope: the rdflib graph (parsed; the query children's),
+def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, Engine, Any, dict[str, Any]]:
+    """Inside the snapshot's one reader scope (graph files already checked against build.json):
     oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
-    the CLI's default edition reads), both on disk, opened in milliseconds, and the topic profiles
-    (topics.json, issue 23) of the same build."""
+    the CLI's default edition reads), both on disk, opened in milliseconds; the topic profiles
+    (topics.json, issue 23) and every document's paragraphs (from the store); and the SPARQL
+    endpoint's rdflib graph, parsed from the file opened now in a background thread (loading.py).
+    A graph without build.json (put there by hand: no triple count to size the limits by) is
+    parsed here, before the server answers."""
     from ..editions import open_edition
     from ..errors import InputError
     from ..sparql import open_engine, read_graph
+    from ..store import GRAPH_NT, GRAPH_TTL, BuildManifest
     from ..topics import read_profiles
 
     whole = open_engine(build_dir, "oxigraph")
@@ -269,24 +286,34 @@ def _graph_and_stores(build_dir: Path) -> tuple[Graph, Engine, Engine, Any]:
         latest, _ = open_edition(build_dir, "oxigraph", "latest")
     except InputError:  # a graph without documents: nothing to leave out
         latest = whole
-    return read_graph(build_dir), whole, latest, read_profiles(build_dir)
+    triples = BuildManifest.read(build_dir).triples if (build_dir / "build.json").is_file() else 0
+    graph: Graph | LoadingGraph
+    name, fmt = (GRAPH_NT, "nt") if (build_dir / GRAPH_NT).is_file() else (GRAPH_TTL, "turtle")
+    if triples > 0:
+        graph = LoadingGraph((build_dir / name).open("rb"), fmt, triples, then=_prime)
+    else:
+        graph = read_graph(build_dir)
+    return graph, whole, latest, read_profiles(build_dir), _paragraphs(whole)
 
 
 def _prime(graph: Graph) -> None:
-    """Import rdflib's parser, evaluator and serialisers now, so query children never import."""
+    """Import rdflib's parser, evaluator and serialisers now, so query children never import (under
+    the parse lock: it runs in the loading thread while request threads may parse)."""
     from .. import sparql
     from ..formats import serialise_result
     from ..vocabulary import SparqlFormat
+    from .limits import PARSE_LOCK
 
-    probe = sparql.run(graph, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1")
-    if probe.graph is not None:
-        for fmt in set(RDFLIB_NAME.values()):
-            probe.graph.serialize(format=fmt)
-    rows = sparql.run(graph, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
-    for result_format in SparqlFormat:
-        if result_format is not SparqlFormat.table:
-            serialise_result(rows, result_format)
-    _is_update("ASK {}")
+    with PARSE_LOCK:
+        probe = sparql.run(graph, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1")
+        if probe.graph is not None:
+            for fmt in set(RDFLIB_NAME.values()):
+                probe.graph.serialize(format=fmt)
+        rows = sparql.run(graph, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+        for result_format in SparqlFormat:
+            if result_format is not SparqlFormat.table:
+                serialise_result(rows, result_format)
+        _is_update("ASK {}")
 
 
 def _warm_search(service: Service) -> None:
@@ -304,31 +331,39 @@ def _warm_search(service: Service) -> None:
         service.warmed.set()
 
 
-def _paragraphs(graph: Graph) -> dict[str, list[dict[str, Any]]]:
-    """Every document's paragraphs in reading order, read from the graph."""
-    from rdflib import RDF, Literal
-    from rdflib.namespace import DCTERMS
+PARAGRAPHS_QUERY = """PREFIX kg: <https://w3id.org/klimatgraf/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?doc ?ordinal ?page ?section ?text ?boilerplate WHERE {
+  ?paragraph a kg:Paragraph ; dcterms:isPartOf ?doc ; kg:ordinal ?ordinal .
+  OPTIONAL { ?paragraph kg:page ?page }
+  OPTIONAL { ?paragraph kg:section ?section }
+  OPTIONAL { ?paragraph kg:text ?text }
+  OPTIONAL { ?paragraph kg:boilerplate ?boilerplate }
+}"""
 
-    from ..namespaces import KG
 
+def _paragraphs(source: Graph | Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every document's paragraphs in reading order, read from the graph (one query; our own text,
+    so the oxigraph engine runs it without the guard's parse)."""
+    from rdflib import Graph, Literal
+
+    from ..sparql import run
+
+    result = run(source, PARAGRAPHS_QUERY) if isinstance(source, Graph) else source.run(PARAGRAPHS_QUERY, trusted=True)
     by_doc: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for iri in graph.subjects(RDF.type, KG.Paragraph):
-        doc = graph.value(iri, DCTERMS.isPartOf)
-        ordinal = graph.value(iri, KG.ordinal)
+    for doc, ordinal, page, section, text, boilerplate in result.rows:
         if doc is None or not isinstance(ordinal, Literal):
             continue
         doc_id = str(doc).rsplit("/document/", 1)[-1]
-        page = graph.value(iri, KG.page)
-        section = graph.value(iri, KG.section)
-        boilerplate = graph.value(iri, KG.boilerplate)
+        number = int(ordinal.toPython())
         by_doc.setdefault(doc_id, []).append(
             (
-                int(ordinal.toPython()),
+                number,
                 {
-                    "pid": f"{doc_id}/{int(ordinal.toPython())}",
+                    "pid": f"{doc_id}/{number}",
                     "section": str(section) if section is not None else "",
                     "page": int(page.toPython()) if isinstance(page, Literal) else None,
-                    "text": str(graph.value(iri, KG.text) or ""),
+                    "text": str(text or ""),
                     "boilerplate": bool(boilerplate.toPython()) if isinstance(boilerplate, Literal) else False,
                 },
             )

@@ -73,7 +73,7 @@ def passages(service: ServiceDep, m: str, concept: str, edition: str = "latest")
     if not PARSE_LOCK.acquire(timeout=service.runner.timeout):
         raise HTTPError(503, f"the server is busy; no answer within {service.runner.timeout:g} s, try again")
     try:
-        found = cell(profiles, service.graph, m, concept, service.gazetteer, edition=chosen)
+        found = cell(profiles, service.source(), m, concept, service.gazetteer, edition=chosen)
     finally:
         PARSE_LOCK.release()
     return _json(found.to_dict())
