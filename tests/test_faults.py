@@ -117,9 +117,13 @@ class _Library:
         self.embedder = get_embedder("e5")
 
     def twins(self, build: Path) -> Any:
-        from klimatgraf.sparql import load_graph, named_query, run
+        """The default path of `query twins` (oxigraph over the latest editions, issue 27): the build
+        directory is a copy, so its store is made again from graph.nt, after its checksum."""
+        from klimatgraf.editions import open_edition
+        from klimatgraf.sparql import named_query
 
-        return run(load_graph(build), named_query("twins").text).plain_rows()
+        engine, _ = open_edition(build, None, "latest")
+        return engine.run(named_query("twins").text, trusted=True).plain_rows()
 
     def search(self, build: Path) -> Any:
         from klimatgraf.retrieval import Searcher
@@ -159,8 +163,9 @@ def test_every_damaged_build_file_is_an_error_naming_it_or_changes_nothing(
             assert answer == expected[reader], f"{name} damaged ({how}): {reader} gave a wrong answer"
             results.append(f"{reader}: same answer")
         outcomes[name] = ", ".join(results)
-        # every file a reader loads is checked: its damage must be an error, not ignored
-        if name in ("graph.nt", "graph.ttl", "build.json"):
+        # every file a reader loads is checked: its damage must be an error, not ignored (the default
+        # engine reads graph.nt; graph.ttl is checked by size only, so a same-size change goes unread)
+        if name in ("graph.nt", "build.json") or (name == "graph.ttl" and how == "truncate"):
             assert "twins: error" in outcomes[name], name
         if name.startswith("index/"):
             assert "search: error" in outcomes[name], name
