@@ -420,7 +420,8 @@ def test_a_reader_whose_half_made_store_is_removed_loads_the_graph_into_memory(
 
     def removed_meanwhile(store: Any, path: Path, fmt: Any) -> None:
         calls.append(path)
-        if len(calls) == 1:  # the first load goes into the staging directory: a recovery removes it
+        if len(calls) == 1:  # the first load goes into the staging directory: removed from outside (not by
+            # a build's recovery, which waits for readers: test_store_dir)
             (staging,) = (build_dir / OXIGRAPH_DIR).glob(".*.tmp")
             shutil.rmtree(staging)
             raise BuildCorruptError("gone")
