@@ -54,8 +54,11 @@ store:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; \
 	  else echo "install Virtuoso (sudo apt-get install virtuoso-opensource-7-bin)"; exit 1; fi; }
 
+# Two pytest-xdist workers (CI has 2 cores), whole files to a worker so module fixtures are made once;
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: install clients store lint
-	$(BIN)/pytest -q -m "not reliability" --durations=15
+	$(BIN)/pytest -q -m "not reliability" $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) --durations=15
 
 # Slow reliability checks that take minutes (20 SIGKILLs during builds, 60 s of HTTP load on a
 # real server); `make test` leaves them out and .ci/run calls this target after it.

@@ -6,9 +6,11 @@ Imported by test_index/test_search/test_evaluate (tests/conftest.py belongs to t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,18 +69,30 @@ def e5_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Inde
     return seed_index(tmp_path_factory, corpus)
 
 
+# The seeds' embeddings, kept between test processes: `make test` runs in two xdist workers and
+# `make test-reliability` after it, and each builds the seed index. The cache is keyed by model and
+# by the hash of each text embedded (klimatgraf.embed), so a vector is reused only for the same text
+# and model; the first process embeds while the others wait on the lock. A fresh clone starts empty.
+SHARED_CACHE = Path(__file__).resolve().parent.parent / ".pytest_cache" / "d" / "klimatgraf-seed-embeddings"
+
+
 def seed_index(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> E5Index:
-    """Built once per test run and shared (serve_fixtures uses it too): the seeds are embedded once."""
+    """Built once per test process and shared (serve_fixtures uses it too): the seeds are embedded
+    once per clone (SHARED_CACHE); each process gets its own copy of the cache to hand on."""
     if "index" not in _MEMO:
         root = tmp_path_factory.mktemp("e5")
-        manifest = build_index(
-            corpus.paragraphs,
-            corpus.documents,
-            root / "index",
-            E5Embedder(),
-            cache_dir=root / "cache",
-            concepts=tag_corpus(corpus.paragraphs, None),  # as `klimatgraf build` makes it: tags included
-        )
+        SHARED_CACHE.mkdir(parents=True, exist_ok=True)
+        with (SHARED_CACHE / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            manifest = build_index(
+                corpus.paragraphs,
+                corpus.documents,
+                root / "index",
+                E5Embedder(),
+                cache_dir=SHARED_CACHE,
+                concepts=tag_corpus(corpus.paragraphs, None),  # as `klimatgraf build` makes it: tags included
+            )
+            shutil.copytree(SHARED_CACHE, root / "cache", ignore=shutil.ignore_patterns(".lock"))
         _MEMO["index"] = E5Index(root / "index", manifest, root / "cache")
     built = _MEMO["index"]
     assert isinstance(built, E5Index)
