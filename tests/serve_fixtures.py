@@ -61,7 +61,8 @@ class Server:
 
 
 def start_server(build_dir: Path, log: Path, *extra: str, preexec_fn: Callable[[], None] | None = None) -> Server:
-    """Start the console script on a free port (--port 0) and wait until /healthz answers.
+    """Start the console script on a free port (--port 0) and wait until /healthz answers and says
+    the SPARQL graph is loaded (it loads after start, issue 27: a test's first query must not race it).
 
     `preexec_fn` runs in the server's process before it starts (e.g. to set resource limits)."""
     exe = Path(sys.executable).parent / "klimatgraf"
@@ -85,7 +86,8 @@ def start_server(build_dir: Path, log: Path, *extra: str, preexec_fn: Callable[[
             url = f"http://127.0.0.1:{found.group(1)}"
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                    if json.load(response)["status"] == "ok":
+                    health = json.load(response)
+                    if health["status"] == "ok" and health["sparql_ready"]:
                         return Server(process, url, log)
             except OSError:
                 pass
