@@ -278,7 +278,7 @@ def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, En
     from ..editions import open_edition
     from ..errors import InputError
     from ..sparql import open_engine, read_graph
-    from ..store import GRAPH_NT, GRAPH_TTL, BuildManifest
+    from ..store import BUILD_MANIFEST, GRAPH_NT, GRAPH_TTL, BuildManifest
     from ..topics import read_profiles
 
     whole = open_engine(build_dir, "oxigraph")
@@ -286,7 +286,7 @@ def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, En
         latest, _ = open_edition(build_dir, "oxigraph", "latest")
     except InputError:  # a graph without documents: nothing to leave out
         latest = whole
-    triples = BuildManifest.read(build_dir).triples if (build_dir / "build.json").is_file() else 0
+    triples = BuildManifest.read(build_dir).triples if (build_dir / BUILD_MANIFEST).is_file() else 0
     graph: Graph | LoadingGraph
     name, fmt = (GRAPH_NT, "nt") if (build_dir / GRAPH_NT).is_file() else (GRAPH_TTL, "turtle")
     if triples > 0:
