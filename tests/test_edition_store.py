@@ -351,13 +351,16 @@ def test_the_server_computes_the_same_answers_from_oxigraph(build: tuple[Path, P
     from klimatgraf.vocabulary import SparqlFormat
 
     data, build_dir = build
-    parsing, whole, latest, _, paragraphs = _graph_and_stores(build_dir)  # and the topic profiles (issue 23)
+    parsing, whole, latest, _ = _graph_and_stores(build_dir)  # and the topic profiles (issue 23)
     assert isinstance(latest, sparql.OxigraphEngine) and isinstance(whole, sparql.OxigraphEngine)
     assert isinstance(parsing, LoadingGraph)  # the SPARQL endpoint's graph is parsed in a thread (issue 27)
+    parsing.start()
     graph = loaded(parsing)
     assert len(graph) == len(parsing) == BuildManifest.read(build_dir).triples
-    # the documents' paragraphs from the store are what the parsed graph gives
+    # the documents' paragraphs from the store are what the parsed graph gives, all or one by one
+    paragraphs = _paragraphs(whole)
     assert paragraphs == _paragraphs(graph) and sum(map(len, paragraphs.values())) > 400
+    assert all(_paragraphs(whole, doc) == {doc: paragraphs[doc]} for doc in paragraphs)
     queries = {q.name: {"name": q.name, "description": q.description, "query": q.text} for q in sparql.list_queries()}
     fields = {"build_dir": build_dir, "graph": graph, "searcher": None, "runner": QueryRunner(graph),
               "documents": [], "paragraphs": {}, "queries": queries, "gazetteer": load_gazetteer(data)}  # fmt: skip

@@ -87,3 +87,39 @@ def test_readyz_says_the_sparql_graph_is_loading_and_healthz_answers_meanwhile(
     assert "the graph for SPARQL queries is loading" not in client.get("/readyz").json()["reasons"]
     asked = client.get("/sparql", params={"query": "ASK { ?s a <https://w3id.org/klimatgraf/ontology#Municipality> }"})
     assert asked.status_code == 200 and asked.json()["boolean"] is True
+
+
+class _CountingSource:
+    """An engine that counts what it is asked and takes its time (a slow named query)."""
+
+    def __init__(self) -> None:
+        from klimatgraf.sparql import Result
+
+        self.asked: list[str] = []
+        self.result = Result("ASK", [], [], boolean=True)
+
+    def run(self, query: str, *, allow_service: bool = False, trusted: bool = False) -> Any:
+        import time
+
+        self.asked.append(query)
+        time.sleep(0.2)
+        return self.result
+
+
+def test_each_fixed_answer_is_computed_once_by_whoever_comes_first() -> None:
+    """The named queries' answers are no longer all computed before the server answers (15 s at
+    N = 300): the warm-up thread or the first request computes each, and nobody computes it twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from klimatgraf.serve.cache import compute
+
+    source = _CountingSource()
+    fixed = compute(source, {"a": "ASK { <urn:a> ?p ?o }", "b": "ASK { <urn:b> ?p ?o }"}, gazetteer=None)  # type: ignore[arg-type]
+    assert source.asked == []  # nothing at construction
+    with ThreadPoolExecutor(8) as pool:  # eight requests for the same answer at once
+        answers = list(pool.map(lambda _: fixed.result("a"), range(8)))
+    assert all(a is source.result for a in answers) and source.asked == ["ASK { <urn:a> ?p ?o }"]
+    fixed.warm()  # the warm-up thread computes what is left (the comparison too: its queries go to `source`)
+    assert source.asked.count("ASK { <urn:a> ?p ?o }") == 1 and source.asked.count("ASK { <urn:b> ?p ?o }") == 1
+    before = len(source.asked)
+    assert fixed.results == {"a": source.result, "b": source.result} and len(source.asked) == before

@@ -33,7 +33,7 @@ def query_named(service: ServiceDep, name: str, request: Request) -> Response:
     if named is None:
         known = sorted(service.queries)
         raise HTTPError(404, f"unknown query {name!r}; see /api/query", suggestions(name, known) or known)
-    fixed = service.fixed.results[name]  # computed at start (cache.py)
+    fixed = service.fixed.result(name)  # computed once, at start or now (cache.py)
     if isinstance(fixed, str):
         raise HTTPError(400, fixed)
     accept = request.headers.get("accept")
@@ -59,7 +59,7 @@ def document(service: ServiceDep, doc_id: str) -> dict[str, Any]:
         raise HTTPError(
             404, f"unknown document {doc_id!r}; see /api/municipalities", suggestions(doc_id, known) or known
         )
-    return {**info, "paragraphs": service.paragraphs.get(doc_id, [])}
+    return {**info, "paragraphs": service.document_paragraphs(doc_id)}
 
 
 @router.get("/api/compare", summary="Municipalities side by side; `klimatgraf compare --format json`")
@@ -73,7 +73,7 @@ def compare(service: ServiceDep, m: list[str] = Query(default=[]), all: bool = F
         except InputError as exc:
             raise HTTPError(404, str(exc), suggestions(name, known) or known) from None
     try:
-        result = service.fixed.compare(None if all else m, service.gazetteer)  # computed at start
+        result = service.fixed.compare(None if all else m, service.gazetteer)  # computed once (cache.py)
     except InputError as exc:
         raise HTTPError(404, str(exc), known) from None
     return {"columns": result.columns, "rows": result.rows}

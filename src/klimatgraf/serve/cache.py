@@ -1,8 +1,13 @@
-"""Answers `klimatgraf serve` computes once at start: the graph is read-only for the server's life.
+"""Answers `klimatgraf serve` computes once: the graph is read-only for the server's life.
 
 The comparison of every municipality (`/api/compare` answers any subset from it, without a
 parse or a lock) and each named query's result (`/api/query/NAME`, which the web page uses, is
 then answered without a query child: no query slot, no per-client limit, no fork).
+
+Each is computed once, by whichever comes first: a warm-up thread that the server starts after
+it answers (`warm`), or the first request that needs it (issue 27: computing all of them before
+answering took 15 s of the server's start at N = 300). A request never computes what another
+thread is computing: it waits for it.
 """
 
 from __future__ import annotations
@@ -19,16 +24,87 @@ if TYPE_CHECKING:
     from ..reference import Gazetteer
     from ..sparql import Engine, Result
 
+COMPARISON = ""  # the key of the comparison among the entries (no named query has an empty name)
+
 
 @dataclass
 class FixedAnswers:
-    """The comparison of all municipalities and the named queries' results (or their one-line error)."""
+    """The comparison of all municipalities and the named queries' results (or their one-line error),
+    each computed once from `source` on first use."""
 
-    comparison: Comparison | None
-    comparison_error: str | None
-    results: dict[str, Result | str]
+    source: Engine
+    queries: dict[str, str]
+    gazetteer: Gazetteer
+    trusted: Collection[str] = ()
+    _done: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _rendered: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _entry(self, key: str) -> Any:
+        with self._lock:
+            if key in self._done:
+                return self._done[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one computation per entry; a second caller waits for it
+            with self._lock:
+                if key in self._done:
+                    return self._done[key]
+            value = self._compute(key)
+            with self._lock:
+                self._done[key] = value
+            return value
+
+    def _compute(self, key: str) -> Any:
+        """One entry; a text klimatgraf does not ship is parsed by rdflib's parser (the guard), which is
+        not thread-safe: that runs under the server's parse lock."""
+        from contextlib import nullcontext
+
+        from ..sparql import OxigraphEngine
+        from .limits import PARSE_LOCK
+
+        unparsed = key in self.trusted and isinstance(self.source, OxigraphEngine)  # rdflib parses every query
+        with nullcontext() if unparsed else PARSE_LOCK:
+            return self._evaluate(key)
+
+    def _evaluate(self, key: str) -> Any:
+        from ..compare import compare
+
+        if key == COMPARISON:
+            try:
+                return compare(self.source, None, self.gazetteer), None
+            except (InputError, QueryError) as exc:
+                return None, str(exc)
+        try:
+            return self.source.run(self.queries[key], trusted=key in self.trusted)
+        except QueryError as exc:
+            return str(exc)
+
+    def result(self, name: str) -> Result | str:
+        """A named query's result, or its one-line error."""
+        value: Result | str = self._entry(name)
+        return value
+
+    @property
+    def comparison(self) -> Comparison | None:
+        value: tuple[Comparison | None, str | None] = self._entry(COMPARISON)
+        return value[0]
+
+    @property
+    def comparison_error(self) -> str | None:
+        value: tuple[Comparison | None, str | None] = self._entry(COMPARISON)
+        return value[1]
+
+    @property
+    def results(self) -> dict[str, Result | str]:
+        """Every named query's result (computing what is not yet)."""
+        return {name: self.result(name) for name in self.queries}
+
+    def warm(self) -> None:
+        """Compute every entry now (the server's warm-up thread; a request may take one first)."""
+        self._entry(COMPARISON)
+        for name in self.queries:
+            self._entry(name)
 
     def compare(self, names: Sequence[str] | None, gazetteer: Gazetteer) -> Comparison:
         """What `compare(graph, names, gazetteer)` returns, taken from the full comparison."""
@@ -54,7 +130,7 @@ class FixedAnswers:
         rendered each time, never kept."""
         from ..formats import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, negotiate
 
-        result = self.results[name]
+        result = self.result(name)
         assert not isinstance(result, str), "an error is answered before rendering"
         offered = {"CONSTRUCT": GRAPH_TYPES, "ASK": ASK_TYPES}.get(result.kind, SELECT_TYPES)
         media = negotiate(accept, offered)
@@ -73,18 +149,7 @@ class FixedAnswers:
 def compute(
     source: Engine, queries: dict[str, str], gazetteer: Gazetteer, trusted: Collection[str] = ()
 ) -> FixedAnswers:
-    """Run the comparison and every named query once (in the server process, before it serves);
-    `trusted`: the names of klimatgraf's own queries (no guard parse on oxigraph, sparql.Engine)."""
-    from ..compare import compare
-
-    try:
-        comparison, comparison_error = compare(source, None, gazetteer), None
-    except (InputError, QueryError) as exc:
-        comparison, comparison_error = None, str(exc)
-    results: dict[str, Result | str] = {}
-    for name, text in queries.items():
-        try:
-            results[name] = source.run(text, trusted=name in trusted)
-        except QueryError as exc:
-            results[name] = str(exc)
-    return FixedAnswers(comparison, comparison_error, results)
+    """The comparison and the named queries over `source`, each computed on first use (`warm()` does
+    them all); `trusted`: the names of klimatgraf's own queries (no guard parse on oxigraph,
+    sparql.Engine), and COMPARISON when the comparison reads only those."""
+    return FixedAnswers(source, queries, gazetteer, trusted)

@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
 
 class LoadingGraph:
-    """A graph of a known number of triples, parsed from `handle` in a thread started now.
+    """A graph of a known number of triples, parsed from `handle` in a thread that `start()` starts.
 
     `len()` is the triple count build.json records (the limits are sized from it at start);
-    `get(timeout)` is the graph, None while it still loads, or the load's error raised again."""
+    `get(timeout)` is the graph (starting the parse if nobody has), None while it still loads, or
+    the load's error raised again. The server starts the parse once the rest of its start is done:
+    a parse beside it held the GIL so much that reading the paragraphs from oxigraph took 25 s
+    instead of 2 (each release of the GIL waits for the parsing thread's switch interval)."""
 
     def __init__(self, handle: IO[bytes], fmt: str, triples: int, then: Callable[[Graph], None] | None = None) -> None:
         self.triples = triples
@@ -35,7 +38,14 @@ class LoadingGraph:
         self._graph: Graph | None = None
         self._error: BaseException | None = None
         self._done = threading.Event()
-        threading.Thread(target=self._load, daemon=True, name="load-sparql-graph").start()
+        self._thread = threading.Thread(target=self._load, daemon=True, name="load-sparql-graph")
+        self._starting = threading.Lock()
+
+    def start(self) -> None:
+        """Begin the parse (once; later calls do nothing)."""
+        with self._starting:
+            if self._thread.ident is None:
+                self._thread.start()
 
     def _load(self) -> None:
         from rdflib import Graph
@@ -75,6 +85,7 @@ class LoadingGraph:
         return str(self._error).splitlines()[0] if str(self._error) else type(self._error).__name__
 
     def get(self, timeout: float | None = None) -> Graph | None:
+        self.start()
         if not self._done.wait(timeout):
             return None
         if self._error is not None:

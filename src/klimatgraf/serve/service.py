@@ -10,6 +10,7 @@ children (loading.py). Nothing is written to disk; everything is read-only after
 from __future__ import annotations
 
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -102,6 +103,13 @@ class Service:
 
             self.profiles = profiles_from_graph(loaded(self.graph))
         return self.profiles
+
+    def document_paragraphs(self, doc_id: str) -> list[dict[str, Any]]:
+        """A document's paragraphs in reading order: given at start (tests), or read from the store
+        on first request and kept (one query of ms; reading all of them at start took 2.5 s at N = 300)."""
+        if doc_id not in self.paragraphs and self.store is not None:
+            self.paragraphs[doc_id] = _paragraphs(self.store, doc_id).get(doc_id, [])
+        return self.paragraphs.get(doc_id, [])
 
     def source(self) -> Graph | Engine:
         """What history, diff and the theme cells read: oxigraph over the whole graph, or (a service
@@ -196,7 +204,7 @@ def load_service(
         ]
 
     snap = open_snapshot(build_dir, load_graph=_graph_and_stores, load_index=searchers_of)
-    (graph, whole, latest, profiles, paragraphs), searchers = snap.graph, snap.index
+    (graph, whole, latest, profiles), searchers = snap.graph, snap.index
     documents = [
         {"municipality": d.municipality, "kommunkod": d.kommunkod, "document": d.doc_id, "file": d.file, "type": d.type}
         for d in snap.manifest.documents_detail
@@ -208,7 +216,7 @@ def load_service(
         searcher=searchers[0],
         runner=runner,
         documents=documents,
-        paragraphs=paragraphs,
+        paragraphs={},  # read from the store when a document is asked for (document_paragraphs)
         queries={q.name: {"name": q.name, "description": q.description, "query": q.text} for q in list_queries()},
         gazetteer=load_gazetteer(data_dir),
         searchers=searchers,
@@ -228,7 +236,22 @@ def load_service(
         _prime(graph)
     service.fixed = fixed_answers(service)
     threading.Thread(target=_warm_search, args=(service,), daemon=True, name="warm-search").start()
+    threading.Thread(target=_warm_answers, args=(service.fixed, graph), daemon=True, name="warm-answers").start()
     return service
+
+
+def _warm_answers(fixed: Any, graph: Graph | LoadingGraph) -> None:
+    """After start: compare and the named queries' answers (cache.py), then the parse of the SPARQL
+    graph (loading.py), one after the other: a parse beside other Python work slows both many
+    times over (each release of the GIL waits for the parsing thread's switch interval). A
+    request that needs one of them first computes it, or starts the parse, itself."""
+    try:
+        fixed.warm()
+    except Exception:  # the same error reaches the request that asks for that answer
+        pass
+    finally:
+        if isinstance(graph, LoadingGraph):
+            graph.start()
 
 
 def _graph_reader(engine: Any, gazetteer: Any) -> Any:
@@ -254,24 +277,28 @@ def _search_model(model_id: str, workers: int) -> Any:
 
 
 def fixed_answers(service: Service) -> Any:
-    """Compare and the named queries, answered once at start (cache.py) over the latest edition of
-    each municipality, as the CLI reads them (issue 14): from `service.latest` (oxigraph, issue 27),
-    or a copy of `service.graph` without the earlier editions where the service has no such store."""
+    """Compare and the named queries, each answered once (cache.py: by the warm-up thread after start,
+    or by the first request that needs it) over the latest edition of each municipality, as the CLI
+    reads them (issue 14): from `service.latest` (oxigraph, issue 27), or a copy of `service.graph`
+    without the earlier editions where the service has no such store."""
     from ..editions import latest_graph
     from ..sparql import RdflibEngine, list_queries
     from . import cache
 
     queries = {n: q["query"] for n, q in service.queries.items()}
-    shipped = {q.name for q in list_queries() if q.trusted and queries.get(q.name) == q.text}
+    listed = list_queries()
+    shipped = {q.name for q in listed if q.trusted and queries.get(q.name) == q.text}
+    if all(q.trusted for q in listed):  # compare reads the named queries: all of them klimatgraf's own
+        shipped.add(cache.COMPARISON)
     source = service.latest if service.latest is not None else RdflibEngine(latest_graph(loaded(service.graph)))
     return cache.compute(source, queries, service.gazetteer, shipped)
 
 
-def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, Engine, Any, dict[str, Any]]:
+def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, Engine, Any]:
     """Inside the snapshot's one reader scope (graph files already checked against build.json):
     oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
     the CLI's default edition reads), both on disk, opened in milliseconds; the topic profiles
-    (topics.json, issue 23) and every document's paragraphs (from the store); and the SPARQL
+    (topics.json, issue 23); and the SPARQL
     endpoint's rdflib graph, parsed from the file opened now in a background thread (loading.py).
     A graph without build.json (put there by hand: no triple count to size the limits by) is
     parsed here, before the server answers."""
@@ -293,7 +320,7 @@ def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, En
         graph = LoadingGraph((build_dir / name).open("rb"), fmt, triples, then=_prime)
     else:
         graph = read_graph(build_dir)
-    return graph, whole, latest, read_profiles(build_dir), _paragraphs(whole)
+    return graph, whole, latest, read_profiles(build_dir)
 
 
 def _prime(graph: Graph) -> None:
@@ -334,6 +361,7 @@ def _warm_search(service: Service) -> None:
 PARAGRAPHS_QUERY = """PREFIX kg: <https://w3id.org/klimatgraf/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?doc ?ordinal ?page ?section ?text ?boilerplate WHERE {
+  %s
   ?paragraph a kg:Paragraph ; dcterms:isPartOf ?doc ; kg:ordinal ?ordinal .
   OPTIONAL { ?paragraph kg:page ?page }
   OPTIONAL { ?paragraph kg:section ?section }
@@ -342,14 +370,18 @@ SELECT ?doc ?ordinal ?page ?section ?text ?boilerplate WHERE {
 }"""
 
 
-def _paragraphs(source: Graph | Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every document's paragraphs in reading order, read from the graph (one query; our own text,
-    so the oxigraph engine runs it without the guard's parse)."""
+def _paragraphs(source: Graph | Engine, doc_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every document's paragraphs in reading order (or one document's: `doc_id`, a document of the
+    build), read from the graph in one query (our own text: oxigraph runs it without the guard's parse)."""
     from rdflib import Graph, Literal
 
     from ..sparql import run
+    from ..topics import DOCUMENT
 
-    result = run(source, PARAGRAPHS_QUERY) if isinstance(source, Graph) else source.run(PARAGRAPHS_QUERY, trusted=True)
+    if doc_id is not None and not re.fullmatch(r"[\w.-]+", doc_id):
+        raise ValueError(f"not a document id: {doc_id!r}")
+    query = PARAGRAPHS_QUERY % (f"VALUES ?doc {{ <{DOCUMENT}{doc_id}> }}" if doc_id is not None else "")
+    result = run(source, query) if isinstance(source, Graph) else source.run(query, trusted=True)
     by_doc: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for doc, ordinal, page, section, text, boilerplate in result.rows:
         if doc is None or not isinstance(ordinal, Literal):
