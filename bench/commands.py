@@ -10,7 +10,8 @@ read command once untimed (the first run after a build: it may make build/.oxigr
 `--rounds` times timed: `query` (default edition, `--edition all`, `--edition YEAR`, `--engine
 rdflib`), `compare`, `themes` (and its heatmap), `search`, `history`, `diff`, every `export`, `sparql`,
 `validate`, and
-`serve` (seconds from start until `/healthz` answers 200, and until a first `/sparql` answer).
+`serve` (seconds from start until `/healthz` answers 200, a first named query, `/readyz` 200 and a
+first `/sparql` answer).
 
 The machine is shared, so each figure is the median wall time *and* the median CPU seconds of
 the process (user + system; the better guide to a quiet machine), with the 1-minute load average
@@ -92,8 +93,9 @@ def _cpu_of(pid: int) -> float:
 
 
 def serve_once(build_dir: Path, data: Path, limit: float = 600.0) -> dict[str, float]:
-    """Seconds (and the server's CPU seconds) from start until /healthz answers 200, and until a
-    first /sparql answer (200), on a free port; the server is stopped afterwards."""
+    """Seconds (and the server's CPU seconds) from start until /healthz answers 200, a first named
+    query is answered, /readyz answers 200 (everything loaded) and a first /sparql answer (200),
+    asked in that order, on a free port; the server is stopped afterwards."""
     with tempfile.TemporaryFile(mode="w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -111,7 +113,12 @@ def serve_once(build_dir: Path, data: Path, limit: float = 600.0) -> dict[str, f
                 match = re.search(r"http://([\d.]+:\d+)/", log.read())
                 url = f"http://{match.group(1)}" if match else None
                 time.sleep(0.02)
-            for name, path in (("ready", "/healthz"), ("sparql", "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D")):
+            for name, path in (
+                ("ready", "/healthz"),
+                ("named", "/api/query/twins"),
+                ("loaded", "/readyz"),  # 200 once the model and the SPARQL graph are loaded (issue 27)
+                ("sparql", "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D"),
+            ):
                 while True:
                     try:
                         with urllib.request.urlopen(url + path, timeout=120) as response:
@@ -145,7 +152,12 @@ def measure_serve(build_dir: Path, data: Path, rounds: int) -> dict[str, dict[st
             "load": load,
             "rounds": len(runs),
         }
-        for key, what in (("ready", "/healthz answers 200"), ("sparql", "a first /sparql answer"))
+        for key, what in (
+            ("ready", "/healthz answers 200"),
+            ("named", "a first named query (/api/query/twins)"),
+            ("loaded", "/readyz answers 200 (model and SPARQL graph loaded)"),
+            ("sparql", "a first /sparql answer"),
+        )
     }
 
 
