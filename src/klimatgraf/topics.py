@@ -277,8 +277,8 @@ HIERARCHY_QUERY = (
     _PREFIXES
     + """
 SELECT DISTINCT ?concept ?label ?label_en ?broader ?top WHERE {
-  ?scheme skos:hasTopConcept ?any .
   ?concept skos:inScheme ?scheme ; skos:prefLabel ?label FILTER(LANG(?label) = "sv")
+  FILTER EXISTS { ?scheme skos:hasTopConcept ?any }  # a join with ?any repeated each row per top concept
   OPTIONAL { ?concept skos:prefLabel ?label_en FILTER(LANG(?label_en) = "en") }
   OPTIONAL { ?concept skos:broader ?broader }
   OPTIONAL { ?concept skos:topConceptOf ?top_of }
