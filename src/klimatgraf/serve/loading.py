@@ -3,7 +3,7 @@
 Everything else the server answers comes from oxigraph's on-disk stores, topics.json and the
 index, all opened in milliseconds; only `/sparql` (rdflib, in a forked child per query, so a
 runaway query can be killed) needs the parsed graph, and parsing 500,000 triples takes tens of
-seconds. So the server starts answering at once and `/readyz` says "the SPARQL graph is loading"
+seconds. So the server starts answering at once and `/readyz` says "the graph for SPARQL queries is loading"
 until the parse is done; a query that arrives meanwhile waits for it within its own deadline.
 
 The file is opened inside the start's one reader scope (after its checksum was verified), and
@@ -26,9 +26,10 @@ class LoadingGraph:
 
     `len()` is the triple count build.json records (the limits are sized from it at start);
     `get(timeout)` is the graph (starting the parse if nobody has), None while it still loads, or
-    the load's error raised again. The server starts the parse once the rest of its start is done:
-    a parse beside it held the GIL so much that reading the paragraphs from oxigraph took 25 s
-    instead of 2 (each release of the GIL waits for the parsing thread's switch interval)."""
+    the load's error raised again. The server starts the parse after its start and the answers'
+    warm-up (service._warm_answers): a parse beside them held the GIL so much that reading the
+    paragraphs from oxigraph took 25 s instead of 2 (each release of the GIL waits for the parsing
+    thread's switch interval)."""
 
     def __init__(self, handle: IO[bytes], fmt: str, triples: int, then: Callable[[Graph], None] | None = None) -> None:
         self.triples = triples
