@@ -74,6 +74,8 @@ def named(q: str, names: dict[str, str], common: Callable[[str], bool] = lambda 
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for key in sorted(names, key=len, reverse=True):
+        if key not in folded:
+            continue  # the regex matches only where the key occurs; compiling one per name took 0.4 s a question
         for m in re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", folded):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
