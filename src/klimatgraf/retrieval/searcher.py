@@ -97,9 +97,15 @@ class Searcher(ReadingMixin, SignalsMixin, AnswersMixin, ConceptAnswersMixin, Gr
         # filter masks by (municipalities, doc_type): rebuilding one walks every entry's members,
         # ≈ 15 ms per search at 300 documents, more than the rest of the ranking together
         self._allowed_masks: dict[tuple[frozenset[str] | None, str | None, str], list[list[int]]] = {}
-        self._municipalities = {
-            fold_name(m["municipality"]): m["municipality"] for e in self.index.entries for m in e["members"]
-        } | {m["kommunkod"]: m["municipality"] for e in self.index.entries for m in e["members"]}
+        # each (name, code) once, in the order of its last occurrence, so that a name folding like
+        # another ("Håbo", "Habo") resolves as before; folding every entry's members took 0.16 s
+        members: dict[tuple[str, str], None] = {}
+        for e in self.index.entries:
+            for m in e["members"]:
+                key = (m["municipality"], m["kommunkod"])
+                members.pop(key, None)
+                members[key] = None
+        self._municipalities = {fold_name(name): name for name, _ in members} | {code: name for name, code in members}
         self._name_keys = name_keys(set(self._municipalities.values()))
         self._common: dict[str, bool] = {}
         self._corpus_text: str | None = None
