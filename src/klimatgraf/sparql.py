@@ -365,7 +365,7 @@ def _persistent_store(build_dir: Path, path: Path, fmt: Any, check: Any) -> Any 
         except (OSError, BuildCorruptError):
             if tmp.is_dir():
                 raise
-            return None  # the half-made copy went (a dead reader's, cleaned): load into memory
+            return None  # the half-made copy was removed from outside: load into memory
         del store  # closes the database before it moves
         with contextlib.suppress(OSError):  # another process made the same copy first: use theirs
             tmp.rename(target)
