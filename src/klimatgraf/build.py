@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ from .store import (
 
 if TYPE_CHECKING:
     from .concepts.corpus import CorpusTags
+    from .concepts.tagger import Tag
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -75,7 +76,8 @@ def build(
         recover(build_dir)
         corpus = load_corpus(data_dir, progress=lambda name: report(f"reading {name}", 0, 0))
         concepts = _concepts(corpus, data_dir, report)
-        graph, fact_count = _graph(corpus, report, concepts)
+        own_tags = concepts.own(corpus.paragraphs)  # the tags the graph states (own text, never template)
+        graph, fact_count = _graph(corpus, report, concepts, own_tags)
         triples = len(graph)
         staged = _stage_graph(graph, build_dir)
         staged.append(_stage_profiles(corpus, concepts, build_dir))
@@ -99,7 +101,7 @@ def build(
                 embedded=index_info[1] if index_info else None,
                 superseded=tuple(f"{old.file_name} (replaced by {new.file_name})" for old, new in corpus.superseded),
                 from_cache=index_info[3] if index_info else None,
-                tags=sum(len(tags) for tags in concepts.own(corpus.paragraphs).values()),
+                tags=sum(len(tags) for tags in own_tags.values()),
                 vocabulary=concepts.record(),
             )
             manifest = BuildManifest(
@@ -149,7 +151,9 @@ def _concepts(corpus: Corpus, data_dir: Path, report: Progress) -> CorpusTags:
     return tag_corpus(corpus.paragraphs, data_dir)
 
 
-def _graph(corpus: Corpus, report: Progress, concepts: CorpusTags) -> tuple[Any, int]:
+def _graph(
+    corpus: Corpus, report: Progress, concepts: CorpusTags, own_tags: Mapping[str, Sequence[Tag]]
+) -> tuple[Any, int]:
     from .extract import extract
     from .graph import build_graph
 
@@ -171,8 +175,7 @@ def _graph(corpus: Corpus, report: Progress, concepts: CorpusTags) -> tuple[Any,
     # the contracts' own theme headings, read by the same matcher as the paragraphs: the concepts each names
     headings = {t.label: [tag.concept for tag in concepts.of_text(t.label)] for f in facts for t in f.themes}
     report("building graph", 0, 0)
-    own = concepts.own(corpus.paragraphs)
-    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, own, headings)
+    graph = build_graph(facts, corpus.paragraphs, corpus.gazetteer, concepts.vocabulary, own_tags, headings)
     return graph, fact_count
 
 
