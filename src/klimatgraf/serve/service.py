@@ -1,16 +1,16 @@
 """What the server loads once at start: oxigraph's on-disk stores of the whole graph and of the
-latest editions (the answers computed at start — compare, the named queries, cache.py — the
-network, the documents' paragraphs, history, diff and the theme cells come from them, issue 27:
-no copy of the graph is made), the search index, build.json and the named queries. Two things
-load in background threads, so the server answers within seconds of its start and `/readyz`
-says what is still loading: the e5 model, and the rdflib graph of the SPARQL endpoint's query
-children (loading.py). Nothing is written to disk; everything is read-only afterwards.
+latest editions (compare and the named queries' answers, cache.py, the network, the documents'
+paragraphs, history, diff and the theme cells come from them, issue 27: no copy of the graph is
+made), the search index, build.json and the named queries. The rest loads in background threads,
+so the server answers within seconds of its start: the answers (each computed once, by the
+warm-up or by the first request that needs it), the e5 model and the rdflib graph of the SPARQL
+endpoint's query children (loading.py); `/readyz` says while the last two load. Nothing is
+written to disk; everything is read-only afterwards.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -298,8 +298,8 @@ def _graph_and_stores(build_dir: Path) -> tuple[Graph | LoadingGraph, Engine, En
     """Inside the snapshot's one reader scope (graph files already checked against build.json):
     oxigraph over the whole graph and over the latest editions (`editions.open_edition`: the store
     the CLI's default edition reads), both on disk, opened in milliseconds; the topic profiles
-    (topics.json, issue 23); and the SPARQL
-    endpoint's rdflib graph, parsed from the file opened now in a background thread (loading.py).
+    (topics.json, issue 23); and the SPARQL endpoint's rdflib graph, to be parsed in a background
+    thread from the file opened now (loading.py).
     A graph without build.json (put there by hand: no triple count to size the limits by) is
     parsed here, before the server answers."""
     from ..editions import open_edition
@@ -376,12 +376,11 @@ def _paragraphs(source: Graph | Engine, doc_id: str | None = None) -> dict[str, 
     from rdflib import Graph, Literal
 
     from ..sparql import run
-    from ..topics import DOCUMENT
+    from ..topics import DOCUMENT, _safe
 
-    if doc_id is not None and not re.fullmatch(r"[\w.-]+", doc_id):
-        raise ValueError(f"not a document id: {doc_id!r}")
     query = PARAGRAPHS_QUERY % (f"VALUES ?doc {{ <{DOCUMENT}{doc_id}> }}" if doc_id is not None else "")
-    result = run(source, query) if isinstance(source, Graph) else source.run(query, trusted=True)
+    trusted = doc_id is None or _safe([doc_id])  # an id that could not stand in an IRI gets the guard's parse
+    result = run(source, query) if isinstance(source, Graph) else source.run(query, trusted=trusted)
     by_doc: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for doc, ordinal, page, section, text, boilerplate in result.rows:
         if doc is None or not isinstance(ordinal, Literal):
